@@ -1,0 +1,1 @@
+"""Prefect flows and the `pagefold` command line: orchestration only."""

@@ -1,0 +1,223 @@
+"""The `pagefold` command line: ingest, query and demo."""
+
+from __future__ import annotations
+
+import flows.prefect_defaults  # noqa: F401  (must run before Prefect is imported)
+
+import datetime as dt
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from tasks.progress import BOARD, Snapshot
+
+app = typer.Typer(
+    help="Pagefold: raw web pages (S3 or a folder) to clean, validated, Hive-partitioned Parquet.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+
+SourceOpt = Annotated[str, typer.Option(help="Raw pages: a folder or s3://bucket/prefix holding dt=YYYY-MM-DD/ folders.")]
+DestOpt = Annotated[str, typer.Option(help="The lake: a folder or s3://bucket/prefix.")]
+EndpointOpt = Annotated[
+    Optional[str],
+    typer.Option(help="S3-compatible endpoint URL (MinIO, R2, ...); default: AWS_ENDPOINT_URL, else AWS."),
+]
+LakeOpt = Annotated[str, typer.Option(help="The lake to query: a folder or s3://bucket/prefix.")]
+
+
+@app.command()
+def ingest(
+    source: SourceOpt,
+    dest: DestOpt,
+    date: Annotated[Optional[dt.datetime], typer.Option(formats=["%Y-%m-%d"], help="Only this day (YYYY-MM-DD); default: every dt= folder found.")] = None,
+    s3_endpoint: EndpointOpt = None,
+    workers: Annotated[Optional[int], typer.Option(min=1, help="Processes for extraction; default: one per core.")] = None,
+    batch_mb: Annotated[int, typer.Option(min=1, help="Raw megabytes per batch (one Prefect task per batch).")] = 64,
+    max_page_mb: Annotated[float, typer.Option(help="Pages larger than this are rejected as page_too_large.")] = 5.0,
+) -> None:
+    """Read raw pages, extract clean text and metadata, and write documents and rejects to the lake.
+
+    Re-running a day replaces that day's partitions. Every page ends up as a
+    document or as a reject with its reason; the summary shows that the two
+    add up to the pages read.
+    """
+    summary = run_with_progress(
+        source=source, dest=dest, date=date.date() if date else None, s3_endpoint=s3_endpoint, workers=workers,
+        batch_mb=batch_mb, max_page_mb=max_page_mb,
+    )
+    print_summary(summary)
+
+
+@app.command()
+def query(
+    sql: Annotated[Optional[str], typer.Argument(help="SQL over the views `documents` and `rejects`.")] = None,
+    lake: LakeOpt = "lake",
+    s3_endpoint: EndpointOpt = None,
+    max_rows: Annotated[int, typer.Option(help="Rows to print at most.")] = 50,
+) -> None:
+    """Run SQL over the lake with DuckDB; the datasets are views named `documents` and `rejects`.
+
+    Without SQL: an interactive prompt on a terminal, else the views and their columns.
+    """
+    from tasks.query import open_lake, run_sql
+    from tasks.storage import Location, endpoint_from_env
+
+    con, views = open_lake(Location(lake, endpoint_from_env(s3_endpoint)))
+    if not views:
+        console.print(f"[yellow]No datasets under {lake} yet: run `pagefold ingest` first.[/yellow]")
+        raise typer.Exit(1)
+    if sql:
+        print_result(*run_sql(con, sql, max_rows))
+        return
+    print_views(con, views)
+    if sys.stdin.isatty():
+        _prompt(con, max_rows)
+
+
+@app.command()
+def demo(
+    workdir: Annotated[Path, typer.Option(help="Where the demo's raw pages and lake go.")] = Path("demo-output"),
+) -> None:
+    """Build the demo corpus as raw objects, ingest it, and query the result."""
+    from tasks.demo_corpus import DEMO_DAY, build_demo_source
+    from tasks.query import open_lake, run_sql
+    from tasks.storage import Location
+
+    raw, lake = workdir / "raw", workdir / "lake"
+    objects = build_demo_source(raw)
+    console.print(f"Demo corpus: {len(objects)} raw objects written under [bold]{raw}/dt={DEMO_DAY}/[/bold]")
+    summary = run_with_progress(source=str(raw), dest=str(lake))
+    print_summary(summary)
+    con, _ = open_lake(Location(str(lake)))
+    console.print("\n[bold]Documents[/bold] (pagefold query --lake", lake, '"SELECT ... FROM documents")')
+    print_result(*run_sql(con, DEMO_DOCUMENTS_SQL, 50))
+    console.print("\n[bold]Rejects[/bold]")
+    print_result(*run_sql(con, DEMO_REJECTS_SQL, 50))
+    console.print(
+        f"\nThe lake is in [bold]{lake}[/bold] (documents/ and rejects/, partitioned by date=).\n"
+        f"Query it:  .venv/bin/pagefold query --lake {lake} \"SELECT hostname, title FROM documents\"\n"
+        f"DuckDB:    SELECT * FROM read_parquet('{lake}/documents/*/*.parquet', hive_partitioning = true)\n"
+        f"pandas:    pd.read_parquet('{lake}/documents')"
+    )
+
+
+DEMO_DOCUMENTS_SQL = """
+SELECT date, hostname, title, list_aggr(authors, 'string_agg', '; ') AS authors,
+       strftime(published_at, '%Y-%m-%d') AS published, language, word_count AS words
+FROM documents ORDER BY hostname, url
+"""
+DEMO_REJECTS_SQL = """
+SELECT reason, stage, coalesce(url, '') AS url, regexp_extract(source_uri, '[^/]+$') AS object,
+       coalesce(source_line, source_offset) AS at, detail
+FROM rejects ORDER BY reason, source_uri
+"""
+
+
+def run_with_progress(**params) -> dict:
+    """Run the ingest flow here, with live progress on a terminal or steady lines in logs."""
+    from flows.ingest import ingest as ingest_flow
+
+    stop = threading.Event()
+    show = _live_progress if console.is_terminal else _log_progress
+    watcher = threading.Thread(target=show, args=(stop,), daemon=True)
+    watcher.start()
+    try:
+        return ingest_flow(**params)
+    except Exception as exc:
+        stop.set()
+        watcher.join()
+        console.print(f"[red]ingest failed:[/red] {exc}")
+        raise typer.Exit(1) from None
+    finally:
+        stop.set()
+        watcher.join()
+
+
+def _describe(s: Snapshot) -> str:
+    left = f", ~{s.seconds_left:.0f} s left" if s.seconds_left is not None and s.bytes_done < s.bytes_total else ""
+    return (f"{s.objects_done}/{s.objects_total} objects, {s.pages_done} pages, "
+            f"{s.pages_per_s:.1f} pages/s{left}")
+
+
+def _live_progress(stop: threading.Event) -> None:
+    columns = [TextColumn("ingest"), BarColumn(), TextColumn("{task.description}"), TimeRemainingColumn()]
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("starting", total=None)
+        while not stop.wait(0.25):
+            s = BOARD.snapshot()
+            bar.update(task, total=s.bytes_total or None, completed=s.bytes_done, description=_describe(s))
+
+
+def _log_progress(stop: threading.Event, every_s: float = 10.0) -> None:
+    while not stop.wait(every_s):
+        s = BOARD.snapshot()
+        if s.objects_total:
+            print(f"progress: {_describe(s)}", flush=True)
+
+
+def print_summary(summary: dict) -> None:
+    table = Table(title=f"Run {summary['run_id']}", show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    for label, key in [("days", "days"), ("objects listed", "objects"), ("pages read", "pages"),
+                       ("documents written", "documents"), ("rejects written", "rejects")]:
+        value = summary[key]
+        table.add_row(label, ", ".join(value) if isinstance(value, list) else str(value))
+    for reason, n in summary["rejects_by_reason"].items():
+        table.add_row(f"  {reason}", str(n))
+    table.add_row("seconds", f"{summary['seconds']:.1f}")
+    table.add_row("pages per second", f"{summary['pages_per_second']:.1f}")
+    verdict = "[green]yes[/green]: pages = documents + rejects" if summary["reconciled"] else "[red]NO[/red]"
+    table.add_row("reconciled", verdict)
+    console.print(table)
+
+
+def print_result(columns: list[str], rows: list[tuple], more: bool) -> None:
+    table = Table(*columns, show_lines=False)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+    if more:
+        console.print(f"[dim](first {len(rows)} rows shown; use --max-rows for more)[/dim]")
+
+
+def print_views(con, views: list[str]) -> None:
+    for view in views:
+        table = Table("column", "type", "description", title=view)
+        for name, type_, description in con.execute(
+            "SELECT column_name, data_type, coalesce(comment, '') FROM duckdb_columns() WHERE table_name = ? "
+            "ORDER BY column_index", [view]
+        ).fetchall():
+            table.add_row(name, type_, description)
+        console.print(table)
+
+
+def _prompt(con, max_rows: int) -> None:
+    from tasks.query import run_sql
+
+    console.print("SQL over the views above; an empty line or Ctrl-D quits.")
+    while True:
+        try:
+            sql = input("pagefold> ").strip()
+        except EOFError:
+            break
+        if not sql:
+            break
+        try:
+            print_result(*run_sql(con, sql, max_rows))
+        except Exception as exc:  # a typo in a query must not end the session
+            console.print(f"[red]{exc}[/red]")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,131 @@
+"""The `ingest` Prefect flow: list a source's days, process them in batches, commit each day.
+
+The flow only orchestrates. Each step is a thin task over a pure function in
+`tasks/`; tasks exchange object listings, counts and paths, never tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from importlib.metadata import version
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture, as_completed
+
+from tasks import lake, storage
+from tasks.batch import Batch, plan_batches, run_batch
+from tasks.pool import shutdown_pools
+from tasks.progress import BOARD
+from tasks.records import Counts, Limits, RunInfo
+from tasks.summary import RunSummary, ReconciliationError
+
+RETRY_DELAYS = [5, 30]
+
+
+@task(name="list-objects", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=RETRY_DELAYS)
+def list_batches(source: storage.Location, day: str, batch_bytes: int) -> list[Batch]:
+    objects = storage.list_day_objects(source, day)
+    batches = plan_batches(day, objects, batch_bytes)
+    get_run_logger().info("day %s: %d objects, %d bytes, %d batches", day, len(objects),
+                          sum(o.size for o in objects), len(batches))
+    return batches
+
+
+@task(name="process-batch", task_run_name="batch {batch.day}#{batch.index}", cache_policy=NO_CACHE,
+      retries=2, retry_delay_seconds=RETRY_DELAYS)
+def process_batch(batch: Batch, source: storage.Location, dest: storage.Location, run: RunInfo, limits: Limits,
+                  workers: int) -> Counts:
+    counts = run_batch(batch, source, dest, run, limits, workers)
+    get_run_logger().info("batch %s#%d: %d objects, %d pages, %d documents, rejects %s", batch.day, batch.index,
+                          counts.objects, counts.pages, counts.documents, counts.rejects or "none")
+    return counts
+
+
+@task(name="commit-day", task_run_name="commit {day}", cache_policy=NO_CACHE, retries=2,
+      retry_delay_seconds=RETRY_DELAYS)
+def commit_day(dest: storage.Location, run_id: str, day: str) -> dict[str, int]:
+    return lake.commit_day(dest, run_id, day)
+
+
+@flow(name="ingest", log_prints=False)
+def ingest(
+    source: str,
+    dest: str,
+    date: dt.date | None = None,
+    s3_endpoint: str | None = None,
+    workers: int | None = None,
+    batch_mb: int = 64,
+    max_page_mb: float = 5.0,
+    extract_timeout_s: float = 30.0,
+) -> dict:
+    """Ingest raw pages from `source` into the lake at `dest`, one day or every day found.
+
+    Re-running a day replaces that day's partitions. The run fails when a
+    batch fails after its retries (its day is then left as it was) or when
+    counts do not reconcile.
+    """
+    logger = get_run_logger()
+    endpoint = storage.endpoint_from_env(s3_endpoint)
+    src, dst = storage.Location(source, endpoint), storage.Location(dest, endpoint)
+    workers = workers or os.cpu_count() or 1
+    limits = Limits(max_page_bytes=int(max_page_mb * 1024 * 1024), extract_timeout_s=extract_timeout_s)
+    started = dt.datetime.now(dt.timezone.utc)
+    run = RunInfo(f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}", started, version("pagefold"))
+    days = [date.isoformat()] if date else storage.list_days(src)
+    logger.info("run %s: %d day(s) from %s to %s with %d worker(s)", run.run_id, len(days), source, dest, workers)
+
+    batches = [b for day in days for b in list_batches(src, day, batch_mb * 1024 * 1024)]
+    BOARD.reset()
+    BOARD.set_totals(sum(len(b.objects) for b in batches), sum(b.raw_bytes for b in batches))
+    summary = RunSummary(run.run_id, days)
+    try:
+        for batch, outcome in _run_windowed(batches, src, dst, run, limits, workers):
+            summary.add_batch(batch.day, outcome)
+        for day in summary.complete_days():
+            summary.add_commit(day, commit_day(dst, run.run_id, day))
+    finally:
+        shutdown_pools()
+        lake.discard_staging(dst, run.run_id)
+    summary.finish()
+    _report(summary)
+    if summary.failed_days:
+        raise RuntimeError(f"batches failed for day(s) {', '.join(summary.failed_days)}; those days were left "
+                           f"unchanged: {summary.failures}")
+    if not summary.reconciled:
+        raise ReconciliationError(summary.mismatches)
+    return summary.as_dict()
+
+
+def _run_windowed(batches: list[Batch], src, dst, run, limits, workers):
+    """Run batch tasks with at most workers + 1 in flight, so memory does not grow with the day.
+
+    Yields (batch, Counts) or (batch, exception) as batches finish: a failed
+    batch is recorded and fails its day, while the other batches go on.
+    """
+    pending: dict[PrefectFuture, Batch] = {}
+    queue = list(reversed(batches))
+    while queue or pending:
+        while queue and len(pending) < workers + 1:
+            batch = queue.pop()
+            pending[process_batch.submit(batch, src, dst, run, limits, workers)] = batch
+        future = next(as_completed(list(pending)))
+        batch = pending.pop(future)
+        try:
+            yield batch, future.result()
+        except Exception as exc:
+            yield batch, exc
+
+
+def _report(summary: RunSummary) -> None:
+    logger = get_run_logger()
+    for line in summary.lines():
+        logger.info(line)
+    create_table_artifact(
+        key="ingest-summary",
+        table=summary.table_rows(),
+        description=f"Pagefold run {summary.run_id}: {summary.headline()}",
+    )

@@ -1,0 +1,90 @@
+"""Declared schemas of the lake's datasets.
+
+Tables are always built against these schemas, never inferred from data, so a
+column's type cannot drift with whatever the first page of a run happens to
+hold. Each field carries a one-line description in its metadata, which travels
+into every Parquet file and shows up in `pagefold query` and in DuckDB's
+`DESCRIBE`.
+
+Evolution policy (see README, "Schema evolution"):
+- A new *optional* (nullable) column may be appended; SCHEMA_VERSION's minor
+  part goes up. Old files stay as they are: readers that use the declared
+  schema (pyarrow datasets, `pagefold query`) or DuckDB's `union_by_name` see
+  the column as null in old partitions.
+- Removing a column, renaming it, changing its type or making a new column
+  required is a breaking change: the major part goes up and the affected
+  partitions are rewritten by a backfill, never patched in place.
+"""
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+SCHEMA_VERSION = "1.0"
+
+_UTC_MICROS = pa.timestamp("us", tz="UTC")
+
+
+def _field(name: str, type_: pa.DataType, nullable: bool, description: str) -> pa.Field:
+    return pa.field(name, type_, nullable=nullable, metadata={"description": description})
+
+
+def _schema(name: str, fields: list[pa.Field]) -> pa.Schema:
+    return pa.schema(fields, metadata={"dataset": name, "schema_version": SCHEMA_VERSION})
+
+
+DOCUMENTS = _schema(
+    "documents",
+    [
+        _field("doc_id", pa.string(), False, "Stable id of one capture: hash of the fetched URL and its fetch time."),
+        _field("url", pa.string(), False, "URL the page was fetched from (http or https)."),
+        _field("canonical_url", pa.string(), True, "Canonical URL declared by the page, if any."),
+        _field("hostname", pa.string(), False, "Host name of `url`, lower case, without `www.`."),
+        _field("site_name", pa.string(), True, "Publisher or site name declared by the page."),
+        _field("title", pa.string(), True, "Title of the article."),
+        _field("authors", pa.list_(pa.string()), False, "Author names as declared by the page; empty when unknown."),
+        _field("published_at", _UTC_MICROS, True, "Publication time in UTC (midnight UTC when only a day is known)."),
+        _field("description", pa.string(), True, "Summary the page gives of itself (meta description)."),
+        _field("language", pa.string(), True, "ISO 639-1 code of the page's language, as declared by the page."),
+        _field("tags", pa.list_(pa.string()), False, "Tags and keywords declared by the page."),
+        _field("categories", pa.list_(pa.string()), False, "Sections or categories declared by the page."),
+        _field("text", pa.string(), False, "Main text without navigation, comments or ads; paragraphs split by newlines."),
+        _field("word_count", pa.int32(), False, "Words in `text` (each Chinese or Japanese character counts as one)."),
+        _field("content_sha256", pa.string(), False, "Hex SHA-256 of `text`, to find identical texts."),
+        _field("fetched_at", _UTC_MICROS, True, "Time the raw page was fetched, in UTC, when the source says."),
+        _field("http_status", pa.int16(), True, "HTTP status of the fetch, when the source says."),
+        _field("source_uri", pa.string(), False, "Raw object the page came from (s3:// URI or local path)."),
+        _field("source_line", pa.int64(), True, "1-based line of the page in a JSONL object."),
+        _field("source_offset", pa.int64(), True, "Byte offset of the WARC record in a WARC object."),
+        _field("run_id", pa.string(), False, "Id of the Pagefold run that wrote the row."),
+        _field("ingested_at", _UTC_MICROS, False, "Time the run started, in UTC."),
+        _field("pipeline_version", pa.string(), False, "Pagefold version that wrote the row."),
+    ],
+)
+
+REJECTS = _schema(
+    "rejects",
+    [
+        _field("reason", pa.string(), False, "Reason code, e.g. corrupt_gzip, invalid_json, no_main_content."),
+        _field("stage", pa.string(), False, "Step that rejected the page: read, decode, extract or validate."),
+        _field("detail", pa.string(), True, "Human-readable explanation of the reason."),
+        _field("url", pa.string(), True, "URL of the page, when it could be read."),
+        _field("source_uri", pa.string(), False, "Raw object the page came from (s3:// URI or local path)."),
+        _field("source_line", pa.int64(), True, "1-based line of the page in a JSONL object."),
+        _field("source_offset", pa.int64(), True, "Byte offset of the WARC record in a WARC object."),
+        _field("raw_bytes", pa.int64(), True, "Size of the raw page (or object) in bytes, when known."),
+        _field("run_id", pa.string(), False, "Id of the Pagefold run that wrote the row."),
+        _field("ingested_at", _UTC_MICROS, False, "Time the run started, in UTC."),
+        _field("pipeline_version", pa.string(), False, "Pagefold version that wrote the row."),
+    ],
+)
+
+DATASETS: dict[str, pa.Schema] = {"documents": DOCUMENTS, "rejects": REJECTS}
+
+# Files of each dataset are sorted by these columns, so scans that filter on them skip row groups.
+SORT_KEYS: dict[str, list[str]] = {
+    "documents": ["hostname", "url"],
+    "rejects": ["reason", "source_uri", "source_line", "source_offset"],
+}
+
+# Every dataset is partitioned by the raw partition's day: <dataset>/date=YYYY-MM-DD/.
+PARTITIONING = ds.partitioning(pa.schema([pa.field("date", pa.date32())]), flavor="hive")

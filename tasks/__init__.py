@@ -1,0 +1,1 @@
+"""Pure functions that do Pagefold's work; Prefect tasks in `flows/` wrap them."""

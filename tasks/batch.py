@@ -1,0 +1,179 @@
+"""One batch of raw objects from one day: read, extract, validate, stage.
+
+A batch is the unit Prefect sees (one task run per batch, never per page).
+Inside it, threads stream objects (S3 reads are latency-bound), chunks of
+pages go to the process pool for extraction, and validated rows stream into
+staged part files, so memory is bounded by chunk and buffer sizes, not by
+the size of the day.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from botocore.exceptions import ClientError
+
+from tasks.extract import extract_pages
+from tasks.lake import StagedWriter
+from tasks.pool import extraction_pool
+from tasks.progress import BOARD
+from tasks.readers import read_object
+from tasks.records import Counts, Limits, RawPage, Reject, RunInfo, SourcePointer
+from tasks.storage import Location, ObjectInfo, open_object
+from tasks.validate import check_document
+
+PAGES_PER_CHUNK = 16
+READ_THREADS = 8
+QUEUE_PAGES = 64
+
+
+@dataclass(frozen=True)
+class Batch:
+    day: str
+    index: int
+    objects: tuple[ObjectInfo, ...]
+
+    @property
+    def raw_bytes(self) -> int:
+        return sum(o.size for o in self.objects)
+
+
+def plan_batches(day: str, objects: list[ObjectInfo], target_bytes: int, max_objects: int = 500) -> list[Batch]:
+    """Group a day's objects into batches of about `target_bytes` of raw data each."""
+    batches: list[Batch] = []
+    current: list[ObjectInfo] = []
+    size = 0
+    for obj in objects:
+        if current and (size + obj.size > target_bytes or len(current) >= max_objects):
+            batches.append(Batch(day, len(batches), tuple(current)))
+            current, size = [], 0
+        current.append(obj)
+        size += obj.size
+    if current:
+        batches.append(Batch(day, len(batches), tuple(current)))
+    return batches
+
+
+def run_batch(batch: Batch, source: Location, dest: Location, run: RunInfo, limits: Limits, workers: int) -> Counts:
+    """Process one batch end to end; the counts are all that leaves it."""
+    pool = extraction_pool(workers)
+    writer = StagedWriter(dest, run.run_id, batch.day, batch.index)
+    counts = Counts(objects=len(batch.objects), raw_bytes=batch.raw_bytes)
+    in_flight: deque[Future] = deque()
+    chunk: list[RawPage] = []
+
+    def settle(future: Future) -> None:
+        results = future.result()
+        for result in results:
+            _store(result, writer, counts, run)
+        BOARD.pages_done(len(results))
+
+    for item in stream_pages(batch.objects, source.s3_endpoint, limits):
+        counts.pages += 1
+        if isinstance(item, Reject):
+            _store(item, writer, counts, run)
+            BOARD.pages_done(1)
+            continue
+        chunk.append(item)
+        if len(chunk) >= PAGES_PER_CHUNK:
+            in_flight.append(pool.submit(extract_pages, chunk, limits))
+            chunk = []
+            while len(in_flight) > 2 * workers:
+                settle(in_flight.popleft())
+    if chunk:
+        in_flight.append(pool.submit(extract_pages, chunk, limits))
+    while in_flight:
+        settle(in_flight.popleft())
+    writer.close()
+    return counts
+
+
+def _store(result: dict | Reject, writer: StagedWriter, counts: Counts, run: RunInfo) -> None:
+    """Validate an extraction result and stage it as a document or a reject."""
+    if isinstance(result, dict):
+        row = {**result, **run.columns()}
+        failed = check_document(row, now=datetime.now(timezone.utc))
+        if failed is None:
+            writer.add("documents", row)
+            counts.documents += 1
+            return
+        result = Reject(failed, "validate", f"document failed the `{failed}` check", _pointer(row), url=row["url"])
+    writer.add("rejects", {**result.as_row(), **run.columns()})
+    counts.add_reject(result.reason)
+
+
+def _pointer(row: dict) -> SourcePointer:
+    return SourcePointer(row["source_uri"], row["source_line"], row["source_offset"])
+
+
+class _Stopped(Exception):
+    """The consumer went away; producers stop reading."""
+
+
+_DONE = object()
+
+
+def stream_pages(objects: tuple[ObjectInfo, ...], s3_endpoint: str | None, limits: Limits) -> Iterator[RawPage | Reject]:
+    """Pages of all objects, read by several threads at once, through a bounded queue.
+
+    A store failure that is not about the data (network, permissions) is
+    raised, so the batch fails and Prefect retries it; only a vanished
+    object becomes a reject.
+    """
+    pages: queue.Queue = queue.Queue(maxsize=QUEUE_PAGES)
+    stop = threading.Event()
+
+    def put(item) -> None:
+        while not stop.is_set():
+            try:
+                pages.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+        raise _Stopped
+
+    def produce(obj: ObjectInfo) -> None:
+        try:
+            opened = open_object(obj.uri, s3_endpoint)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
+                raise
+            put(Reject("object_missing", "read", "object vanished between listing and reading",
+                       SourcePointer(obj.uri), raw_bytes=obj.size))
+        else:
+            with opened.stream:
+                for item in read_object(obj, opened, limits):
+                    put(item)
+        finally:
+            BOARD.object_done(obj.size)
+            put(_DONE)
+
+    with ThreadPoolExecutor(READ_THREADS, thread_name_prefix="pagefold-read") as readers:
+        futures = [readers.submit(produce, obj) for obj in objects]
+        try:
+            finished = 0
+            while finished < len(objects):
+                try:
+                    item = pages.get(timeout=0.5)
+                except queue.Empty:
+                    _raise_failures(futures)
+                    continue
+                if item is _DONE:
+                    finished += 1
+                else:
+                    yield item
+            _raise_failures(futures)
+        finally:
+            stop.set()
+
+
+def _raise_failures(futures: list[Future]) -> None:
+    for future in futures:
+        if future.done() and future.exception() and not isinstance(future.exception(), _Stopped):
+            raise future.exception()

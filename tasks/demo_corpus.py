@@ -1,0 +1,121 @@
+"""The demo corpus: the team's sample pages, packed as the raw objects Pagefold reads.
+
+One day's landing folder holds every format the pipeline accepts (JSONL,
+WARC, single HTML pages), pages in three scripts and legacy encodings, a
+page with no article and a truncated file, so `make demo` exercises the
+same paths production does. The seed wire story is added when
+`../shared/corpus/seed/article.txt` sits beside the checkout (it is read
+there, never copied into the repository).
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+REPO = Path(__file__).resolve().parents[1]
+PAGES = REPO / "demo" / "pages"
+SEED_STORY = REPO.parent / "shared" / "corpus" / "seed" / "article.txt"
+DEMO_DAY = "2026-11-27"
+FETCHED_AT = f"{DEMO_DAY}T06:05:00Z"
+SEED_URL = "https://easterndesk.example/2010/11/russia-open-to-missile-defence-cooperation.html"
+
+
+def build_demo_source(raw: Path) -> list[Path]:
+    """Write the demo day's raw objects under `raw/dt=DEMO_DAY/`, replacing any earlier copy."""
+    day = raw / f"dt={DEMO_DAY}"
+    if day.exists():
+        shutil.rmtree(day)
+    page = lambda name: (PAGES / name).read_bytes()  # noqa: E731
+    written = [
+        write_jsonl_gz(day / "news" / "gazette-0001.jsonl.gz", [
+            {"url": "https://www.harbourgazette.example/news/local/council-backs-tidal-barrier-after-winter-floods",
+             "html": page("harbour-news-tidal-barrier.html").decode("utf-8"), "fetched_at": FETCHED_AT,
+             "status": 200},
+            {"url": "https://www.nordstadt-tageblatt.example/lokales/neuer-radweg-weserstrasse-lueckenschluss",
+             "html": page("tageblatt-radweg.html").decode("utf-8"), "fetched_at": FETCHED_AT, "status": 200},
+            {"url": "https://www.harbourgazette.example/members/login",
+             "html": page("members-login.html").decode("utf-8"), "fetched_at": FETCHED_AT, "status": 200},
+        ]),
+        write_file(day / "blogs" / "field-notes-sourdough.html", page("field-notes-sourdough.html")),
+        write_warc(day / "crawl" / "eastern-desk-and-wires.warc.gz", [
+            *([(SEED_URL, seed_repost_page(SEED_STORY.read_text("utf-8")), "text/html; charset=utf-8")]
+              if SEED_STORY.exists() else []),
+            ("https://easterndesk.example/2010/11/baltic-ports-brace-for-strike.html", page("wire-afp-ports.html"),
+             "text/html; charset=utf-8"),
+            # Legacy encodings, declared nowhere: detection has to find them.
+            ("https://novosti-severogorsk.example/2026/11/25/zavod.html", page("novosti-zavod.cp1251.html"),
+             "text/html"),
+            ("https://wangan-shinbun.example/news/20261126-library.html", page("tokyo-shinbun.sjis.html"),
+             "text/html"),
+        ]),
+        write_file(day / "broken" / "gazette-0002.jsonl.gz", truncated_gzip([
+            {"url": f"https://www.harbourgazette.example/news/item-{i}", "html": "<html><body><p>" +
+             "Lorem ipsum dolor sit amet. " * 50 + "</p></body></html>", "fetched_at": FETCHED_AT}
+            for i in range(20)
+        ])),
+    ]
+    return written
+
+
+def seed_repost_page(story: str) -> bytes:
+    """The wire story in the blog's page template; the blog adds its own comment footer."""
+    title, paragraphs = split_story(story)
+    template = (PAGES / "wire-repost-template.html").read_text("utf-8")
+    body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    return template.replace("{{TITLE}}", html.escape(title)).replace("{{BODY}}", body).encode("utf-8")
+
+
+def split_story(story: str) -> tuple[str, list[str]]:
+    """Title line and paragraphs of a story as text, up to the blog's 'N comments:' footer."""
+    lines = [line.strip() for line in story.splitlines() if line.strip()]
+    paragraphs = []
+    for line in lines[1:]:
+        if re.match(r"^\d+ comments?:", line):
+            break
+        paragraphs.append(line)
+    return lines[0], paragraphs
+
+
+def write_file(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def jsonl_gz_bytes(records: list[dict]) -> bytes:
+    return gzip.compress("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8"))
+
+
+def write_jsonl_gz(path: Path, records: list[dict]) -> Path:
+    return write_file(path, jsonl_gz_bytes(records))
+
+
+def truncated_gzip(records: list[dict]) -> bytes:
+    """A JSONL.gz cut off mid-stream, as an interrupted upload leaves it."""
+    data = jsonl_gz_bytes(records)
+    return data[: len(data) // 2]
+
+
+def warc_bytes(responses: list[tuple[str, bytes, str]], warc_date: str = FETCHED_AT) -> bytes:
+    """A gzipped WARC of HTTP 200 response records: (url, body, content type) each."""
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=True)
+    for url, body, content_type in responses:
+        headers = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
+        record = writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=headers,
+                                           warc_headers_dict={"WARC-Date": warc_date})
+        writer.write_record(record)
+    return buffer.getvalue()
+
+
+def write_warc(path: Path, responses: list[tuple[str, bytes, str]]) -> Path:
+    return write_file(path, warc_bytes(responses))

@@ -1,0 +1,165 @@
+"""One raw page to one document row, or a reject: decoding, trafilatura, derived fields.
+
+This is the CPU-heavy step; it runs in worker processes (see `tasks.pool`)
+and takes and returns only plain, picklable values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import signal
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+import trafilatura
+from trafilatura.utils import load_html
+
+from tasks.decoding import DecodeError, decode_page
+from tasks.records import Limits, RawPage, Reject
+from tasks.validate import ISO_639_1
+
+# Chinese and Japanese write no spaces: each of their characters counts as a word.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
+# A line of at least this many words reads as a sentence, not a menu item, label or link.
+PROSE_LINE_WORDS = 10
+_LANG_TAG = re.compile(r"^\s*([A-Za-z]{2})(?:[-_].*)?$")
+
+
+class ExtractionTimeout(Exception):
+    pass
+
+
+def extract_pages(pages: list[RawPage], limits: Limits) -> list[dict | Reject]:
+    """Extract a chunk of pages; one result per page, in order. Runs in a worker process."""
+    return [extract_page(page, limits) for page in pages]
+
+
+def extract_page(page: RawPage, limits: Limits) -> dict | Reject:
+    """The document row of a page (run columns excluded), or the reason it has none."""
+
+    def reject(reason: str, stage: str, detail: str) -> Reject:
+        return Reject(reason, stage, detail, page.source, url=page.url, raw_bytes=page.raw_bytes)
+
+    if page.http_status is not None and not 200 <= page.http_status < 300:
+        return reject("http_status", "read", f"fetch answered HTTP {page.http_status}")
+    try:
+        html = decode_page(page.body, page.charset)
+    except DecodeError as exc:
+        return reject(exc.reason, "decode", str(exc))
+    try:
+        with time_limit(limits.extract_timeout_s):
+            tree = load_html(html)
+            if tree is None:
+                return reject("unparsable_html", "extract", "lxml could not build a tree from the page")
+            declared_language = language_code(tree.get("lang") or _meta_language(tree))
+            doc = trafilatura.bare_extraction(
+                tree, url=page.url, with_metadata=True, include_comments=False, include_tables=True
+            )
+    except ExtractionTimeout:
+        return reject("extract_timeout", "extract", f"extraction took longer than {limits.extract_timeout_s} s")
+    except Exception as exc:  # a bug or a pathological page must cost one page, never the batch
+        return reject("extract_error", "extract", f"{type(exc).__name__}: {exc}")
+    text = (doc.text or "").strip() if doc is not None else ""
+    if not text:
+        return reject("no_main_content", "extract", "trafilatura found no main text")
+    prose = prose_words(text)
+    if prose < limits.min_prose_words:
+        return reject("too_little_prose", "extract",
+                      f"{prose} words in sentence-like lines, fewer than {limits.min_prose_words}: "
+                      "a menu, form or list rather than an article")
+    url = page.url or doc.url
+    if not url:
+        return reject("missing_url", "extract", "neither the source nor the page gives a URL")
+    return {
+        "doc_id": document_id(url, page.fetched_at),
+        "url": url,
+        "canonical_url": doc.url if doc.url and doc.url != url else None,
+        "hostname": hostname_of(url),
+        "site_name": doc.sitename or None,
+        "title": doc.title or None,
+        "authors": split_authors(doc.author),
+        "published_at": day_start_utc(doc.date),
+        "description": doc.description or None,
+        "language": declared_language,
+        "tags": [t for t in (doc.tags or []) if t],
+        "categories": [c for c in (doc.categories or []) if c],
+        "text": text,
+        "word_count": count_words(text),
+        "content_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "fetched_at": page.fetched_at,
+        "http_status": page.http_status,
+        "source_uri": page.source.uri,
+        "source_line": page.source.line,
+        "source_offset": page.source.offset,
+    }
+
+
+def count_words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def prose_words(text: str) -> int:
+    """Words in lines long enough to be sentences; menus and forms have next to none."""
+    counts = (count_words(line) for line in text.splitlines())
+    return sum(n for n in counts if n >= PROSE_LINE_WORDS)
+
+
+def document_id(url: str, fetched_at: datetime | None) -> str:
+    """Same capture (URL and fetch time), same id, on every run."""
+    stamp = fetched_at.isoformat() if fetched_at else ""
+    return hashlib.sha256(f"{url}\n{stamp}".encode("utf-8")).hexdigest()[:32]
+
+
+def hostname_of(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def split_authors(author: str | None) -> list[str]:
+    """trafilatura joins authors with '; '."""
+    return [name.strip() for name in (author or "").split(";") if name.strip()]
+
+
+def day_start_utc(day: str | None) -> datetime | None:
+    """trafilatura gives the publication day only (YYYY-MM-DD)."""
+    if not day:
+        return None
+    return datetime.strptime(day[:10], "%Y-%m-%d").replace(tzinfo=timezone.utc)
+
+
+def language_code(tag: str | None) -> str | None:
+    """The ISO 639-1 primary subtag of a BCP 47 tag ('en-GB' -> 'en'); None when the tag has none."""
+    match = _LANG_TAG.match(tag or "")
+    code = match.group(1).lower() if match else None
+    return code if code in ISO_639_1 else None
+
+
+def _meta_language(tree) -> str | None:
+    for xpath in ('//meta[@http-equiv="content-language"]/@content', '//meta[@property="og:locale"]/@content'):
+        values = tree.xpath(xpath)
+        if values:
+            return values[0]
+    return None
+
+
+@contextmanager
+def time_limit(seconds: float):
+    """Interrupt the block after `seconds` (SIGALRM: main thread of a process only, else no limit)."""
+    try:
+        previous = signal.signal(signal.SIGALRM, _raise_timeout)
+    except ValueError:  # not the main thread: no alarm available here
+        yield
+        return
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _raise_timeout(signum, frame):
+    raise ExtractionTimeout()

@@ -1,0 +1,151 @@
+"""Writing the lake: staged batch files, then one commit per day.
+
+Batches write unsorted part files under `<dest>/_staging/<run_id>/parts/`,
+which no reader looks at (pyarrow, DuckDB globs and `pagefold query` skip
+`_`-prefixed paths). Committing a day compacts its parts into few large
+files sorted by the dataset's sort key (DuckDB sorts out of core, so memory
+stays bounded), writes them under `_staging/<run_id>/final/`, and only then
+swaps them in for the day's live partition:
+
+- local folders: the old partition directory is renamed away and the new
+  one renamed in, so readers see the old day or the new day, never a mix;
+- S3 (no rename): new files are copied in, then old ones deleted, so for the
+  seconds between the two, readers may see both.
+"""
+
+from __future__ import annotations
+
+import tempfile
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from schemas import DATASETS, SORT_KEYS
+from tasks.storage import Location, arrow_filesystem
+
+STAGING = "_staging"
+ROWS_PER_FILE = 500_000
+ROWS_PER_GROUP = 50_000
+FLUSH_ROWS = 2_000
+COMPRESSION = "zstd"
+
+
+def staging_dir(base: str, run_id: str) -> str:
+    return f"{base}/{STAGING}/{run_id}"
+
+
+class StagedWriter:
+    """Rows of one batch, streamed into one part file per dataset as they come."""
+
+    def __init__(self, dest: Location, run_id: str, day: str, batch_index: int):
+        self._fs, base = arrow_filesystem(dest)
+        self._paths = {
+            name: f"{staging_dir(base, run_id)}/parts/{name}/date={day}/batch-{batch_index:05d}.parquet"
+            for name in DATASETS
+        }
+        self._buffers: dict[str, list[dict]] = {name: [] for name in DATASETS}
+        self._writers: dict[str, pq.ParquetWriter] = {}
+        self.rows = {name: 0 for name in DATASETS}
+
+    def add(self, dataset: str, row: dict) -> None:
+        self._buffers[dataset].append(row)
+        if len(self._buffers[dataset]) >= FLUSH_ROWS:
+            self._flush(dataset)
+
+    def close(self) -> dict[str, int]:
+        for name in DATASETS:
+            self._flush(name)
+            if name in self._writers:
+                self._writers.pop(name).close()
+        return self.rows
+
+    def _flush(self, dataset: str) -> None:
+        rows = self._buffers[dataset]
+        if not rows:
+            return
+        table = pa.Table.from_pylist(rows, schema=DATASETS[dataset])
+        if dataset not in self._writers:
+            path = self._paths[dataset]
+            self._fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
+            self._writers[dataset] = pq.ParquetWriter(
+                path, DATASETS[dataset], filesystem=self._fs, compression=COMPRESSION
+            )
+        self._writers[dataset].write_table(table)
+        self.rows[dataset] += len(rows)
+        self._buffers[dataset] = []
+
+
+def commit_day(dest: Location, run_id: str, day: str) -> dict[str, int]:
+    """Compact the day's staged parts, then swap them in; rows written per dataset."""
+    fs, base = arrow_filesystem(dest)
+    stage = staging_dir(base, run_id)
+    written = {name: _compact(fs, stage, name, day, run_id) for name in DATASETS}
+    for name in DATASETS:
+        _swap_in(fs, f"{stage}/final/{name}/date={day}", f"{base}/{name}/date={day}", f"{stage}/old/{name}")
+    return written
+
+
+def discard_staging(dest: Location, run_id: str) -> None:
+    fs, base = arrow_filesystem(dest)
+    stage = staging_dir(base, run_id)
+    if fs.get_file_info(stage).type != pafs.FileType.NotFound:
+        fs.delete_dir(stage)
+
+
+def _compact(fs: pafs.FileSystem, stage: str, name: str, day: str, run_id: str) -> int:
+    schema = DATASETS[name]
+    parts_dir = f"{stage}/parts/{name}/date={day}"
+    final_dir = f"{stage}/final/{name}/date={day}"
+    fs.create_dir(final_dir, recursive=True)
+    if fs.get_file_info(parts_dir).type == pafs.FileType.NotFound:
+        # An empty file keeps the day explicit and the schema readable.
+        pq.write_table(schema.empty_table(), f"{final_dir}/part-{run_id}-0.parquet", filesystem=fs,
+                       compression=COMPRESSION)
+        return 0
+    parts = ds.dataset(parts_dir, schema=schema, format="parquet", filesystem=fs)
+    order = ", ".join(f'"{key}"' for key in SORT_KEYS[name])
+    written: list[int] = []
+    with tempfile.TemporaryDirectory(prefix="pagefold-sort-") as spill, duckdb.connect() as con:
+        con.execute("SET memory_limit = '1GB'")
+        con.execute(f"SET temp_directory = '{spill}'")
+        con.execute("SET preserve_insertion_order = true")
+        con.register("parts", parts)
+        sorted_rows = con.sql(f"SELECT * FROM parts ORDER BY {order}").to_arrow_reader(ROWS_PER_GROUP)
+        ds.write_dataset(
+            sorted_rows.cast(schema),
+            final_dir,
+            format="parquet",
+            filesystem=fs,
+            basename_template=f"part-{run_id}-{{i}}.parquet",
+            max_rows_per_file=ROWS_PER_FILE,
+            max_rows_per_group=ROWS_PER_GROUP,
+            min_rows_per_group=min(ROWS_PER_GROUP, 10_000),
+            file_options=ds.ParquetFileFormat().make_write_options(compression=COMPRESSION),
+            existing_data_behavior="overwrite_or_ignore",
+            preserve_order=True,
+            file_visitor=lambda f: written.append(f.metadata.num_rows),
+        )
+    return sum(written)
+
+
+def _swap_in(fs: pafs.FileSystem, new_dir: str, live_dir: str, trash: str) -> None:
+    exists = fs.get_file_info(live_dir).type != pafs.FileType.NotFound
+    if isinstance(fs, pafs.LocalFileSystem):
+        fs.create_dir(live_dir.rsplit("/", 1)[0], recursive=True)
+        if exists:
+            fs.create_dir(trash, recursive=True)
+            fs.move(live_dir, f"{trash}/{live_dir.rsplit('/', 1)[1]}")
+        fs.move(new_dir, live_dir)
+        return
+    old = [f.path for f in fs.get_file_info(pafs.FileSelector(live_dir, recursive=True)) if exists and
+           f.type == pafs.FileType.File]
+    fresh = [f.path for f in fs.get_file_info(pafs.FileSelector(new_dir)) if f.type == pafs.FileType.File]
+    for path in fresh:
+        fs.copy_file(path, f"{live_dir}/{path.rsplit('/', 1)[1]}")
+    keep = {f"{live_dir}/{path.rsplit('/', 1)[1]}" for path in fresh}
+    for path in old:
+        if path not in keep:
+            fs.delete_file(path)

@@ -1,0 +1,105 @@
+"""The two record types that flow through a batch: a raw page, or a reject.
+
+Every page read from an object becomes exactly one of these, and every
+`RawPage` later becomes exactly one document row or one `Reject`; that is
+what makes `pages read = documents + rejects` hold by construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class SourcePointer:
+    """Where a page sits in the raw data: the object, and a line or WARC offset in it."""
+
+    uri: str
+    line: int | None = None
+    offset: int | None = None
+
+
+@dataclass
+class RawPage:
+    """One fetched page as the raw object holds it, not yet decoded."""
+
+    source: SourcePointer
+    url: str | None
+    body: bytes | str
+    fetched_at: datetime | None = None
+    http_status: int | None = None
+    charset: str | None = None  # declared by HTTP headers, when any
+    raw_bytes: int = 0
+
+
+@dataclass
+class Reject:
+    """Why a page (or a whole object) did not become a document."""
+
+    reason: str
+    stage: str
+    detail: str
+    source: SourcePointer
+    url: str | None = None
+    raw_bytes: int | None = None
+
+    def as_row(self) -> dict:
+        """Columns of the `rejects` dataset this record fills (run columns excluded)."""
+        return {
+            "reason": self.reason,
+            "stage": self.stage,
+            "detail": self.detail,
+            "url": self.url,
+            "source_uri": self.source.uri,
+            "source_line": self.source.line,
+            "source_offset": self.source.offset,
+            "raw_bytes": self.raw_bytes,
+        }
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Columns every row of one run shares."""
+
+    run_id: str
+    ingested_at: datetime
+    pipeline_version: str
+
+    def columns(self) -> dict:
+        return {"run_id": self.run_id, "ingested_at": self.ingested_at, "pipeline_version": self.pipeline_version}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Knobs that bound the work done on one page, so bad input costs bounded time and memory."""
+
+    max_page_bytes: int = 5 * 1024 * 1024
+    min_prose_words: int = 50  # words in sentence-like lines (see tasks.extract.prose_words)
+    extract_timeout_s: float = 30.0
+
+
+@dataclass
+class Counts:
+    """Pages in, documents and rejects out, for a batch or a whole run."""
+
+    objects: int = 0
+    pages: int = 0
+    documents: int = 0
+    raw_bytes: int = 0
+    rejects: dict[str, int] = field(default_factory=dict)
+
+    def add_reject(self, reason: str) -> None:
+        self.rejects[reason] = self.rejects.get(reason, 0) + 1
+
+    @property
+    def rejected(self) -> int:
+        return sum(self.rejects.values())
+
+    def merge(self, other: Counts) -> None:
+        self.objects += other.objects
+        self.pages += other.pages
+        self.documents += other.documents
+        self.raw_bytes += other.raw_bytes
+        for reason, n in other.rejects.items():
+            self.rejects[reason] = self.rejects.get(reason, 0) + n

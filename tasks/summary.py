@@ -1,0 +1,127 @@
+"""The run summary: what went in, what came out, and whether the two reconcile."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from tasks.records import Counts
+
+
+class ReconciliationError(Exception):
+    """Pages read and rows written disagree: something was lost or doubled."""
+
+
+@dataclass
+class DayResult:
+    counts: Counts = field(default_factory=Counts)
+    written: dict[str, int] | None = None
+    failures: list[str] = field(default_factory=list)
+
+
+class RunSummary:
+    def __init__(self, run_id: str, days: list[str]):
+        self.run_id = run_id
+        self.days = {day: DayResult() for day in days}
+        self._started = time.monotonic()
+        self.seconds = 0.0
+
+    def add_batch(self, day: str, outcome: Counts | BaseException) -> None:
+        if isinstance(outcome, BaseException):
+            self.days[day].failures.append(f"{type(outcome).__name__}: {outcome}")
+        else:
+            self.days[day].counts.merge(outcome)
+
+    def add_commit(self, day: str, written: dict[str, int]) -> None:
+        self.days[day].written = written
+
+    def finish(self) -> None:
+        self.seconds = time.monotonic() - self._started
+
+    def complete_days(self) -> list[str]:
+        return [day for day, result in self.days.items() if not result.failures]
+
+    @property
+    def failed_days(self) -> list[str]:
+        return [day for day, result in self.days.items() if result.failures]
+
+    @property
+    def failures(self) -> dict[str, list[str]]:
+        return {day: result.failures for day, result in self.days.items() if result.failures}
+
+    @property
+    def mismatches(self) -> list[str]:
+        """Every way a committed day fails to reconcile; empty when all is accounted for."""
+        problems = []
+        for day, result in self.days.items():
+            c = result.counts
+            if c.pages != c.documents + c.rejected:
+                problems.append(f"{day}: {c.pages} pages read but {c.documents} documents + {c.rejected} rejects")
+            if result.written is not None and result.written != {"documents": c.documents, "rejects": c.rejected}:
+                problems.append(f"{day}: batches produced {c.documents} documents and {c.rejected} rejects, "
+                                f"the commit wrote {result.written}")
+        return problems
+
+    @property
+    def reconciled(self) -> bool:
+        return not self.mismatches
+
+    @property
+    def totals(self) -> Counts:
+        total = Counts()
+        for result in self.days.values():
+            total.merge(result.counts)
+        return total
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.totals.pages / self.seconds if self.seconds else 0.0
+
+    def headline(self) -> str:
+        t = self.totals
+        verdict = "reconciled" if self.reconciled else "NOT reconciled"
+        return (f"{t.objects} objects, {t.pages} pages = {t.documents} documents + {t.rejected} rejects "
+                f"({verdict}) in {self.seconds:.1f} s, {self.pages_per_second:.1f} pages/s")
+
+    def lines(self) -> list[str]:
+        out = [f"run {self.run_id}: {self.headline()}"]
+        for day, result in self.days.items():
+            c = result.counts
+            state = "FAILED: " + "; ".join(result.failures) if result.failures else "committed"
+            out.append(f"  {day}: {c.objects} objects, {c.pages} pages, {c.documents} documents, "
+                       f"{c.rejected} rejects {_by_reason(c.rejects)} - {state}")
+        return out
+
+    def table_rows(self) -> list[dict]:
+        rows = []
+        for day, result in self.days.items():
+            c = result.counts
+            rows.append({
+                "date": day,
+                "objects": c.objects,
+                "pages": c.pages,
+                "documents": c.documents,
+                "rejects": c.rejected,
+                "rejects by reason": _by_reason(c.rejects) or "-",
+                "state": "failed" if result.failures else "committed",
+            })
+        return rows
+
+    def as_dict(self) -> dict:
+        t = self.totals
+        return {
+            "run_id": self.run_id,
+            "days": list(self.days),
+            "objects": t.objects,
+            "pages": t.pages,
+            "documents": t.documents,
+            "rejects": t.rejected,
+            "rejects_by_reason": dict(sorted(t.rejects.items())),
+            "seconds": round(self.seconds, 3),
+            "pages_per_second": round(self.pages_per_second, 2),
+            "reconciled": self.reconciled,
+        }
+
+
+def _by_reason(rejects: dict[str, int]) -> str:
+    return ", ".join(f"{reason}: {n}" for reason, n in sorted(rejects.items(), key=lambda kv: (-kv[1], kv[0])))
