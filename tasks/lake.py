@@ -132,20 +132,21 @@ def _compact(fs: pafs.FileSystem, stage: str, name: str, day: str, run_id: str) 
 
 
 def _swap_in(fs: pafs.FileSystem, new_dir: str, live_dir: str, trash: str) -> None:
-    exists = fs.get_file_info(live_dir).type != pafs.FileType.NotFound
     if isinstance(fs, pafs.LocalFileSystem):
         fs.create_dir(live_dir.rsplit("/", 1)[0], recursive=True)
-        if exists:
+        if fs.get_file_info(live_dir).type != pafs.FileType.NotFound:
             fs.create_dir(trash, recursive=True)
             fs.move(live_dir, f"{trash}/{live_dir.rsplit('/', 1)[1]}")
         fs.move(new_dir, live_dir)
         return
-    old = [f.path for f in fs.get_file_info(pafs.FileSelector(live_dir, recursive=True)) if exists and
-           f.type == pafs.FileType.File]
-    fresh = [f.path for f in fs.get_file_info(pafs.FileSelector(new_dir)) if f.type == pafs.FileType.File]
-    for path in fresh:
-        fs.copy_file(path, f"{live_dir}/{path.rsplit('/', 1)[1]}")
-    keep = {f"{live_dir}/{path.rsplit('/', 1)[1]}" for path in fresh}
-    for path in old:
-        if path not in keep:
-            fs.delete_file(path)
+    old = {f.path for f in _files(fs, live_dir, recursive=True)}
+    fresh = {f"{live_dir}/{f.base_name}": f.path for f in _files(fs, new_dir)}
+    for target, staged in fresh.items():
+        fs.copy_file(staged, target)
+    for path in old - fresh.keys():
+        fs.delete_file(path)
+
+
+def _files(fs: pafs.FileSystem, directory: str, recursive: bool = False) -> list[pafs.FileInfo]:
+    selector = pafs.FileSelector(directory, recursive=recursive, allow_not_found=True)
+    return [f for f in fs.get_file_info(selector) if f.type == pafs.FileType.File]

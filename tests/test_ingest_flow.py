@@ -1,0 +1,123 @@
+"""The ingest flow, run for real on local folders, read back as analysts do."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+import pytest
+
+from flows.ingest import ingest
+from tests.rawdata import EXPECTED_REJECTS, GOOD_URLS, MAX_PAGE_MB, hard_input_objects, write_day
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+DAY, OTHER_DAY = "2026-11-20", "2026-11-21"
+
+
+def documents_sql(lake, sql: str):
+    """Run SQL over the documents as an analyst would: DuckDB straight on the Parquet files."""
+    view = f"read_parquet('{lake}/documents/*/*.parquet', hive_partitioning = true)"
+    return duckdb.sql(sql.replace("documents", view)).fetchall()
+
+
+def rejects_frame(lake) -> pd.DataFrame:
+    return pd.read_parquet(lake / "rejects")
+
+
+@pytest.fixture(scope="module")
+def hard_run(tmp_path_factory):
+    """One run over a day of good pages mixed with every kind of bad input."""
+    root = tmp_path_factory.mktemp("hard")
+    source, lake = root / "raw", root / "lake"
+    write_day(source, DAY, hard_input_objects())
+    summary = ingest(source=str(source), dest=str(lake), workers=2, max_page_mb=MAX_PAGE_MB)
+    return source, lake, summary
+
+
+def test_counts_reconcile_pages_read_with_rows_written(hard_run):
+    _, lake, summary = hard_run
+    documents = documents_sql(lake, "SELECT count(*) FROM documents")[0][0]
+    rejects = len(rejects_frame(lake))
+    assert summary["reconciled"]
+    assert summary["pages"] == documents + rejects
+    assert (summary["documents"], summary["rejects"]) == (documents, rejects)
+
+
+@pytest.mark.parametrize("key,line,reason", EXPECTED_REJECTS, ids=[r[2] for r in EXPECTED_REJECTS])
+def test_each_hard_input_becomes_its_own_reject(hard_run, key, line, reason):
+    _, lake, _ = hard_run
+    rejects = rejects_frame(lake)
+    mine = rejects[rejects.source_uri.str.endswith(key) & (rejects.reason == reason)]
+    assert len(mine) == 1, rejects[["reason", "source_uri", "source_line"]].to_string()
+    if line is not None:
+        assert mine.source_line.iloc[0] == line
+
+
+def test_good_pages_survive_their_bad_neighbours(hard_run):
+    _, lake, _ = hard_run
+    urls = {row[0] for row in documents_sql(lake, "SELECT url FROM documents")}
+    assert set(GOOD_URLS.values()) <= urls
+
+
+def test_legacy_encodings_without_charset_decode_to_the_right_text(hard_run):
+    _, lake, _ = hard_run
+    texts = dict(documents_sql(lake, "SELECT url, text FROM documents"))
+    assert "завод" in texts[GOOD_URLS["novosti"]].lower()
+    assert "図書館" in texts[GOOD_URLS["tokyo"]]
+
+
+def test_documents_have_the_promised_columns_and_types(hard_run):
+    _, lake, _ = hard_run
+    types = dict(duckdb.sql(
+        f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('{lake}/documents/*/*.parquet',"
+        " hive_partitioning = true))").fetchall())
+    assert types["url"] == "VARCHAR" and types["title"] == "VARCHAR" and types["text"] == "VARCHAR"
+    assert types["authors"] == "VARCHAR[]"
+    assert types["published_at"] == "TIMESTAMP WITH TIME ZONE"
+    assert types["language"] == "VARCHAR" and types["date"] == "DATE"
+    frame = pd.read_parquet(lake / "documents")
+    harbour = frame[frame.url == GOOD_URLS["harbour"]].iloc[0]
+    assert list(harbour.authors) == ["Isla Penrose", "Tomasz Wren"]
+    assert harbour.language == "en"
+    assert str(harbour.published_at.tz) == "UTC"
+
+
+def test_files_are_sorted_by_hostname_then_url(hard_run):
+    _, lake, _ = hard_run
+    rows = documents_sql(lake, "SELECT hostname, url FROM documents")
+    assert rows == sorted(rows)
+
+
+def test_rerunning_a_day_replaces_it_without_duplicates_or_leftovers(tmp_path):
+    source, lake = tmp_path / "raw", tmp_path / "lake"
+    write_day(source, DAY, hard_input_objects())
+    first = ingest(source=str(source), dest=str(lake), workers=1, max_page_mb=MAX_PAGE_MB)
+    ids_first = sorted(r[0] for r in documents_sql(lake, "SELECT doc_id FROM documents"))
+    second = ingest(source=str(source), dest=str(lake), workers=1, max_page_mb=MAX_PAGE_MB)
+    ids_second = sorted(r[0] for r in documents_sql(lake, "SELECT doc_id FROM documents"))
+    assert ids_first == ids_second and len(set(ids_second)) == len(ids_second)
+    files = sorted(p.name for p in lake.rglob("*.parquet"))
+    assert files and all(second["run_id"] in name for name in files), files
+    assert first["run_id"] != second["run_id"]
+    assert not (lake / "_staging").exists() or not any((lake / "_staging").iterdir())
+
+
+def test_a_day_rerun_leaves_other_days_untouched(tmp_path):
+    source, lake = tmp_path / "raw", tmp_path / "lake"
+    objects = hard_input_objects()
+    write_day(source, DAY, {"crawl/legacy.warc.gz": objects["crawl/legacy.warc.gz"]})
+    write_day(source, OTHER_DAY, {"feeds/mixed.jsonl.gz": objects["feeds/mixed.jsonl.gz"]})
+    ingest(source=str(source), dest=str(lake), workers=1)
+    other_files = {p: p.stat().st_mtime_ns for p in (lake / "documents" / f"date={OTHER_DAY}").iterdir()}
+    (source / f"dt={DAY}" / "crawl" / "legacy.warc.gz").unlink()
+    write_day(source, DAY, {"feeds/mixed.jsonl.gz": objects["feeds/mixed.jsonl.gz"]})
+
+    summary = ingest(source=str(source), dest=str(lake), date=dt.date.fromisoformat(DAY), workers=1)
+
+    assert summary["days"] == [DAY]
+    assert {p: p.stat().st_mtime_ns for p in (lake / "documents" / f"date={OTHER_DAY}").iterdir()} == other_files
+    by_day = dict(documents_sql(lake, "SELECT CAST(date AS VARCHAR), list(url ORDER BY url) FROM documents GROUP BY 1"))
+    assert GOOD_URLS["novosti"] not in by_day[DAY]
+    assert by_day[DAY] == by_day[OTHER_DAY]
