@@ -28,8 +28,8 @@ PROSE_LINE_WORDS = 10
 _LANG_TAG = re.compile(r"^\s*([A-Za-z]{2})(?:[-_].*)?$")
 
 
-class ExtractionTimeout(Exception):
-    pass
+class ExtractionTimeout(BaseException):
+    """A BaseException, so that libraries' broad `except Exception` blocks cannot swallow it."""
 
 
 def extract_pages(pages: list[RawPage], limits: Limits) -> list[dict | Reject]:
@@ -38,8 +38,19 @@ def extract_pages(pages: list[RawPage], limits: Limits) -> list[dict | Reject]:
 
 
 def extract_page(page: RawPage, limits: Limits) -> dict | Reject:
-    """The document row of a page (run columns excluded), or the reason it has none."""
+    """The document row of a page (run columns excluded), or the reason it has none.
 
+    Whatever goes wrong costs this page only: a bug or a pathological page
+    becomes an `extract_error` reject, never an exception that fails the batch.
+    """
+    try:
+        return _extract_page(page, limits)
+    except Exception as exc:
+        return Reject("extract_error", "extract", f"{type(exc).__name__}: {exc}", page.source, url=page.url,
+                      raw_bytes=page.raw_bytes)
+
+
+def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
     def reject(reason: str, stage: str, detail: str) -> Reject:
         return Reject(reason, stage, detail, page.source, url=page.url, raw_bytes=page.raw_bytes)
 
@@ -60,8 +71,6 @@ def extract_page(page: RawPage, limits: Limits) -> dict | Reject:
             )
     except ExtractionTimeout:
         return reject("extract_timeout", "extract", f"extraction took longer than {limits.extract_timeout_s} s")
-    except Exception as exc:  # a bug or a pathological page must cost one page, never the batch
-        return reject("extract_error", "extract", f"{type(exc).__name__}: {exc}")
     text = (doc.text or "").strip() if doc is not None else ""
     if not text:
         return reject("no_main_content", "extract", "trafilatura found no main text")
@@ -132,7 +141,7 @@ def day_start_utc(day: str | None) -> datetime | None:
 
 def language_code(tag: str | None) -> str | None:
     """The ISO 639-1 primary subtag of a BCP 47 tag ('en-GB' -> 'en'); None when the tag has none."""
-    match = _LANG_TAG.match(tag or "")
+    match = _LANG_TAG.match((tag or "").strip())
     code = match.group(1).lower() if match else None
     return code if code in ISO_639_1 else None
 

@@ -112,6 +112,9 @@ def _page_from_json(line: bytes, where: SourcePointer, limits: Limits) -> Item:
     url = record.get("url")
     if not isinstance(url, str) or not url.strip():
         return Reject("missing_url", "read", "record has no `url` string", where, raw_bytes=size)
+    if not url.isprintable():  # control characters or lone surrogates, which no URL (nor Parquet) can hold
+        return Reject("invalid_url", "read", f"`url` holds unprintable characters: {url[:200]!r}", where,
+                      raw_bytes=size)
     html = record.get("html")
     if not isinstance(html, str):
         return Reject("missing_html", "read", "record has no `html` string", where, url=url, raw_bytes=size)

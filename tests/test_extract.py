@@ -222,8 +222,6 @@ def test_extraction_over_the_time_limit_is_extract_timeout():
     assert (result.reason, result.stage) == ("extract_timeout", "extract")
 
 
-@pytest.mark.xfail(strict=True, reason="ExtractionTimeout subclasses Exception, so trafilatura's `except Exception` "
-                                       "around JSON-LD metadata swallows it and extraction runs on with no limit")
 def test_time_limit_holds_while_trafilatura_reads_json_ld():
     """A page whose JSON-LD takes trafilatura about a second or two to read, with a limit well inside that."""
     graph = [{"@type": "NewsArticle", "headline": TITLE, "author": {"@type": "Person", "name": "Jane Doe"}}]
@@ -231,25 +229,28 @@ def test_time_limit_holds_while_trafilatura_reads_json_ld():
     head = ('<script type="application/ld+json">' + json.dumps({"@context": "https://schema.org", "@graph": graph})
             + "</script>")
 
-    result = extract_page(raw_page(article_page(head=head)), Limits(extract_timeout_s=0.4))
+    result = extract_page(raw_page(article_page(head=head)), Limits(extract_timeout_s=0.3))
 
     assert isinstance(result, Reject) and result.reason == "extract_timeout"
 
 
-@pytest.mark.xfail(strict=True, raises=UnicodeEncodeError,
-                   reason="document_id() encodes the URL to UTF-8 outside extract_page's error handling; a lone "
-                          "surrogate (a valid JSON escape) raises and would fail the whole batch")
-def test_url_with_a_lone_surrogate_costs_one_page_not_an_exception(tmp_path):
+def test_url_with_a_lone_surrogate_is_rejected_by_the_reader(tmp_path):
+    """A lone surrogate is a valid JSON escape but no URL; Parquet could not even store it in a reject."""
     path = tmp_path / "pages.jsonl"
     path.write_text(json.dumps({"url": URL + "/\ud800", "html": article_page()}) + "\n", encoding="ascii")
     opened = open_object(str(path), None)
     with opened.stream:
-        [page] = read_object(ObjectInfo(str(path), path.stat().st_size), opened, Limits())
-    assert isinstance(page, RawPage)  # the reader accepts the record
+        [item] = read_object(ObjectInfo(str(path), path.stat().st_size), opened, Limits())
+    assert isinstance(item, Reject) and item.reason == "invalid_url" and item.url is None
+
+
+def test_an_exception_inside_extraction_costs_one_page_not_the_batch():
+    page = raw_page(article_page().encode("utf-8"))
+    page.url = URL + "/\ud800"  # document_id cannot encode it: the failure must come back as a reject
 
     result = extract_page(page, Limits())
 
-    assert isinstance(result, Reject)
+    assert isinstance(result, Reject) and result.reason == "extract_error"
 
 
 # --- ids and counting ----------------------------------------------------------------------------------------------

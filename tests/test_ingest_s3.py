@@ -63,7 +63,7 @@ def test_s3_source_to_s3_lake_and_back(s3_bucket, s3_endpoint):
     con, views = open_lake(lake)
     assert views == ["documents", "rejects"]
     documents, rejects = con.execute(
-        "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM rejects)").fetchone()
+        "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM rejects)").fetchall()[0]
     assert (documents, rejects) == (summary["documents"], summary["rejects"])
 
 

@@ -101,7 +101,10 @@ def test_nullable_field_may_be_null(row, field):
     ("published_at", date(2024, 3, 15)),
     ("fetched_at", "2024-03-16T06:05:00Z"),
     ("ingested_at", 1710570300),
-], ids=lambda v: type(v).__name__ if not isinstance(v, str) or len(v) > 12 else v)
+], ids=["url-int", "doc_id-bytes", "title-list", "authors-str", "authors-with-null", "authors-with-int",
+        "tags-tuple", "word_count-str", "word_count-float", "word_count-bool", "word_count-over-int32",
+        "http_status-over-int16", "source_line-over-int64", "published_at-naive", "published_at-date",
+        "fetched_at-str", "ingested_at-epoch-int"])
 def test_wrong_type(row, field, value):
     row[field] = value
 

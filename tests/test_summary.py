@@ -1,0 +1,134 @@
+"""Unit tests of the run summary's reconciliation and of batch planning."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from tasks.batch import plan_batches
+from tasks.records import Counts
+from tasks.storage import ObjectInfo
+from tasks.summary import RunSummary
+
+DAY1, DAY2 = "2026-11-26", "2026-11-27"
+
+
+def counts(documents: int, rejects: dict[str, int], objects: int = 1, extra_pages: int = 0) -> Counts:
+    """Batch counts where pages = documents + rejects (+ extra_pages, to break that on purpose)."""
+    c = Counts(objects=objects, documents=documents, raw_bytes=1000 * objects, rejects=dict(rejects))
+    c.pages = documents + sum(rejects.values()) + extra_pages
+    return c
+
+
+# --- RunSummary --------------------------------------------------------------------------------------------------
+
+def test_run_reconciles_when_pages_match_rows_and_the_commit_wrote_them():
+    summary = RunSummary("run-1", [DAY1, DAY2])
+    batches = {DAY1: [counts(10, {"invalid_json": 1}), counts(5, {"too_little_prose": 2, "invalid_json": 1})],
+               DAY2: [counts(7, {})]}
+    for day, day_batches in batches.items():
+        for c in day_batches:
+            summary.add_batch(day, c)
+        summary.add_commit(day, {"documents": sum(c.documents for c in day_batches),
+                                 "rejects": sum(c.rejected for c in day_batches)})
+    summary.finish()
+
+    assert summary.mismatches == []
+    assert summary.reconciled is True
+    assert summary.as_dict()["reconciled"] is True
+    totals = summary.totals
+    all_batches = [c for day_batches in batches.values() for c in day_batches]
+    assert totals.pages == sum(c.pages for c in all_batches) == totals.documents + totals.rejected
+    assert totals.rejects == {"invalid_json": 2, "too_little_prose": 2}
+    assert summary.complete_days() == [DAY1, DAY2] and summary.failed_days == []
+
+
+@pytest.mark.parametrize("written", [
+    {"documents": 14, "rejects": 2},   # one document lost
+    {"documents": 15, "rejects": 1},   # one reject lost
+    {"documents": 0, "rejects": 0},    # nothing written
+    {"documents": 15, "rejects": 3},   # one reject doubled
+], ids=["document-lost", "reject-lost", "nothing-written", "reject-doubled"])
+def test_commit_writing_other_counts_is_a_mismatch(written):
+    summary = RunSummary("run-2", [DAY1])
+    summary.add_batch(DAY1, counts(15, {"invalid_json": 2}))
+    summary.add_commit(DAY1, written)
+
+    assert summary.reconciled is False
+    assert len(summary.mismatches) == 1 and DAY1 in summary.mismatches[0]
+    assert summary.as_dict()["reconciled"] is False
+    assert "NOT reconciled" in summary.headline()
+
+
+def test_pages_not_matching_documents_plus_rejects_is_a_mismatch():
+    summary = RunSummary("run-3", [DAY1])
+    summary.add_batch(DAY1, counts(15, {"invalid_json": 2}, extra_pages=1))  # one page became nothing
+    summary.add_commit(DAY1, {"documents": 15, "rejects": 2})
+
+    assert summary.reconciled is False
+    assert len(summary.mismatches) == 1 and DAY1 in summary.mismatches[0]
+
+
+def test_failed_batch_fails_its_day_and_keeps_the_other_day_complete():
+    summary = RunSummary("run-4", [DAY1, DAY2])
+    summary.add_batch(DAY1, counts(4, {}))
+    summary.add_batch(DAY1, ConnectionError("S3 read timed out"))
+    summary.add_batch(DAY2, counts(6, {"corrupt_gzip": 1}))
+    summary.add_commit(DAY2, {"documents": 6, "rejects": 1})
+
+    assert summary.failed_days == [DAY1]
+    assert summary.complete_days() == [DAY2]
+    assert list(summary.failures) == [DAY1]
+    assert summary.failures[DAY1] == ["ConnectionError: S3 read timed out"]
+    states = {row["date"]: row["state"] for row in summary.table_rows()}
+    assert states == {DAY1: "failed", DAY2: "committed"}
+    assert summary.mismatches == []  # what the failed day did read still adds up
+
+
+# --- plan_batches ------------------------------------------------------------------------------------------------
+
+def objects_of(sizes: list[int]) -> list[ObjectInfo]:
+    return [ObjectInfo(f"/raw/dt={DAY1}/part-{i:04d}.jsonl.gz", size) for i, size in enumerate(sizes)]
+
+
+def check_plan(objects: list[ObjectInfo], target: int, max_objects: int) -> list:
+    """Plan, then check the properties every plan must have; returns the batches."""
+    batches = plan_batches(DAY1, objects, target, max_objects)
+
+    assert all(batch.objects for batch in batches), "no empty batch"
+    assert [o for batch in batches for o in batch.objects] == objects, "every object once, in order"
+    assert [batch.index for batch in batches] == list(range(len(batches)))
+    assert all(batch.day == DAY1 for batch in batches)
+    for batch in batches:
+        assert batch.raw_bytes == sum(o.size for o in batch.objects)
+        assert len(batch.objects) <= max_objects
+        assert batch.raw_bytes <= target or len(batch.objects) == 1, "only a lone object may exceed the target"
+    for batch, following in zip(batches, batches[1:]):  # a batch closes only when the next object does not fit
+        assert (batch.raw_bytes + following.objects[0].size > target) or len(batch.objects) == max_objects
+    return batches
+
+
+@pytest.mark.parametrize("sizes, target, max_objects, expected_groups", [
+    ([], 100, 500, []),
+    ([10], 100, 500, [[10]]),
+    ([40, 40, 40, 40], 100, 500, [[40, 40], [40, 40]]),
+    ([50, 50, 50], 100, 500, [[50, 50], [50]]),
+    ([250, 10, 10, 300], 100, 500, [[250], [10, 10], [300]]),
+    ([1] * 7, 100, 3, [[1, 1, 1], [1, 1, 1], [1]]),
+    ([0, 0, 0], 0, 500, [[0, 0, 0]]),
+    ([5, 0, 5], 5, 500, [[5, 0], [5]]),
+], ids=["no-objects", "one-object", "pairs", "exact-fit", "oversized-alone", "max-objects", "zero-bytes",
+        "zero-joins"])
+def test_plan_batches_groups_by_byte_size(sizes, target, max_objects, expected_groups):
+    batches = check_plan(objects_of(sizes), target, max_objects)
+
+    assert [[o.size for o in batch.objects] for batch in batches] == expected_groups
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_plan_batches_properties_hold_for_random_days(seed):
+    rng = random.Random(seed)
+    sizes = [rng.choice([0, rng.randint(1, 500), rng.randint(1, 5000)]) for _ in range(rng.randint(0, 200))]
+
+    check_plan(objects_of(sizes), target=rng.randint(1, 3000), max_objects=rng.randint(1, 40))
