@@ -1,0 +1,71 @@
+"""Benchmark: pages per second of extraction alone and of `pagefold ingest`, by worker count.
+
+Run with `make bench` (needs ../shared/corpus/news-dev, or pass --pages FILE
+with a JSONL.gz of pages). Prints numbers; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tasks.extract import extract_page
+from tasks.records import Limits, RawPage, SourcePointer
+
+DEFAULT_PAGES = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "news-dev" / "pages.jsonl.gz"
+
+
+def extraction_only(pages_file: Path) -> tuple[int, float]:
+    """One core, no Prefect, no I/O: the ceiling a worker process can reach."""
+    with gzip.open(pages_file, "rt") as lines:
+        pages = [RawPage(SourcePointer("bench", line=i), r["url"], r["html"]) for i, r in
+                 enumerate(map(json.loads, lines), 1)]
+    extract_page(pages[0], Limits())  # imports and caches warmed
+    started = time.perf_counter()
+    for page in pages:
+        extract_page(page, Limits())
+    return len(pages), time.perf_counter() - started
+
+
+def ingest_run(pages_file: Path, workers: int, copies: int) -> str:
+    """`pagefold ingest` on a local day folder holding `copies` copies of the corpus; returns its summary table."""
+    with tempfile.TemporaryDirectory(prefix="pagefold-bench-") as tmp:
+        day = Path(tmp) / "raw" / "dt=2024-05-03"
+        day.mkdir(parents=True)
+        for i in range(copies):
+            shutil.copy(pages_file, day / f"part-{i:03d}.jsonl.gz")
+        command = [str(Path(sys.executable).with_name("pagefold")), "ingest", "--source", str(Path(tmp) / "raw"),
+                   "--dest", str(Path(tmp) / "lake"), "--workers", str(workers)]
+        started = time.perf_counter()
+        result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "COLUMNS": "120"},
+                                check=True)
+        wall = time.perf_counter() - started
+    table = [line for line in result.stdout.splitlines() if any(k in line for k in ("pages", "seconds", "documents"))]
+    return "\n".join(table) + f"\n  command wall time incl. Prefect start: {wall:.1f} s"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pages", type=Path, default=DEFAULT_PAGES)
+    parser.add_argument("--copies", type=int, default=4, help="copies of the corpus in the day (distinct objects)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+    if not args.pages.exists():
+        sys.exit(f"no pages at {args.pages}: pass --pages")
+    n, seconds = extraction_only(args.pages)
+    print(f"extraction only, 1 core: {n} pages in {seconds:.1f} s = {n / seconds:.1f} pages/s")
+    for workers in args.workers:
+        print(f"\npagefold ingest, {args.copies} x {n} pages, --workers {workers}:")
+        print(ingest_run(args.pages, workers, args.copies))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""The lake's write path without Prefect: staging, compaction, the day swap, and schema evolution."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from schemas import DOCUMENTS, REJECTS
+from tasks import lake
+from tasks.query import open_lake
+from tasks.storage import Location
+
+RUN_AT = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.timezone.utc)
+
+
+def document(host: str, path: str, **changes) -> dict:
+    url = f"https://{host}/{path}"
+    row = {field.name: None for field in DOCUMENTS}
+    row.update(doc_id=f"id-{host}-{path}", url=url, hostname=host, authors=[], tags=[], categories=[],
+               text="Some text.", word_count=2, content_sha256="0" * 64, source_uri="/raw/x.jsonl",
+               run_id="r", ingested_at=RUN_AT, pipeline_version="test")
+    row.update(changes)
+    return row
+
+
+def stage(dest: Location, run_id: str, day: str, batches: list[list[dict]]) -> None:
+    for index, rows in enumerate(batches):
+        writer = lake.StagedWriter(dest, run_id, day, index)
+        for row in rows:
+            writer.add("documents", row)
+        writer.close()
+
+
+def test_commit_merges_batches_into_one_file_sorted_by_hostname_and_url(tmp_path):
+    dest = Location(str(tmp_path))
+    stage(dest, "run1", "2026-11-27", [
+        [document("b.example", "2"), document("a.example", "9")],
+        [document("b.example", "1"), document("a.example", "1")],
+    ])
+    written = lake.commit_day(dest, "run1", "2026-11-27")
+    files = list((tmp_path / "documents" / "date=2026-11-27").glob("*.parquet"))
+    assert written == {"documents": 4, "rejects": 0} and len(files) == 1
+    urls = pq.read_table(files[0]).column("url").to_pylist()
+    assert urls == ["https://a.example/1", "https://a.example/9", "https://b.example/1", "https://b.example/2"]
+
+
+def test_a_day_without_rejects_still_gets_an_empty_readable_rejects_file(tmp_path):
+    dest = Location(str(tmp_path))
+    stage(dest, "run1", "2026-11-27", [[document("a.example", "1")]])
+    lake.commit_day(dest, "run1", "2026-11-27")
+    [empty] = (tmp_path / "rejects" / "date=2026-11-27").glob("*.parquet")
+    table = pq.read_table(empty)
+    assert table.num_rows == 0 and table.schema.equals(REJECTS, check_metadata=False)
+
+
+def test_commit_replaces_only_its_own_day(tmp_path):
+    dest = Location(str(tmp_path))
+    stage(dest, "run1", "2026-11-26", [[document("old.example", "1")]])
+    stage(dest, "run1", "2026-11-27", [[document("old.example", "2")]])
+    lake.commit_day(dest, "run1", "2026-11-26")
+    lake.commit_day(dest, "run1", "2026-11-27")
+    stage(dest, "run2", "2026-11-27", [[document("new.example", "1")]])
+    lake.commit_day(dest, "run2", "2026-11-27")
+    lake.discard_staging(dest, "run1")
+    lake.discard_staging(dest, "run2")
+
+    rows = duckdb.sql(f"SELECT CAST(date AS VARCHAR), url FROM read_parquet('{tmp_path}/documents/*/*.parquet', "
+                      "hive_partitioning = true) ORDER BY 1").fetchall()
+    assert rows == [("2026-11-26", "https://old.example/1"), ("2026-11-27", "https://new.example/1")]
+    assert not (tmp_path / "_staging" / "run1").exists() and not (tmp_path / "_staging" / "run2").exists()
+
+
+def test_files_written_before_a_new_optional_column_read_with_new_ones(tmp_path):
+    """The evolution policy: a new nullable column reads as null in old partitions, by pyarrow and DuckDB alike."""
+    old_schema = pa.schema([f for f in DOCUMENTS if f.name != "description"], metadata=DOCUMENTS.metadata)
+    old_dir, new_dir = tmp_path / "documents" / "date=2026-11-01", tmp_path / "documents" / "date=2026-11-02"
+    old_dir.mkdir(parents=True)
+    new_dir.mkdir(parents=True)
+    old_row = {k: v for k, v in document("a.example", "old").items() if k != "description"}
+    pq.write_table(pa.Table.from_pylist([old_row], schema=old_schema), old_dir / "part-0.parquet")
+    pq.write_table(pa.Table.from_pylist([document("a.example", "new", description="Now described.")],
+                                        schema=DOCUMENTS), new_dir / "part-0.parquet")
+
+    con, _ = open_lake(Location(str(tmp_path)))
+    assert con.execute("SELECT url, description FROM documents ORDER BY url").fetchall() == [
+        ("https://a.example/new", "Now described."), ("https://a.example/old", None)]
+    duck = duckdb.sql(f"SELECT url, description FROM read_parquet('{tmp_path}/documents/*/*.parquet', "
+                      "union_by_name = true) ORDER BY url").fetchall()
+    assert duck == [("https://a.example/new", "Now described."), ("https://a.example/old", None)]
