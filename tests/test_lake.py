@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from schemas import DOCUMENTS, REJECTS
+from schemas import DATASETS, DOCUMENTS, REJECTS
 from tasks import lake
 from tasks.query import open_lake
 from tasks.storage import Location
@@ -90,3 +91,12 @@ def test_files_written_before_a_new_optional_column_read_with_new_ones(tmp_path)
     duck = duckdb.sql(f"SELECT url, description FROM read_parquet('{tmp_path}/documents/*/*.parquet', "
                       "union_by_name = true) ORDER BY url").fetchall()
     assert duck == [("https://a.example/new", "Now described."), ("https://a.example/old", None)]
+
+
+def test_readme_documents_every_column_of_every_dataset():
+    """The README's schema tables are written by hand; this keeps them in step with schemas/."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for name, schema in DATASETS.items():
+        section = readme.split(f"### `{name}`", 1)[1].split("\n#", 1)[0]
+        documented = [line.split("`")[1] for line in section.splitlines() if line.startswith("| `")]
+        assert documented == [*schema.names, "date"], name
