@@ -79,13 +79,21 @@ class StagedWriter:
 
 
 def commit_day(dest: Location, run_id: str, day: str) -> dict[str, int]:
-    """Compact the day's staged parts, then swap them in; rows written per dataset."""
+    """Compact the day's staged parts, then swap them in.
+
+    Returns the rows written per dataset, and `duplicates`: documents that
+    repeated an earlier capture (same `doc_id`) and were turned into rejects.
+    """
     fs, base = arrow_filesystem(dest)
     stage = staging_dir(base, run_id)
-    written = {name: _compact(fs, stage, name, day, run_id) for name in DATASETS}
+    with tempfile.TemporaryDirectory(prefix="pagefold-sort-") as spill, duckdb.connect() as con:
+        con.execute("SET memory_limit = '1GB'")
+        con.execute(f"SET temp_directory = '{spill}'")
+        duplicates = _reject_duplicate_captures(con, fs, stage, day)
+        written = {name: _compact(con, fs, stage, name, day, run_id) for name in DATASETS}
     for name in DATASETS:
         _swap_in(fs, f"{stage}/final/{name}/date={day}", f"{base}/{name}/date={day}", f"{stage}/old/{name}")
-    return written
+    return {**written, "duplicates": duplicates}
 
 
 def discard_staging(dest: Location, run_id: str) -> None:
@@ -95,39 +103,67 @@ def discard_staging(dest: Location, run_id: str) -> None:
         fs.delete_dir(stage)
 
 
-def _compact(fs: pafs.FileSystem, stage: str, name: str, day: str, run_id: str) -> int:
-    schema = DATASETS[name]
+# The first capture of a doc_id, in raw-data order, is the document; later ones are duplicates.
+_CAPTURE_RANK = "row_number() OVER (PARTITION BY doc_id ORDER BY source_uri, source_line, source_offset)"
+_KEEP = {"documents": f"QUALIFY {_CAPTURE_RANK} = 1", "rejects": ""}
+
+
+def _parts(con: duckdb.DuckDBPyConnection, fs: pafs.FileSystem, stage: str, name: str, day: str) -> str | None:
+    """Register the day's staged parts of a dataset as a DuckDB view; None when there are none."""
     parts_dir = f"{stage}/parts/{name}/date={day}"
+    if fs.get_file_info(parts_dir).type == pafs.FileType.NotFound:
+        return None
+    con.register(f"parts_{name}", ds.dataset(parts_dir, schema=DATASETS[name], format="parquet", filesystem=fs))
+    return f"parts_{name}"
+
+
+def _reject_duplicate_captures(con: duckdb.DuckDBPyConnection, fs: pafs.FileSystem, stage: str, day: str) -> int:
+    """Stage a reject for every repeated capture, so that doc_id stays unique within a day."""
+    documents = _parts(con, fs, stage, "documents", day)
+    if documents is None:
+        return 0
+    rows = con.sql(f"""
+        SELECT 'duplicate_capture' AS reason, 'validate' AS stage,
+               'same URL and fetch time as an earlier page of the day: doc_id ' || doc_id AS detail,
+               url, source_uri, source_line, source_offset, NULL::BIGINT AS raw_bytes,
+               run_id, ingested_at, pipeline_version
+        FROM {documents} QUALIFY {_CAPTURE_RANK} > 1""").to_arrow_table().cast(DATASETS["rejects"])
+    if rows.num_rows:
+        rejects_dir = f"{stage}/parts/rejects/date={day}"
+        fs.create_dir(rejects_dir, recursive=True)
+        pq.write_table(rows, f"{rejects_dir}/duplicates.parquet", filesystem=fs, compression=COMPRESSION)
+    return rows.num_rows
+
+
+def _compact(con: duckdb.DuckDBPyConnection, fs: pafs.FileSystem, stage: str, name: str, day: str,
+             run_id: str) -> int:
+    """Sort the day's parts into few large files under `final/`; rows written."""
+    schema = DATASETS[name]
     final_dir = f"{stage}/final/{name}/date={day}"
     fs.create_dir(final_dir, recursive=True)
-    if fs.get_file_info(parts_dir).type == pafs.FileType.NotFound:
+    parts = _parts(con, fs, stage, name, day)
+    if parts is None:
         # An empty file keeps the day explicit and the schema readable.
         pq.write_table(schema.empty_table(), f"{final_dir}/part-{run_id}-0.parquet", filesystem=fs,
                        compression=COMPRESSION)
         return 0
-    parts = ds.dataset(parts_dir, schema=schema, format="parquet", filesystem=fs)
     order = ", ".join(f'"{key}"' for key in SORT_KEYS[name])
+    query = f"SELECT * FROM {parts} {_KEEP[name]} ORDER BY {order}"
     written: list[int] = []
-    with tempfile.TemporaryDirectory(prefix="pagefold-sort-") as spill, duckdb.connect() as con:
-        con.execute("SET memory_limit = '1GB'")
-        con.execute(f"SET temp_directory = '{spill}'")
-        con.execute("SET preserve_insertion_order = true")
-        con.register("parts", parts)
-        sorted_rows = con.sql(f"SELECT * FROM parts ORDER BY {order}").to_arrow_reader(ROWS_PER_GROUP)
-        ds.write_dataset(
-            sorted_rows.cast(schema),
-            final_dir,
-            format="parquet",
-            filesystem=fs,
-            basename_template=f"part-{run_id}-{{i}}.parquet",
-            max_rows_per_file=ROWS_PER_FILE,
-            max_rows_per_group=ROWS_PER_GROUP,
-            min_rows_per_group=min(ROWS_PER_GROUP, 10_000),
-            file_options=ds.ParquetFileFormat().make_write_options(compression=COMPRESSION),
-            existing_data_behavior="overwrite_or_ignore",
-            preserve_order=True,
-            file_visitor=lambda f: written.append(f.metadata.num_rows),
-        )
+    ds.write_dataset(
+        con.sql(query).to_arrow_reader(ROWS_PER_GROUP).cast(schema),
+        final_dir,
+        format="parquet",
+        filesystem=fs,
+        basename_template=f"part-{run_id}-{{i}}.parquet",
+        max_rows_per_file=ROWS_PER_FILE,
+        max_rows_per_group=ROWS_PER_GROUP,
+        min_rows_per_group=min(ROWS_PER_GROUP, 10_000),
+        file_options=ds.ParquetFileFormat().make_write_options(compression=COMPRESSION),
+        existing_data_behavior="overwrite_or_ignore",
+        preserve_order=True,
+        file_visitor=lambda f: written.append(f.metadata.num_rows),
+    )
     return sum(written)
 
 

@@ -89,8 +89,8 @@ class Counts:
     raw_bytes: int = 0
     rejects: dict[str, int] = field(default_factory=dict)
 
-    def add_reject(self, reason: str) -> None:
-        self.rejects[reason] = self.rejects.get(reason, 0) + 1
+    def add_reject(self, reason: str, n: int = 1) -> None:
+        self.rejects[reason] = self.rejects.get(reason, 0) + n
 
     @property
     def rejected(self) -> int:
@@ -102,4 +102,4 @@ class Counts:
         self.documents += other.documents
         self.raw_bytes += other.raw_bytes
         for reason, n in other.rejects.items():
-            self.rejects[reason] = self.rejects.get(reason, 0) + n
+            self.add_reject(reason, n)

@@ -33,7 +33,13 @@ class RunSummary:
             self.days[day].counts.merge(outcome)
 
     def add_commit(self, day: str, written: dict[str, int]) -> None:
-        self.days[day].written = written
+        """Record what the commit wrote; repeated captures it found move from documents to rejects."""
+        result = self.days[day]
+        duplicates = written.get("duplicates", 0)
+        if duplicates:
+            result.counts.documents -= duplicates
+            result.counts.add_reject("duplicate_capture", duplicates)
+        result.written = {"documents": written["documents"], "rejects": written["rejects"]}
 
     def finish(self) -> None:
         self.seconds = time.monotonic() - self._started

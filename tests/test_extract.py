@@ -229,7 +229,7 @@ def test_time_limit_holds_while_trafilatura_reads_json_ld():
     head = ('<script type="application/ld+json">' + json.dumps({"@context": "https://schema.org", "@graph": graph})
             + "</script>")
 
-    result = extract_page(raw_page(article_page(head=head)), Limits(extract_timeout_s=0.3))
+    result = extract_page(raw_page(article_page(head=head)), Limits(extract_timeout_s=0.1))
 
     assert isinstance(result, Reject) and result.reason == "extract_timeout"
 

@@ -43,7 +43,7 @@ def test_commit_merges_batches_into_one_file_sorted_by_hostname_and_url(tmp_path
     ])
     written = lake.commit_day(dest, "run1", "2026-11-27")
     files = list((tmp_path / "documents" / "date=2026-11-27").glob("*.parquet"))
-    assert written == {"documents": 4, "rejects": 0} and len(files) == 1
+    assert written == {"documents": 4, "rejects": 0, "duplicates": 0} and len(files) == 1
     urls = pq.read_table(files[0]).column("url").to_pylist()
     assert urls == ["https://a.example/1", "https://a.example/9", "https://b.example/1", "https://b.example/2"]
 
@@ -72,6 +72,23 @@ def test_commit_replaces_only_its_own_day(tmp_path):
                       "hive_partitioning = true) ORDER BY 1").fetchall()
     assert rows == [("2026-11-26", "https://old.example/1"), ("2026-11-27", "https://new.example/1")]
     assert not (tmp_path / "_staging" / "run1").exists() and not (tmp_path / "_staging" / "run2").exists()
+
+
+def test_a_repeated_capture_becomes_a_reject_so_doc_id_stays_unique(tmp_path):
+    dest = Location(str(tmp_path))
+    first = document("a.example", "1", source_uri="/raw/a.jsonl", source_line=3)
+    again = document("a.example", "1", source_uri="/raw/b.jsonl", source_line=1)  # same doc_id, later object
+    stage(dest, "run1", "2026-11-27", [[again, document("a.example", "2")], [first]])
+
+    written = lake.commit_day(dest, "run1", "2026-11-27")
+
+    assert written == {"documents": 2, "rejects": 1, "duplicates": 1}
+    kept = pq.read_table(next((tmp_path / "documents" / "date=2026-11-27").glob("*.parquet"))).to_pylist()
+    assert [(r["url"], r["source_uri"]) for r in kept] == [("https://a.example/1", "/raw/a.jsonl"),
+                                                           ("https://a.example/2", "/raw/x.jsonl")]
+    [reject] = pq.read_table(next((tmp_path / "rejects" / "date=2026-11-27").glob("*.parquet"))).to_pylist()
+    assert (reject["reason"], reject["source_uri"], reject["source_line"]) == ("duplicate_capture", "/raw/b.jsonl", 1)
+    assert first["doc_id"] in reject["detail"]
 
 
 def test_files_written_before_a_new_optional_column_read_with_new_ones(tmp_path):

@@ -61,6 +61,16 @@ def test_commit_writing_other_counts_is_a_mismatch(written):
     assert "NOT reconciled" in summary.headline()
 
 
+def test_duplicates_found_at_commit_move_from_documents_to_rejects_and_still_reconcile():
+    summary = RunSummary("run-1", [DAY1])
+    summary.add_batch(DAY1, counts(10, {"invalid_json": 1}))
+    summary.add_commit(DAY1, {"documents": 8, "rejects": 3, "duplicates": 2})
+
+    assert summary.reconciled, summary.mismatches
+    assert summary.totals.documents == 8
+    assert summary.totals.rejects == {"invalid_json": 1, "duplicate_capture": 2}
+
+
 def test_pages_not_matching_documents_plus_rejects_is_a_mismatch():
     summary = RunSummary("run-3", [DAY1])
     summary.add_batch(DAY1, counts(15, {"invalid_json": 2}, extra_pages=1))  # one page became nothing
