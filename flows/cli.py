@@ -144,6 +144,8 @@ def run_with_progress(**params) -> dict:
 
 
 def _describe(s: Snapshot) -> str:
+    if not s.objects_total:
+        return "starting: local Prefect, listing objects"
     left = f", ~{s.seconds_left:.0f} s left" if s.seconds_left is not None and s.bytes_done < s.bytes_total else ""
     return (f"{s.objects_done}/{s.objects_total} objects, {s.pages_done} pages, "
             f"{s.pages_per_s:.1f} pages/s{left}")

@@ -47,8 +47,8 @@ def process_batch(batch: Batch, source: storage.Location, dest: storage.Location
 
 @task(name="commit-day", task_run_name="commit {day}", cache_policy=NO_CACHE, retries=2,
       retry_delay_seconds=RETRY_DELAYS)
-def commit_day(dest: storage.Location, run_id: str, day: str) -> dict[str, int]:
-    return lake.commit_day(dest, run_id, day)
+def commit_day(dest: storage.Location, run_id: str, day: str, pages: int) -> dict[str, int]:
+    return lake.commit_day(dest, run_id, day, pages)
 
 
 @flow(name="ingest", log_prints=False)
@@ -71,30 +71,33 @@ def ingest(
     logger = get_run_logger()
     endpoint = storage.endpoint_from_env(s3_endpoint)
     src, dst = storage.Location(source, endpoint), storage.Location(dest, endpoint)
-    workers = workers or os.cpu_count() or 1
+    workers = workers or len(os.sched_getaffinity(0))
     limits = Limits(max_page_bytes=int(max_page_mb * 1024 * 1024), extract_timeout_s=extract_timeout_s)
     started = dt.datetime.now(dt.timezone.utc)
     run = RunInfo(f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}", started, version("pagefold"))
     days = [date.isoformat()] if date else storage.list_days(src)
     logger.info("run %s: %d day(s) from %s to %s with %d worker(s)", run.run_id, len(days), source, dest, workers)
 
+    summary = RunSummary(run.run_id, days)
     batches = [b for day in days for b in list_batches(src, day, batch_mb * 1024 * 1024)]
     BOARD.reset()
     BOARD.set_totals(sum(len(b.objects) for b in batches), sum(b.raw_bytes for b in batches))
-    summary = RunSummary(run.run_id, days)
     try:
         for batch, outcome in _run_windowed(batches, src, dst, run, limits, workers):
             summary.add_batch(batch.day, outcome)
         for day in summary.complete_days():
-            summary.add_commit(day, commit_day(dst, run.run_id, day))
+            try:
+                summary.add_commit(day, commit_day(dst, run.run_id, day, summary.days[day].counts.pages))
+            except Exception as exc:  # this day stays as it was; the other days still commit
+                summary.add_failure(day, exc)
     finally:
         shutdown_pools()
         lake.discard_staging(dst, run.run_id)
     summary.finish()
     _report(summary)
     if summary.failed_days:
-        raise RuntimeError(f"batches failed for day(s) {', '.join(summary.failed_days)}; those days were left "
-                           f"unchanged: {summary.failures}")
+        raise RuntimeError(f"day(s) {', '.join(summary.failed_days)} failed and were left unchanged: "
+                           f"{summary.failures}")
     if not summary.reconciled:
         raise ReconciliationError(summary.mismatches)
     return summary.as_dict()

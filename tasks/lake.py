@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from schemas import DATASETS, SORT_KEYS
 from tasks.storage import Location, arrow_filesystem
+from tasks.summary import ReconciliationError
 
 STAGING = "_staging"
 ROWS_PER_FILE = 500_000
@@ -78,11 +79,12 @@ class StagedWriter:
         self._buffers[dataset] = []
 
 
-def commit_day(dest: Location, run_id: str, day: str) -> dict[str, int]:
-    """Compact the day's staged parts, then swap them in.
+def commit_day(dest: Location, run_id: str, day: str, pages: int) -> dict[str, int]:
+    """Compact the day's staged parts, then swap them in, if they account for all `pages` read.
 
     Returns the rows written per dataset, and `duplicates`: documents that
     repeated an earlier capture (same `doc_id`) and were turned into rejects.
+    A day whose rows do not add up to its pages is never published.
     """
     fs, base = arrow_filesystem(dest)
     stage = staging_dir(base, run_id)
@@ -91,6 +93,8 @@ def commit_day(dest: Location, run_id: str, day: str) -> dict[str, int]:
         con.execute(f"SET temp_directory = '{spill}'")
         duplicates = _reject_duplicate_captures(con, fs, stage, day)
         written = {name: _compact(con, fs, stage, name, day, run_id) for name in DATASETS}
+    if sum(written.values()) != pages:
+        raise ReconciliationError(f"{day}: {pages} pages read but {written} rows staged; the day is left as it was")
     for name in DATASETS:
         _swap_in(fs, f"{stage}/final/{name}/date={day}", f"{base}/{name}/date={day}", f"{stage}/old/{name}")
     return {**written, "duplicates": duplicates}

@@ -28,9 +28,12 @@ class RunSummary:
 
     def add_batch(self, day: str, outcome: Counts | BaseException) -> None:
         if isinstance(outcome, BaseException):
-            self.days[day].failures.append(f"{type(outcome).__name__}: {outcome}")
+            self.add_failure(day, outcome)
         else:
             self.days[day].counts.merge(outcome)
+
+    def add_failure(self, day: str, error: BaseException) -> None:
+        self.days[day].failures.append(f"{type(error).__name__}: {error}")
 
     def add_commit(self, day: str, written: dict[str, int]) -> None:
         """Record what the commit wrote; repeated captures it found move from documents to rejects."""

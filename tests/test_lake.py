@@ -8,11 +8,13 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from schemas import DATASETS, DOCUMENTS, REJECTS
 from tasks import lake
 from tasks.query import open_lake
 from tasks.storage import Location
+from tasks.summary import ReconciliationError
 
 RUN_AT = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.timezone.utc)
 
@@ -41,7 +43,7 @@ def test_commit_merges_batches_into_one_file_sorted_by_hostname_and_url(tmp_path
         [document("b.example", "2"), document("a.example", "9")],
         [document("b.example", "1"), document("a.example", "1")],
     ])
-    written = lake.commit_day(dest, "run1", "2026-11-27")
+    written = lake.commit_day(dest, "run1", "2026-11-27", 4)
     files = list((tmp_path / "documents" / "date=2026-11-27").glob("*.parquet"))
     assert written == {"documents": 4, "rejects": 0, "duplicates": 0} and len(files) == 1
     urls = pq.read_table(files[0]).column("url").to_pylist()
@@ -51,7 +53,7 @@ def test_commit_merges_batches_into_one_file_sorted_by_hostname_and_url(tmp_path
 def test_a_day_without_rejects_still_gets_an_empty_readable_rejects_file(tmp_path):
     dest = Location(str(tmp_path))
     stage(dest, "run1", "2026-11-27", [[document("a.example", "1")]])
-    lake.commit_day(dest, "run1", "2026-11-27")
+    lake.commit_day(dest, "run1", "2026-11-27", 1)
     [empty] = (tmp_path / "rejects" / "date=2026-11-27").glob("*.parquet")
     table = pq.read_table(empty)
     assert table.num_rows == 0 and table.schema.equals(REJECTS, check_metadata=False)
@@ -61,10 +63,10 @@ def test_commit_replaces_only_its_own_day(tmp_path):
     dest = Location(str(tmp_path))
     stage(dest, "run1", "2026-11-26", [[document("old.example", "1")]])
     stage(dest, "run1", "2026-11-27", [[document("old.example", "2")]])
-    lake.commit_day(dest, "run1", "2026-11-26")
-    lake.commit_day(dest, "run1", "2026-11-27")
+    lake.commit_day(dest, "run1", "2026-11-26", 1)
+    lake.commit_day(dest, "run1", "2026-11-27", 1)
     stage(dest, "run2", "2026-11-27", [[document("new.example", "1")]])
-    lake.commit_day(dest, "run2", "2026-11-27")
+    lake.commit_day(dest, "run2", "2026-11-27", 1)
     lake.discard_staging(dest, "run1")
     lake.discard_staging(dest, "run2")
 
@@ -74,13 +76,26 @@ def test_commit_replaces_only_its_own_day(tmp_path):
     assert not (tmp_path / "_staging" / "run1").exists() and not (tmp_path / "_staging" / "run2").exists()
 
 
+def test_a_day_whose_rows_do_not_add_up_to_its_pages_is_not_published(tmp_path):
+    dest = Location(str(tmp_path))
+    stage(dest, "run1", "2026-11-27", [[document("a.example", "1")]])
+    lake.commit_day(dest, "run1", "2026-11-27", 1)
+    stage(dest, "run2", "2026-11-27", [[document("b.example", "1")]])
+
+    with pytest.raises(ReconciliationError):
+        lake.commit_day(dest, "run2", "2026-11-27", 2)  # two pages read, one row staged: something was lost
+
+    [live] = (tmp_path / "documents" / "date=2026-11-27").glob("*.parquet")
+    assert pq.read_table(live).column("url").to_pylist() == ["https://a.example/1"]
+
+
 def test_a_repeated_capture_becomes_a_reject_so_doc_id_stays_unique(tmp_path):
     dest = Location(str(tmp_path))
     first = document("a.example", "1", source_uri="/raw/a.jsonl", source_line=3)
     again = document("a.example", "1", source_uri="/raw/b.jsonl", source_line=1)  # same doc_id, later object
     stage(dest, "run1", "2026-11-27", [[again, document("a.example", "2")], [first]])
 
-    written = lake.commit_day(dest, "run1", "2026-11-27")
+    written = lake.commit_day(dest, "run1", "2026-11-27", 3)
 
     assert written == {"documents": 2, "rejects": 1, "duplicates": 1}
     kept = pq.read_table(next((tmp_path / "documents" / "date=2026-11-27").glob("*.parquet"))).to_pylist()
