@@ -78,8 +78,15 @@ def ingest(
     days = [date.isoformat()] if date else storage.list_days(src)
     logger.info("run %s: %d day(s) from %s to %s with %d worker(s)", run.run_id, len(days), source, dest, workers)
 
+    if not days:
+        logger.warning("no dt=YYYY-MM-DD folders under %s: nothing to ingest", source)
     summary = RunSummary(run.run_id, days)
     batches = [b for day in days for b in list_batches(src, day, batch_mb * 1024 * 1024)]
+    for day in set(days) - {b.day for b in batches}:
+        # An empty listing is more often a wrong prefix or missing permission than a day with no pages:
+        # never wipe a day's output because of it.
+        logger.warning("day %s: no raw objects under %s; its output is left as it was", day, source)
+        summary.mark_empty(day)
     BOARD.reset()
     BOARD.set_totals(sum(len(b.objects) for b in batches), sum(b.raw_bytes for b in batches))
     try:

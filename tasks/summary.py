@@ -17,6 +17,13 @@ class DayResult:
     counts: Counts = field(default_factory=Counts)
     written: dict[str, int] | None = None
     failures: list[str] = field(default_factory=list)
+    empty: bool = False  # no raw objects were listed: the day's output is left as it was
+
+    @property
+    def state(self) -> str:
+        if self.failures:
+            return "failed: " + "; ".join(self.failures)
+        return "no raw objects, left as it was" if self.empty else "committed"
 
 
 class RunSummary:
@@ -47,8 +54,12 @@ class RunSummary:
     def finish(self) -> None:
         self.seconds = time.monotonic() - self._started
 
+    def mark_empty(self, day: str) -> None:
+        self.days[day].empty = True
+
     def complete_days(self) -> list[str]:
-        return [day for day, result in self.days.items() if not result.failures]
+        """Days to commit: every batch succeeded and there was something to read."""
+        return [day for day, result in self.days.items() if not result.failures and not result.empty]
 
     @property
     def failed_days(self) -> list[str]:
@@ -96,9 +107,8 @@ class RunSummary:
         out = [f"run {self.run_id}: {self.headline()}"]
         for day, result in self.days.items():
             c = result.counts
-            state = "FAILED: " + "; ".join(result.failures) if result.failures else "committed"
             out.append(f"  {day}: {c.objects} objects, {c.pages} pages, {c.documents} documents, "
-                       f"{c.rejected} rejects {_by_reason(c.rejects)} - {state}")
+                       f"{c.rejected} rejects {_by_reason(c.rejects)} - {result.state}")
         return out
 
     def table_rows(self) -> list[dict]:
@@ -112,7 +122,7 @@ class RunSummary:
                 "documents": c.documents,
                 "rejects": c.rejected,
                 "rejects by reason": _by_reason(c.rejects) or "-",
-                "state": "failed" if result.failures else "committed",
+                "state": result.state,
             })
         return rows
 

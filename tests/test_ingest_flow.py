@@ -121,3 +121,18 @@ def test_a_day_rerun_leaves_other_days_untouched(tmp_path):
     by_day = dict(documents_sql(lake, "SELECT CAST(date AS VARCHAR), list(url ORDER BY url) FROM documents GROUP BY 1"))
     assert GOOD_URLS["novosti"] not in by_day[DAY]
     assert by_day[DAY] == by_day[OTHER_DAY]
+
+
+def test_a_day_with_no_raw_objects_leaves_its_output_alone(tmp_path):
+    """An empty listing (wrong prefix, lost permission) must not wipe a day that was ingested before."""
+    source, lake = tmp_path / "raw", tmp_path / "lake"
+    write_day(source, DAY, {"crawl/legacy.warc.gz": hard_input_objects()["crawl/legacy.warc.gz"]})
+    ingest(source=str(source), dest=str(lake), workers=1)
+    before = sorted(r[0] for r in documents_sql(lake, "SELECT url FROM documents"))
+    (source / f"dt={DAY}" / "crawl" / "legacy.warc.gz").unlink()
+
+    summary = ingest(source=str(source), dest=str(lake), date=dt.date.fromisoformat(DAY), workers=1)
+
+    assert summary["pages"] == 0
+    assert sorted(r[0] for r in documents_sql(lake, "SELECT url FROM documents")) == before
+

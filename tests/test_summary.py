@@ -92,8 +92,18 @@ def test_failed_batch_fails_its_day_and_keeps_the_other_day_complete():
     assert list(summary.failures) == [DAY1]
     assert summary.failures[DAY1] == ["ConnectionError: S3 read timed out"]
     states = {row["date"]: row["state"] for row in summary.table_rows()}
-    assert states == {DAY1: "failed", DAY2: "committed"}
+    assert states == {DAY1: "failed: ConnectionError: S3 read timed out", DAY2: "committed"}
     assert summary.mismatches == []  # what the failed day did read still adds up
+
+
+def test_a_day_with_no_raw_objects_is_not_committed():
+    summary = RunSummary("run-5", [DAY1, DAY2])
+    summary.mark_empty(DAY1)
+    summary.add_batch(DAY2, counts(3, {}))
+
+    assert summary.complete_days() == [DAY2]
+    assert summary.failed_days == []
+    assert {row["date"]: row["state"] for row in summary.table_rows()}[DAY1] == "no raw objects, left as it was"
 
 
 # --- plan_batches ------------------------------------------------------------------------------------------------
