@@ -46,13 +46,6 @@ class Location:
         parts = self.url[len("s3://") :].split("/", 1)
         return parts[1].strip("/") if len(parts) > 1 else ""
 
-    def child(self, *parts: str) -> str:
-        """URI of a path below this location (an s3:// URI or an absolute local path)."""
-        tail = "/".join(p.strip("/") for p in parts if p)
-        if self.is_s3:
-            return f"{self.url.rstrip('/')}/{tail}" if tail else self.url.rstrip("/")
-        return str(Path(self.url).resolve().joinpath(tail)) if tail else str(Path(self.url).resolve())
-
 
 @dataclass(frozen=True)
 class ObjectInfo:
