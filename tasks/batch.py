@@ -15,7 +15,6 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from botocore.exceptions import ClientError
 
@@ -98,7 +97,7 @@ def _store(result: dict | Reject, writer: StagedWriter, counts: Counts, run: Run
     """Validate an extraction result and stage it as a document or a reject."""
     if isinstance(result, dict):
         row = {**result, **run.columns()}
-        failed = check_document(row, now=datetime.now(timezone.utc))
+        failed = check_document(row, now=run.ingested_at)
         if failed is None:
             writer.add("documents", row)
             counts.documents += 1

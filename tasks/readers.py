@@ -33,8 +33,9 @@ FORMATS = {
     ".htm.gz": "html",
 }
 
-# What a broken compressed stream raises, depending on where it breaks.
-STREAM_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, ArchiveLoadFailed, ValueError, OSError)
+# What broken data raises, depending on where it breaks. Network and disk errors are not among them:
+# they fail the batch, which Prefect retries, instead of turning a transient fault into a reject.
+STREAM_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, ArchiveLoadFailed, ValueError)
 
 Item = RawPage | Reject
 
@@ -146,6 +147,11 @@ def _read_warc(uri: str, stream: BinaryIO, limits: Limits) -> Iterator[Item]:
                 yield Reject("page_too_large", "read", f"page larger than {limits.max_page_bytes} bytes", where,
                              url=url, raw_bytes=len(body))
                 continue
+            missing = getattr(record.raw_stream, "limit", 0)  # warcio ends a cut-off record quietly
+            if missing:
+                yield _broken_stream(uri, uri.lower().endswith(".gz"),
+                                     EOFError(f"record {missing} bytes short of its Content-Length"), offset=offset)
+                return
             try:
                 fetched_at = parse_timestamp(record.rec_headers.get_header("WARC-Date"))
             except ValueError as exc:

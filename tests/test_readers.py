@@ -258,6 +258,19 @@ def test_warc_responses_become_pages_with_utc_fetch_time_and_increasing_offsets(
         assert page.url.encode() in record_head[:4096]
 
 
+@pytest.mark.parametrize("gzipped", [True, False], ids=["warc.gz", "warc"])
+def test_a_warc_cut_off_inside_a_record_keeps_the_whole_records_and_rejects_the_rest(tmp_path, gzipped):
+    data = warc_bytes(WARC_RESPONSES)
+    if not gzipped:
+        data = gzip.decompress(data)
+    items = read_bytes(tmp_path, "crawl.warc.gz" if gzipped else "crawl.warc", data[: len(data) - 40])
+
+    assert [type(item).__name__ for item in items] == ["RawPage", "RawPage", "Reject"]
+    assert [page.body for page in items[:2]] == [body for _, body, _ in WARC_RESPONSES[:2]]
+    assert items[2].reason == ("corrupt_gzip" if gzipped else "corrupt_object")
+    assert items[2].source.offset > items[1].source.offset
+
+
 # --- single HTML pages ---------------------------------------------------------------------------------------------
 
 HTML_PAGE = "<!DOCTYPE html><html><head><title>Grüße</title></head><body><p>Hallo</p></body></html>".encode()
