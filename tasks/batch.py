@@ -15,12 +15,13 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 from botocore.exceptions import ClientError
 
+from tasks import pool
 from tasks.extract import extract_pages
 from tasks.lake import StagedWriter
-from tasks.pool import extraction_pool
 from tasks.progress import BOARD
 from tasks.readers import read_object
 from tasks.records import Counts, Limits, RawPage, Reject, RunInfo, SourcePointer
@@ -61,17 +62,19 @@ def plan_batches(day: str, objects: list[ObjectInfo], target_bytes: int, max_obj
 
 def run_batch(batch: Batch, source: Location, dest: Location, run: RunInfo, limits: Limits, workers: int) -> Counts:
     """Process one batch end to end; the counts are all that leaves it."""
-    pool = extraction_pool(workers)
     writer = StagedWriter(dest, run.run_id, batch.day, batch.index)
     counts = Counts(objects=len(batch.objects), raw_bytes=batch.raw_bytes)
-    in_flight: deque[Future] = deque()
+    in_flight: deque[pool.Submitted] = deque()
     chunk: list[RawPage] = []
 
-    def settle(future: Future) -> None:
-        results = future.result()
-        for result in results:
+    def crashed(page: RawPage) -> Reject:
+        return Reject("extract_crashed", "extract", "the extraction process died on this page (a crash in native "
+                      "code, or out of memory)", page.source, url=page.url, raw_bytes=page.raw_bytes)
+
+    def settle(submitted: pool.Submitted) -> None:
+        for result in pool.results(submitted, workers, on_crash=crashed):
             _store(result, writer, counts, run)
-        BOARD.pages_done(len(results))
+        BOARD.pages_done(len(submitted.items))
 
     for item in stream_pages(batch.objects, source.s3_endpoint, limits):
         counts.pages += 1
@@ -81,12 +84,12 @@ def run_batch(batch: Batch, source: Location, dest: Location, run: RunInfo, limi
             continue
         chunk.append(item)
         if len(chunk) >= PAGES_PER_CHUNK:
-            in_flight.append(pool.submit(extract_pages, chunk, limits))
+            in_flight.append(pool.submit(workers, partial(extract_pages, limits=limits), chunk))
             chunk = []
             while len(in_flight) > 2 * workers:
                 settle(in_flight.popleft())
     if chunk:
-        in_flight.append(pool.submit(extract_pages, chunk, limits))
+        in_flight.append(pool.submit(workers, partial(extract_pages, limits=limits), chunk))
     while in_flight:
         settle(in_flight.popleft())
     writer.close()

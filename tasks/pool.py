@@ -1,19 +1,38 @@
-"""The process pool that runs extraction on every core.
+"""The process pool that runs extraction on every core, and survives a worker that dies.
 
 Prefect's process and Dask task runners cost 0.2-0.4 s per task and need a
 running API, so batch tasks run on threads and hand their CPU work, in
 chunks of pages, to this pool. One pool per process and size, created on
 first use; its workers import trafilatura once and keep it warm.
+
+A worker that dies (a crash in lxml's C code, the kernel's OOM killer)
+breaks the whole pool and every chunk in flight. The pool is then replaced,
+the lost chunks are re-run one item at a time, and only the item that kills
+a worker again is given up.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any
 
 _pools: dict[int, ProcessPoolExecutor] = {}
 _lock = threading.Lock()
+
+
+@dataclass
+class Submitted:
+    """A chunk handed to the pool: what to call again, item by item, if its worker dies."""
+
+    future: Future
+    pool: ProcessPoolExecutor
+    fn: Callable[[list], list]
+    items: list
 
 
 def extraction_pool(workers: int) -> ProcessPoolExecutor:
@@ -26,11 +45,47 @@ def extraction_pool(workers: int) -> ProcessPoolExecutor:
         return _pools[workers]
 
 
+def submit(workers: int, fn: Callable[[list], list], items: list) -> Submitted:
+    """Run `fn(items)` in the shared pool, replacing the pool first if a dead worker broke it."""
+    pool = extraction_pool(workers)
+    try:
+        return Submitted(pool.submit(fn, items), pool, fn, items)
+    except BrokenProcessPool:
+        _discard(pool)
+        return submit(workers, fn, items)
+
+
+def results(chunk: Submitted, workers: int, on_crash: Callable[[Any], Any]) -> list:
+    """`fn(items)`; if a worker died, each item again on its own, `on_crash(item)` for one that kills again."""
+    try:
+        return chunk.future.result()
+    except BrokenProcessPool:
+        _discard(chunk.pool)
+    out = []
+    for item in chunk.items:
+        alone = submit(workers, chunk.fn, [item])
+        try:
+            out += alone.future.result()
+        except BrokenProcessPool:
+            _discard(alone.pool)
+            out.append(on_crash(item))
+    return out
+
+
 def shutdown_pools() -> None:
     with _lock:
         for pool in _pools.values():
             pool.shutdown(wait=True, cancel_futures=True)
         _pools.clear()
+
+
+def _discard(pool: ProcessPoolExecutor) -> None:
+    """Forget a broken pool, unless another thread already replaced it."""
+    with _lock:
+        for workers, current in list(_pools.items()):
+            if current is pool:
+                del _pools[workers]
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _warm_up() -> None:
