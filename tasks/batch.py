@@ -28,9 +28,11 @@ from tasks.records import Counts, Limits, RawPage, Reject, RunInfo, SourcePointe
 from tasks.storage import Location, ObjectInfo, open_object
 from tasks.validate import check_document
 
-PAGES_PER_CHUNK = 16
-READ_THREADS = 8
-QUEUE_PAGES = 64
+# Pages are held in memory only here: read-ahead queue, chunks in flight (news pages decode to ~350 KB of
+# text each, so a batch holds roughly (QUEUE_PAGES + (workers + 2) * PAGES_PER_CHUNK) pages at most).
+PAGES_PER_CHUNK = 8
+READ_THREADS = 4  # more reader threads fragment native memory (measured: 8 threads ~1.6x the RSS of 4)
+QUEUE_PAGES = 16
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ def run_batch(batch: Batch, source: Location, dest: Location, run: RunInfo, limi
         if len(chunk) >= PAGES_PER_CHUNK:
             in_flight.append(pool.submit(workers, partial(extract_pages, limits=limits), chunk))
             chunk = []
-            while len(in_flight) > 2 * workers:
+            while len(in_flight) > workers:
                 settle(in_flight.popleft())
     if chunk:
         in_flight.append(pool.submit(workers, partial(extract_pages, limits=limits), chunk))
@@ -142,7 +144,7 @@ def stream_pages(objects: tuple[ObjectInfo, ...], s3_endpoint: str | None, limit
 
     def produce(obj: ObjectInfo) -> None:
         try:
-            opened = open_object(obj.uri, s3_endpoint)
+            opened = open_object(obj.uri, s3_endpoint, on_read=BOARD.bytes_read)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
                 raise
@@ -153,7 +155,7 @@ def stream_pages(objects: tuple[ObjectInfo, ...], s3_endpoint: str | None, limit
                 for item in read_object(obj, opened, limits):
                     put(item)
         finally:
-            BOARD.object_done(obj.size)
+            BOARD.object_done()
             put(_DONE)
 
     with ThreadPoolExecutor(READ_THREADS, thread_name_prefix="pagefold-read") as readers:

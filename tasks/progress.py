@@ -27,7 +27,7 @@ class Snapshot:
 
     @property
     def seconds_left(self) -> float | None:
-        """Estimated from raw bytes read so far, the only total known before pages are parsed."""
+        """Estimated from raw bytes read so far: the only total known before the pages are parsed."""
         if not self.bytes_done or not self.bytes_total:
             return None
         return self.elapsed_s * (self.bytes_total - self.bytes_done) / self.bytes_done
@@ -48,9 +48,12 @@ class ProgressBoard:
         with self._lock:
             self._totals = [objects, raw_bytes]
 
-    def object_done(self, raw_bytes: int) -> None:
+    def object_done(self) -> None:
         with self._lock:
             self._done[0] += 1
+
+    def bytes_read(self, raw_bytes: int) -> None:
+        with self._lock:
             self._done[1] += raw_bytes
 
     def pages_done(self, pages: int) -> None:

@@ -13,7 +13,7 @@ import functools
 import io
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -125,33 +125,41 @@ def list_day_objects(source: Location, day: str) -> list[ObjectInfo]:
     ]
 
 
-class _BodyReader(io.RawIOBase):
-    """Lets an S3 response body be buffered, so readers get `readline(limit)` on it."""
+class _CountingReader(io.RawIOBase):
+    """A raw stream over anything with `read(n)` (a file, an S3 body) that reports the bytes it reads.
 
-    def __init__(self, body):
-        self._body = body
+    Buffering it gives readers `readline(limit)` on S3 bodies too; the count
+    drives the progress display, which object sizes alone would not.
+    """
+
+    def __init__(self, source, on_read: Callable[[int], None]):
+        self._source = source
+        self._on_read = on_read
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:
-        data = self._body.read(len(buffer))
+        data = self._source.read(len(buffer))
         buffer[: len(data)] = data
+        self._on_read(len(data))
         return len(data)
 
     def close(self) -> None:
-        self._body.close()
+        self._source.close()
         super().close()
 
 
-def open_object(uri: str, s3_endpoint: str | None) -> OpenedObject:
+def open_object(uri: str, s3_endpoint: str | None, on_read: Callable[[int], None] = lambda n: None) -> OpenedObject:
     """Open a raw object for streaming; S3 user metadata (e.g. `url`) comes along."""
     if uri.startswith("s3://"):
         bucket, key = split_s3_uri(uri)
         response = s3_client(s3_endpoint).get_object(Bucket=bucket, Key=key)
-        stream = io.BufferedReader(_BodyReader(response["Body"]), buffer_size=1 << 20)
-        return OpenedObject(stream, response.get("Metadata", {}), response.get("ContentType"))
-    return OpenedObject(open(uri, "rb", buffering=1 << 20), {}, None)
+        source, metadata, content_type = response["Body"], response.get("Metadata", {}), response.get("ContentType")
+    else:
+        source, metadata, content_type = open(uri, "rb", buffering=0), {}, None
+    return OpenedObject(io.BufferedReader(_CountingReader(source, on_read), buffer_size=1 << 20), metadata,
+                        content_type)
 
 
 def arrow_filesystem(location: Location) -> tuple[pafs.FileSystem, str]:
