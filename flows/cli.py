@@ -126,7 +126,9 @@ FROM rejects ORDER BY reason, source_uri
 def run_with_progress(**params) -> dict:
     """Run the ingest flow here, with live progress on a terminal or steady lines in logs."""
     from flows.ingest import ingest as ingest_flow
+    from tasks import pool
 
+    pool.warm_up(params.get("workers") or pool.default_workers())  # overlaps Prefect's start-up
     stop = threading.Event()
     show = _live_progress if console.is_terminal else _log_progress
     watcher = threading.Thread(target=show, args=(stop,), daemon=True)

@@ -7,7 +7,6 @@ The flow only orchestrates. Each step is a thin task over a pure function in
 from __future__ import annotations
 
 import datetime as dt
-import os
 import uuid
 from importlib.metadata import version
 
@@ -16,9 +15,8 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 
-from tasks import lake, storage
+from tasks import lake, pool, storage
 from tasks.batch import Batch, plan_batches, run_batch
-from tasks.pool import shutdown_pools
 from tasks.progress import BOARD
 from tasks.records import Counts, Limits, RunInfo
 from tasks.summary import RunSummary, ReconciliationError
@@ -71,7 +69,8 @@ def ingest(
     logger = get_run_logger()
     endpoint = storage.endpoint_from_env(s3_endpoint)
     src, dst = storage.Location(source, endpoint), storage.Location(dest, endpoint)
-    workers = workers or len(os.sched_getaffinity(0))
+    workers = workers or pool.default_workers()
+    pool.warm_up(workers)
     limits = Limits(max_page_bytes=int(max_page_mb * 1024 * 1024), extract_timeout_s=extract_timeout_s)
     started = dt.datetime.now(dt.timezone.utc)
     run = RunInfo(f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}", started, version("pagefold"))
@@ -98,7 +97,7 @@ def ingest(
             except Exception as exc:  # this day stays as it was; the other days still commit
                 summary.add_failure(day, exc)
     finally:
-        shutdown_pools()
+        pool.shutdown_pools()
         lake.discard_staging(dst, run.run_id)
     summary.finish()
     _report(summary)

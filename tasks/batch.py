@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
 
@@ -28,9 +27,11 @@ from tasks.records import Counts, Limits, RawPage, Reject, RunInfo, SourcePointe
 from tasks.storage import Location, ObjectInfo, open_object
 from tasks.validate import check_document
 
-# Pages are held in memory only here: read-ahead queue, chunks in flight (news pages decode to ~350 KB of
-# text each, so a batch holds roughly (QUEUE_PAGES + (workers + 2) * PAGES_PER_CHUNK) pages at most).
-PAGES_PER_CHUNK = 8
+# Pages are held in memory only here: the read-ahead queue and the chunks in flight (news pages decode to
+# ~350 KB of text each; a batch holds about QUEUE_PAGES + IN_FLIGHT_PER_WORKER * workers * PAGES_PER_CHUNK).
+# Small chunks keep a worker from idling behind one slow page at the end of a batch.
+PAGES_PER_CHUNK = 4
+IN_FLIGHT_PER_WORKER = 2
 READ_THREADS = 4  # more reader threads fragment native memory (measured: 8 threads ~1.6x the RSS of 4)
 QUEUE_PAGES = 16
 
@@ -66,17 +67,27 @@ def run_batch(batch: Batch, source: Location, dest: Location, run: RunInfo, limi
     """Process one batch end to end; the counts are all that leaves it."""
     writer = StagedWriter(dest, run.run_id, batch.day, batch.index)
     counts = Counts(objects=len(batch.objects), raw_bytes=batch.raw_bytes)
-    in_flight: deque[pool.Submitted] = deque()
+    in_flight: dict[Future, pool.Submitted] = {}
     chunk: list[RawPage] = []
 
     def crashed(page: RawPage) -> Reject:
         return Reject("extract_crashed", "extract", "the extraction process died on this page (a crash in native "
                       "code, or out of memory)", page.source, url=page.url, raw_bytes=page.raw_bytes)
 
-    def settle(submitted: pool.Submitted) -> None:
-        for result in pool.results(submitted, workers, on_crash=crashed):
-            _store(result, writer, counts, run)
-        BOARD.pages_done(len(submitted.items))
+    def settle(return_when: str) -> None:
+        """Store the chunks that are done, in any order: one slow page must not hold up the others."""
+        done, _ = wait(in_flight, return_when=return_when)
+        for future in done:
+            submitted = in_flight.pop(future)
+            for result in pool.results(submitted, workers, on_crash=crashed):
+                _store(result, writer, counts, run)
+            BOARD.pages_done(len(submitted.items))
+
+    def send(pages: list[RawPage]) -> None:
+        submitted = pool.submit(workers, partial(extract_pages, limits=limits), pages)
+        in_flight[submitted.future] = submitted
+        while len(in_flight) >= IN_FLIGHT_PER_WORKER * workers:
+            settle(FIRST_COMPLETED)
 
     for item in stream_pages(batch.objects, source.s3_endpoint, limits):
         counts.pages += 1
@@ -86,14 +97,12 @@ def run_batch(batch: Batch, source: Location, dest: Location, run: RunInfo, limi
             continue
         chunk.append(item)
         if len(chunk) >= PAGES_PER_CHUNK:
-            in_flight.append(pool.submit(workers, partial(extract_pages, limits=limits), chunk))
+            send(chunk)
             chunk = []
-            while len(in_flight) > workers:
-                settle(in_flight.popleft())
     if chunk:
-        in_flight.append(pool.submit(workers, partial(extract_pages, limits=limits), chunk))
-    while in_flight:
-        settle(in_flight.popleft())
+        send(chunk)
+    if in_flight:
+        settle(ALL_COMPLETED)
     writer.close()
     return counts
 

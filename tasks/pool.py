@@ -14,6 +14,7 @@ a worker again is given up.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -43,6 +44,18 @@ def extraction_pool(workers: int) -> ProcessPoolExecutor:
                 max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up
             )
         return _pools[workers]
+
+
+def default_workers() -> int:
+    """One worker per core this process may run on."""
+    return len(os.sched_getaffinity(0))
+
+
+def warm_up(workers: int) -> None:
+    """Start the pool's processes now (they import trafilatura, ~2 s), so that it overlaps other start-up work."""
+    pool = extraction_pool(workers)
+    for _ in range(workers):
+        pool.submit(_nothing)
 
 
 def submit(workers: int, fn: Callable[[list], list], items: list) -> Submitted:
@@ -86,6 +99,10 @@ def _discard(pool: ProcessPoolExecutor) -> None:
             if current is pool:
                 del _pools[workers]
     pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _nothing() -> None:
+    pass
 
 
 def _warm_up() -> None:
