@@ -10,7 +10,6 @@ import argparse
 import gzip
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,15 +39,19 @@ def ingest_run(pages_file: Path, workers: int, copies: int) -> str:
     with tempfile.TemporaryDirectory(prefix="pagefold-bench-") as tmp:
         day = Path(tmp) / "raw" / "dt=2024-05-03"
         day.mkdir(parents=True)
-        for i in range(copies):
-            shutil.copy(pages_file, day / f"part-{i:03d}.jsonl.gz")
+        with gzip.open(pages_file, "rt") as lines:
+            records = [json.loads(line) for line in lines]
+        for i in range(copies):  # distinct URLs, so that copies are distinct captures, not duplicates
+            copy = [{**r, "url": f"{r['url']}{'&' if '?' in r['url'] else '?'}copy={i}"} for r in records]
+            with gzip.open(day / f"part-{i:03d}.jsonl.gz", "wt") as out:
+                out.writelines(json.dumps(r) + "\n" for r in copy)
         command = [str(Path(sys.executable).with_name("pagefold")), "ingest", "--source", str(Path(tmp) / "raw"),
                    "--dest", str(Path(tmp) / "lake"), "--workers", str(workers)]
         started = time.perf_counter()
         result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "COLUMNS": "120"},
                                 check=True)
         wall = time.perf_counter() - started
-    table = [line for line in result.stdout.splitlines() if any(k in line for k in ("pages", "seconds", "documents"))]
+    table = [line for line in result.stdout.splitlines() if "│" in line and "days" not in line]
     return "\n".join(table) + f"\n  command wall time incl. Prefect start: {wall:.1f} s"
 
 
