@@ -30,4 +30,4 @@ lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes -o requirements.lock
 
 clean:
-	rm -rf $(VENV) demo-lake .pytest_cache
+	rm -rf $(VENV) demo-output .pytest_cache

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import flows.prefect_defaults  # noqa: F401  (must run before Prefect is imported)
-
 import datetime as dt
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -16,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+import flows.prefect_defaults  # noqa: F401  (must run before Prefect is imported)
 from tasks.progress import BOARD, Snapshot
 
 app = typer.Typer(
@@ -134,15 +132,15 @@ def run_with_progress(**params) -> dict:
     watcher = threading.Thread(target=show, args=(stop,), daemon=True)
     watcher.start()
     try:
-        return ingest_flow(**params)
+        summary, error = ingest_flow(**params), None
     except Exception as exc:
-        stop.set()
-        watcher.join()
-        console.print(f"[red]ingest failed:[/red] {exc}")
-        raise typer.Exit(1) from None
-    finally:
-        stop.set()
-        watcher.join()
+        summary, error = None, exc
+    stop.set()
+    watcher.join()  # the progress display is gone before anything else is printed
+    if error is not None:
+        console.print(f"[red]ingest failed:[/red] {error}")
+        raise typer.Exit(1)
+    return summary
 
 
 def _describe(s: Snapshot) -> str:

@@ -19,7 +19,7 @@ from tasks import lake, pool, storage
 from tasks.batch import Batch, plan_batches, run_batch
 from tasks.progress import BOARD
 from tasks.records import Counts, Limits, RunInfo
-from tasks.summary import RunSummary, ReconciliationError
+from tasks.summary import ReconciliationError, RunSummary
 
 RETRY_DELAYS = [5, 30]
 
