@@ -97,8 +97,7 @@ def list_days(source: Location) -> list[str]:
         ):
             names += [p["Prefix"][len(prefix) :].rstrip("/") for p in page.get("CommonPrefixes", [])]
     else:
-        root = Path(source.url)
-        names = [p.name for p in root.iterdir() if p.is_dir()] if root.is_dir() else []
+        names = [p.name for p in _local_root(source).iterdir() if p.is_dir()]
     return sorted(m.group(1) for n in names if (m := DAY_DIR.match(n)))
 
 
@@ -115,7 +114,7 @@ def list_day_objects(source: Location, day: str) -> list[ObjectInfo]:
                 if not o["Key"].endswith("/")
             ]
         return sorted(found, key=lambda o: o.uri)
-    root = Path(source.url).resolve() / f"dt={day}"
+    root = _local_root(source) / f"dt={day}"
     if not root.is_dir():
         return []
     return [
@@ -148,6 +147,14 @@ class _CountingReader(io.RawIOBase):
     def close(self) -> None:
         self._source.close()
         super().close()
+
+
+def _local_root(source: Location) -> Path:
+    """The source folder; a missing one is a mistake to report, not an empty source."""
+    root = Path(source.url).resolve()
+    if not root.is_dir():
+        raise FileNotFoundError(f"source folder {root} does not exist")
+    return root
 
 
 def open_object(uri: str, s3_endpoint: str | None, on_read: Callable[[int], None] = lambda n: None) -> OpenedObject:

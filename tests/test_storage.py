@@ -34,6 +34,13 @@ def test_local_listing_finds_days_and_objects_at_any_depth(tmp_path):
     assert list_day_objects(source, "2026-11-29") == []
 
 
+def test_a_missing_source_folder_is_an_error_not_an_empty_source(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        list_days(Location(str(tmp_path / "nope")))
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        list_day_objects(Location(str(tmp_path / "nope")), "2026-11-27")
+
+
 def test_s3_listing_pages_through_more_than_a_thousand_keys(s3_bucket, s3_endpoint):
     bucket, client = s3_bucket
     keys = [f"landing/dt=2026-11-27/shard-{i % 7}/page-{i:05d}.html" for i in range(1_050)]
