@@ -66,7 +66,7 @@ def plan_batches(day: str, objects: list[ObjectInfo], target_bytes: int, max_obj
 def run_batch(batch: Batch, source: Location, dest: Location, run: RunInfo, limits: Limits, workers: int) -> Counts:
     """Process one batch end to end; the counts are all that leaves it."""
     writer = StagedWriter(dest, run.run_id, batch.day, batch.index)
-    counts = Counts(objects=len(batch.objects), raw_bytes=batch.raw_bytes)
+    counts = Counts(objects=len(batch.objects))
     in_flight: dict[Future, pool.Submitted] = {}
     chunk: list[RawPage] = []
 

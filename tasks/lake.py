@@ -49,19 +49,17 @@ class StagedWriter:
         }
         self._buffers: dict[str, list[dict]] = {name: [] for name in DATASETS}
         self._writers: dict[str, pq.ParquetWriter] = {}
-        self.rows = {name: 0 for name in DATASETS}
 
     def add(self, dataset: str, row: dict) -> None:
         self._buffers[dataset].append(row)
         if len(self._buffers[dataset]) >= FLUSH_ROWS:
             self._flush(dataset)
 
-    def close(self) -> dict[str, int]:
+    def close(self) -> None:
         for name in DATASETS:
             self._flush(name)
             if name in self._writers:
                 self._writers.pop(name).close()
-        return self.rows
 
     def _flush(self, dataset: str) -> None:
         rows = self._buffers[dataset]
@@ -75,7 +73,6 @@ class StagedWriter:
                 path, DATASETS[dataset], filesystem=self._fs, compression=COMPRESSION
             )
         self._writers[dataset].write_table(table)
-        self.rows[dataset] += len(rows)
         self._buffers[dataset] = []
 
 

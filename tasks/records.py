@@ -86,7 +86,6 @@ class Counts:
     objects: int = 0
     pages: int = 0
     documents: int = 0
-    raw_bytes: int = 0
     rejects: dict[str, int] = field(default_factory=dict)
 
     def add_reject(self, reason: str, n: int = 1) -> None:
@@ -100,6 +99,5 @@ class Counts:
         self.objects += other.objects
         self.pages += other.pages
         self.documents += other.documents
-        self.raw_bytes += other.raw_bytes
         for reason, n in other.rejects.items():
             self.add_reject(reason, n)

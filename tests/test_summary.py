@@ -16,7 +16,7 @@ DAY1, DAY2 = "2026-11-26", "2026-11-27"
 
 def counts(documents: int, rejects: dict[str, int], objects: int = 1, extra_pages: int = 0) -> Counts:
     """Batch counts where pages = documents + rejects (+ extra_pages, to break that on purpose)."""
-    c = Counts(objects=objects, documents=documents, raw_bytes=1000 * objects, rejects=dict(rejects))
+    c = Counts(objects=objects, documents=documents, rejects=dict(rejects))
     c.pages = documents + sum(rejects.values()) + extra_pages
     return c
 
