@@ -58,12 +58,12 @@ def ingest(
 
 @app.command()
 def query(
-    sql: Annotated[Optional[str], typer.Argument(help="SQL over the views `documents` and `rejects`.")] = None,
+    sql: Annotated[Optional[str], typer.Argument(help="SQL over the views `documents`, `entities` and `rejects`.")] = None,
     lake: LakeOpt = "lake",
     s3_endpoint: EndpointOpt = None,
     max_rows: Annotated[int, typer.Option(help="Rows to print at most.")] = 50,
 ) -> None:
-    """Run SQL over the lake with DuckDB; the datasets are views named `documents` and `rejects`.
+    """Run SQL over the lake with DuckDB; the datasets are views named `documents`, `entities` and `rejects`.
 
     Without SQL: an interactive prompt on a terminal, else the views and their columns.
     """
@@ -101,8 +101,10 @@ def demo(
     print_result(*run_sql(con, DEMO_DOCUMENTS_SQL, 50))
     console.print("\n[bold]Rejects[/bold]")
     print_result(*run_sql(con, DEMO_REJECTS_SQL, 50))
+    console.print(f"\n[bold]Top people, organisations and places of {DEMO_DAY}[/bold] (entities joined to documents)")
+    print_result(*run_sql(con, DEMO_TOP_ENTITIES_SQL, 50))
     console.print(
-        f"\nThe lake is in [bold]{lake}[/bold] (documents/ and rejects/, partitioned by date=).\n"
+        f"\nThe lake is in [bold]{lake}[/bold] (documents/, entities/ and rejects/, partitioned by date=).\n"
         f"Query it:  .venv/bin/pagefold query --lake {lake} \"SELECT hostname, title FROM documents\"\n"
         f"DuckDB:    SELECT * FROM read_parquet('{lake}/documents/*/*.parquet', hive_partitioning = true)\n"
         f"pandas:    pd.read_parquet('{lake}/documents')"
@@ -113,6 +115,17 @@ DEMO_DOCUMENTS_SQL = """
 SELECT date, hostname, title, list_aggr(authors, 'string_agg', '; ') AS authors,
        strftime(published_at, '%Y-%m-%d') AS published, language, word_count AS words
 FROM documents ORDER BY hostname, url
+"""
+DEMO_TOP_ENTITIES_SQL = """
+WITH named AS (
+    SELECT CASE label WHEN 'PERSON' THEN 'people' WHEN 'ORG' THEN 'organisations' ELSE 'places' END AS kind,
+           canonical AS name, count(DISTINCT doc_id) AS documents, sum(count) AS mentions
+    FROM entities JOIN documents USING (date, doc_id)
+    WHERE label IN ('PERSON', 'ORG', 'GPE', 'LOC', 'FAC')
+    GROUP BY kind, name)
+SELECT kind, name, documents, mentions FROM named
+QUALIFY row_number() OVER (PARTITION BY kind ORDER BY documents DESC, mentions DESC, name) <= 5
+ORDER BY kind, documents DESC, mentions DESC, name
 """
 DEMO_REJECTS_SQL = """
 SELECT reason, stage, coalesce(url, '') AS url, regexp_extract(source_uri, '[^/]+$') AS object,
@@ -172,7 +185,8 @@ def print_summary(summary: dict) -> None:
     table.add_column(style="bold")
     table.add_column(justify="right")
     for label, key in [("days", "days"), ("objects listed", "objects"), ("pages read", "pages"),
-                       ("documents written", "documents"), ("rejects written", "rejects")]:
+                       ("documents written", "documents"), ("rejects written", "rejects"),
+                       ("entities written", "entities")]:
         value = summary[key]
         table.add_row(label, ", ".join(value) if isinstance(value, list) else str(value))
     for reason, n in summary["rejects_by_reason"].items():

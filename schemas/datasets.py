@@ -19,7 +19,7 @@ Evolution policy (see README, "Schema evolution"):
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 
 _UTC_MICROS = pa.timestamp("us", tz="UTC")
 
@@ -55,6 +55,32 @@ DOCUMENTS = _schema(
         _field("source_uri", pa.string(), False, "Raw object the page came from (s3:// URI or local path)."),
         _field("source_line", pa.int64(), True, "1-based line of the page in a JSONL object."),
         _field("source_offset", pa.int64(), True, "Byte offset of the WARC record in a WARC object."),
+        _field("entities_status", pa.string(), False,
+               "Named-entity recognition: done, unsupported_language, too_long or failed."),
+        _field("entity_count", pa.int32(), False, "Rows of this document in the `entities` dataset."),
+        _field("people", pa.list_(pa.string()), False, "Canonical names of the people mentioned, most mentioned first."),
+        _field("organizations", pa.list_(pa.string()), False,
+               "Canonical names of the organisations mentioned, most mentioned first."),
+        _field("places", pa.list_(pa.string()), False,
+               "Canonical names of the places (countries, cities, regions, sites) mentioned, most mentioned first."),
+        _field("run_id", pa.string(), False, "Id of the Pagefold run that wrote the row."),
+        _field("ingested_at", _UTC_MICROS, False, "Time the run started, in UTC."),
+        _field("pipeline_version", pa.string(), False, "Pagefold version that wrote the row."),
+    ],
+)
+
+ENTITIES = _schema(
+    "entities",
+    [
+        _field("doc_id", pa.string(), False, "The document (`documents.doc_id`, unique within a day)."),
+        _field("url", pa.string(), False, "URL of the document."),
+        _field("text", pa.string(), False, "The entity's first mention under its canonical name, as written."),
+        _field("canonical", pa.string(), False,
+               "Name the document's mentions share: full name, no possessive or leading article."),
+        _field("label", pa.string(), False, "Kind, by majority of mentions: PERSON, ORG, GPE, LOC, NORP, EVENT, ..."),
+        _field("count", pa.int32(), False, "Mentions in the title and text."),
+        _field("first_offset", pa.int32(), True, "Character offset of the first mention in `text`; null if title only."),
+        _field("in_title", pa.bool_(), False, "Whether the title mentions the entity."),
         _field("run_id", pa.string(), False, "Id of the Pagefold run that wrote the row."),
         _field("ingested_at", _UTC_MICROS, False, "Time the run started, in UTC."),
         _field("pipeline_version", pa.string(), False, "Pagefold version that wrote the row."),
@@ -78,11 +104,12 @@ REJECTS = _schema(
     ],
 )
 
-DATASETS: dict[str, pa.Schema] = {"documents": DOCUMENTS, "rejects": REJECTS}
+DATASETS: dict[str, pa.Schema] = {"documents": DOCUMENTS, "entities": ENTITIES, "rejects": REJECTS}
 
 # Files of each dataset are sorted by these columns, so scans that filter on them skip row groups.
 SORT_KEYS: dict[str, list[str]] = {
     "documents": ["hostname", "url"],
+    "entities": ["label", "canonical", "doc_id"],
     "rejects": ["reason", "source_uri", "source_line", "source_offset"],
 }
 

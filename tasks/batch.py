@@ -108,13 +108,19 @@ def run_batch(batch: Batch, source: Location, dest: Location, run: RunInfo, limi
 
 
 def _store(result: dict | Reject, writer: StagedWriter, counts: Counts, run: RunInfo) -> None:
-    """Validate an extraction result and stage it as a document or a reject."""
+    """Validate an extraction result and stage it as a document and its entities, or as a reject."""
     if isinstance(result, dict):
+        entities = result.pop("entities")
         row = {**result, **run.columns()}
         failed = check_document(row, now=run.ingested_at)
         if failed is None:
             writer.add("documents", row)
+            capture = {"doc_id": row["doc_id"], "url": row["url"], "source_uri": row["source_uri"],
+                       "source_line": row["source_line"], "source_offset": row["source_offset"], **run.columns()}
+            for entity in entities:
+                writer.add("entities", {**entity, **capture})
             counts.documents += 1
+            counts.entities += len(entities)
             return
         result = Reject(failed, "validate", f"document failed the `{failed}` check", _pointer(row), url=row["url"])
     writer.add("rejects", {**result.as_row(), **run.columns()})

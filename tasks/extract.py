@@ -17,6 +17,7 @@ import trafilatura
 from trafilatura.utils import load_html
 
 from tasks.decoding import DecodeError, decode_page
+from tasks.entities import add_entities
 from tasks.records import Limits, RawPage, Reject
 from tasks.validate import ISO_639_1
 
@@ -33,8 +34,10 @@ class ExtractionTimeout(BaseException):
 
 
 def extract_pages(pages: list[RawPage], limits: Limits) -> list[dict | Reject]:
-    """Extract a chunk of pages; one result per page, in order. Runs in a worker process."""
-    return [extract_page(page, limits) for page in pages]
+    """Extract a chunk of pages, then their named entities; one result per page, in order. Runs in a worker."""
+    results = [extract_page(page, limits) for page in pages]
+    add_entities([r for r in results if isinstance(r, dict)], limits.ner_max_chars)
+    return results
 
 
 def extract_page(page: RawPage, limits: Limits) -> dict | Reject:

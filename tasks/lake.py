@@ -23,7 +23,7 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from schemas import DATASETS, SORT_KEYS
+from schemas import DATASETS, DOCUMENTS, SORT_KEYS
 from tasks.storage import Location, arrow_filesystem
 from tasks.summary import ReconciliationError
 
@@ -34,8 +34,21 @@ FLUSH_ROWS = 2_000
 COMPRESSION = "zstd"
 
 
+# Staged entity rows carry their document's raw pointer: when a day holds repeated captures of one doc_id,
+# the commit keeps exactly the entities of the capture it keeps.
+_CAPTURE = ("source_uri", "source_line", "source_offset")
+
+
 def staging_dir(base: str, run_id: str) -> str:
     return f"{base}/{STAGING}/{run_id}"
+
+
+def staged_schema(name: str) -> pa.Schema:
+    schema = DATASETS[name]
+    if name == "entities":
+        for column in _CAPTURE:
+            schema = schema.append(DOCUMENTS.field(column))
+    return schema
 
 
 class StagedWriter:
@@ -65,13 +78,12 @@ class StagedWriter:
         rows = self._buffers[dataset]
         if not rows:
             return
-        table = pa.Table.from_pylist(rows, schema=DATASETS[dataset])
+        schema = staged_schema(dataset)
+        table = pa.Table.from_pylist(rows, schema=schema)
         if dataset not in self._writers:
             path = self._paths[dataset]
             self._fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
-            self._writers[dataset] = pq.ParquetWriter(
-                path, DATASETS[dataset], filesystem=self._fs, compression=COMPRESSION
-            )
+            self._writers[dataset] = pq.ParquetWriter(path, schema, filesystem=self._fs, compression=COMPRESSION)
         self._writers[dataset].write_table(table)
         self._buffers[dataset] = []
 
@@ -79,22 +91,28 @@ class StagedWriter:
 def commit_day(dest: Location, run_id: str, day: str, pages: int) -> dict[str, int]:
     """Compact the day's staged parts, then swap them in, if they account for all `pages` read.
 
-    Returns the rows written per dataset, and `duplicates`: documents that
-    repeated an earlier capture (same `doc_id`) and were turned into rejects.
-    A day whose rows do not add up to its pages is never published.
+    Returns the rows written per dataset, `duplicates`: documents that
+    repeated an earlier capture (same `doc_id`) and were turned into rejects,
+    and `duplicate_entities`: the entity rows those repeats had. A day whose
+    rows do not add up (pages to documents and rejects, documents'
+    `entity_count` to entity rows) is never published.
     """
     fs, base = arrow_filesystem(dest)
     stage = staging_dir(base, run_id)
     with tempfile.TemporaryDirectory(prefix="pagefold-sort-") as spill, duckdb.connect() as con:
         con.execute("SET memory_limit = '1GB'")
         con.execute(f"SET temp_directory = '{spill}'")
-        duplicates = _reject_duplicate_captures(con, fs, stage, day)
+        duplicates, duplicate_entities = _reject_duplicate_captures(con, fs, stage, day)
         written = {name: _compact(con, fs, stage, name, day, run_id) for name in DATASETS}
-    if sum(written.values()) != pages:
+        expected_entities = _entity_rows_of_kept_documents(con)
+    if written["documents"] + written["rejects"] != pages:
         raise ReconciliationError(f"{day}: {pages} pages read but {written} rows staged; the day is left as it was")
+    if written["entities"] != expected_entities:
+        raise ReconciliationError(f"{day}: documents announce {expected_entities} entity rows but "
+                                  f"{written['entities']} were staged; the day is left as it was")
     for name in DATASETS:
         _swap_in(fs, f"{stage}/final/{name}/date={day}", f"{base}/{name}/date={day}", f"{stage}/old/{name}")
-    return {**written, "duplicates": duplicates}
+    return {**written, "duplicates": duplicates, "duplicate_entities": duplicate_entities}
 
 
 def discard_staging(dest: Location, run_id: str) -> None:
@@ -106,7 +124,17 @@ def discard_staging(dest: Location, run_id: str) -> None:
 
 # The first capture of a doc_id, in raw-data order, is the document; later ones are duplicates.
 _CAPTURE_RANK = "row_number() OVER (PARTITION BY doc_id ORDER BY source_uri, source_line, source_offset)"
-_KEEP = {"documents": f"QUALIFY {_CAPTURE_RANK} = 1", "rejects": ""}
+
+
+def _kept_rows(name: str, parts: str) -> str:
+    """SQL for the staged rows of a dataset that the day keeps."""
+    if name == "documents":
+        return f"SELECT * FROM {parts} QUALIFY {_CAPTURE_RANK} = 1"
+    if name == "entities":
+        same_capture = " AND ".join(f"e.{c} IS NOT DISTINCT FROM d.{c}" for c in _CAPTURE)
+        return (f"SELECT e.* EXCLUDE ({', '.join(_CAPTURE)}) FROM {parts} e SEMI JOIN "
+                f"({_kept_rows('documents', 'parts_documents')}) d ON e.doc_id = d.doc_id AND {same_capture}")
+    return f"SELECT * FROM {parts}"
 
 
 def _parts(con: duckdb.DuckDBPyConnection, fs: pafs.FileSystem, stage: str, name: str, day: str) -> str | None:
@@ -114,26 +142,38 @@ def _parts(con: duckdb.DuckDBPyConnection, fs: pafs.FileSystem, stage: str, name
     parts_dir = f"{stage}/parts/{name}/date={day}"
     if fs.get_file_info(parts_dir).type == pafs.FileType.NotFound:
         return None
-    con.register(f"parts_{name}", ds.dataset(parts_dir, schema=DATASETS[name], format="parquet", filesystem=fs))
+    con.register(f"parts_{name}", ds.dataset(parts_dir, schema=staged_schema(name), format="parquet", filesystem=fs))
     return f"parts_{name}"
 
 
-def _reject_duplicate_captures(con: duckdb.DuckDBPyConnection, fs: pafs.FileSystem, stage: str, day: str) -> int:
-    """Stage a reject for every repeated capture, so that doc_id stays unique within a day."""
+def _reject_duplicate_captures(con: duckdb.DuckDBPyConnection, fs: pafs.FileSystem, stage: str,
+                               day: str) -> tuple[int, int]:
+    """Stage a reject for every repeated capture, so that doc_id stays unique within a day.
+
+    Returns the repeats, and the entity rows they announced (which the commit drops with them).
+    """
     documents = _parts(con, fs, stage, "documents", day)
     if documents is None:
-        return 0
+        return 0, 0
     rows = con.sql(f"""
         SELECT 'duplicate_capture' AS reason, 'validate' AS stage,
                'same URL and fetch time as an earlier page of the day: doc_id ' || doc_id AS detail,
                url, source_uri, source_line, source_offset, NULL::BIGINT AS raw_bytes,
-               run_id, ingested_at, pipeline_version
-        FROM {documents} QUALIFY {_CAPTURE_RANK} > 1""").to_arrow_table().cast(DATASETS["rejects"])
+               run_id, ingested_at, pipeline_version, entity_count
+        FROM {documents} QUALIFY {_CAPTURE_RANK} > 1""").to_arrow_table()
     if rows.num_rows:
         rejects_dir = f"{stage}/parts/rejects/date={day}"
         fs.create_dir(rejects_dir, recursive=True)
-        pq.write_table(rows, f"{rejects_dir}/duplicates.parquet", filesystem=fs, compression=COMPRESSION)
-    return rows.num_rows
+        pq.write_table(rows.drop_columns(["entity_count"]).cast(DATASETS["rejects"]),
+                       f"{rejects_dir}/duplicates.parquet", filesystem=fs, compression=COMPRESSION)
+    return rows.num_rows, sum(rows.column("entity_count").to_pylist())
+
+
+def _entity_rows_of_kept_documents(con: duckdb.DuckDBPyConnection) -> int:
+    if "parts_documents" not in {row[0] for row in con.sql("SHOW TABLES").fetchall()}:
+        return 0
+    return con.sql(f"SELECT coalesce(sum(entity_count), 0) FROM ({_kept_rows('documents', 'parts_documents')})"
+                   ).fetchall()[0][0]
 
 
 def _compact(con: duckdb.DuckDBPyConnection, fs: pafs.FileSystem, stage: str, name: str, day: str,
@@ -149,7 +189,7 @@ def _compact(con: duckdb.DuckDBPyConnection, fs: pafs.FileSystem, stage: str, na
                        compression=COMPRESSION)
         return 0
     order = ", ".join(f'"{key}"' for key in SORT_KEYS[name])
-    query = f"SELECT * FROM {parts} {_KEEP[name]} ORDER BY {order}"
+    query = f"{_kept_rows(name, parts)} ORDER BY {order}"
     written: list[int] = []
     ds.write_dataset(
         con.sql(query).to_arrow_reader(ROWS_PER_GROUP).cast(schema),

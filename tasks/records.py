@@ -77,6 +77,7 @@ class Limits:
     max_page_bytes: int = 5 * 1024 * 1024
     min_prose_words: int = 50  # words in sentence-like lines (see tasks.extract.prose_words)
     extract_timeout_s: float = 30.0
+    ner_max_chars: int = 200_000  # longer texts get entities_status too_long (a news article is ~5-60k)
 
 
 @dataclass
@@ -86,6 +87,7 @@ class Counts:
     objects: int = 0
     pages: int = 0
     documents: int = 0
+    entities: int = 0  # rows of the entities dataset, for the documents
     rejects: dict[str, int] = field(default_factory=dict)
 
     def add_reject(self, reason: str, n: int = 1) -> None:
@@ -99,5 +101,6 @@ class Counts:
         self.objects += other.objects
         self.pages += other.pages
         self.documents += other.documents
+        self.entities += other.entities
         for reason, n in other.rejects.items():
             self.add_reject(reason, n)

@@ -48,8 +48,9 @@ class RunSummary:
         duplicates = written.get("duplicates", 0)
         if duplicates:
             result.counts.documents -= duplicates
+            result.counts.entities -= written.get("duplicate_entities", 0)
             result.counts.add_reject("duplicate_capture", duplicates)
-        result.written = {"documents": written["documents"], "rejects": written["rejects"]}
+        result.written = {name: written[name] for name in ("documents", "entities", "rejects")}
 
     def finish(self) -> None:
         self.seconds = time.monotonic() - self._started
@@ -77,9 +78,9 @@ class RunSummary:
             c = result.counts
             if c.pages != c.documents + c.rejected:
                 problems.append(f"{day}: {c.pages} pages read but {c.documents} documents + {c.rejected} rejects")
-            if result.written is not None and result.written != {"documents": c.documents, "rejects": c.rejected}:
-                problems.append(f"{day}: batches produced {c.documents} documents and {c.rejected} rejects, "
-                                f"the commit wrote {result.written}")
+            produced = {"documents": c.documents, "entities": c.entities, "rejects": c.rejected}
+            if result.written is not None and result.written != produced:
+                problems.append(f"{day}: batches produced {produced}, the commit wrote {result.written}")
         return problems
 
     @property
@@ -101,14 +102,14 @@ class RunSummary:
         t = self.totals
         verdict = "reconciled" if self.reconciled else "NOT reconciled"
         return (f"{t.objects} objects, {t.pages} pages = {t.documents} documents + {t.rejected} rejects "
-                f"({verdict}) in {self.seconds:.1f} s, {self.pages_per_second:.1f} pages/s")
+                f"({verdict}), {t.entities} entities, in {self.seconds:.1f} s, {self.pages_per_second:.1f} pages/s")
 
     def lines(self) -> list[str]:
         out = [f"run {self.run_id}: {self.headline()}"]
         for day, result in self.days.items():
             c = result.counts
             out.append(f"  {day}: {c.objects} objects, {c.pages} pages, {c.documents} documents, "
-                       f"{c.rejected} rejects {_by_reason(c.rejects)} - {result.state}")
+                       f"{c.rejected} rejects {_by_reason(c.rejects)}, {c.entities} entities - {result.state}")
         return out
 
     def table_rows(self) -> list[dict]:
@@ -122,6 +123,7 @@ class RunSummary:
                 "documents": c.documents,
                 "rejects": c.rejected,
                 "rejects by reason": _by_reason(c.rejects) or "-",
+                "entities": c.entities,
                 "state": result.state,
             })
         return rows
@@ -136,6 +138,7 @@ class RunSummary:
             "documents": t.documents,
             "rejects": t.rejected,
             "rejects_by_reason": dict(sorted(t.rejects.items())),
+            "entities": t.entities,
             "seconds": round(self.seconds, 3),
             "pages_per_second": round(self.pages_per_second, 2),
             "reconciled": self.reconciled,

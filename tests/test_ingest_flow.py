@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from flows.ingest import ingest
+from tasks.demo_corpus import DEMO_DAY, SEED_STORY, build_demo_source
 from tests.rawdata import EXPECTED_REJECTS, GOOD_URLS, MAX_PAGE_MB, hard_input_objects, write_day
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -136,3 +137,44 @@ def test_a_day_with_no_raw_objects_leaves_its_output_alone(tmp_path):
     assert summary["pages"] == 0
     assert sorted(r[0] for r in documents_sql(lake, "SELECT url FROM documents")) == before
 
+
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """One run over the demo corpus, the seed story included when ../shared has it."""
+    root = tmp_path_factory.mktemp("demo")
+    build_demo_source(root / "raw")
+    summary = ingest(source=str(root / "raw"), dest=str(root / "lake"), workers=2)
+    return root / "lake", summary
+
+
+def test_top_people_of_the_demo_day_from_entities_joined_to_documents(demo_run):
+    lake, summary = demo_run
+    views = {name: f"read_parquet('{lake}/{name}/*/*.parquet', hive_partitioning = true)"
+             for name in ("documents", "entities")}
+    top = duckdb.sql(f"""
+        SELECT e.canonical, sum(e.count) AS mentions
+        FROM {views['entities']} e JOIN {views['documents']} d USING (date, doc_id)
+        WHERE e.label = 'PERSON' AND date = DATE '{DEMO_DAY}'
+        GROUP BY e.canonical HAVING mentions > 1 ORDER BY mentions DESC, e.canonical""").fetchall()
+    # Team-written pages: each names a person in full, then by surname alone ("Wilk said ...").
+    expected = [("Rhiannon Ashdown", 2), ("Tadeusz Wilk", 2)]
+    if SEED_STORY.exists():  # the AFP story: Lavrov four times, Medvedev and Serdyukov twice
+        expected = [("Sergei Lavrov", 4), ("Anatoly Serdyukov", 2), ("Dmitry Medvedev", 2), *expected]
+    assert top == expected
+
+    unjoined, announced, rows = duckdb.sql(f"""
+        SELECT (SELECT count(*) FROM {views['entities']} e ANTI JOIN {views['documents']} d USING (date, doc_id)),
+               (SELECT sum(entity_count) FROM {views['documents']}),
+               (SELECT count(*) FROM {views['entities']})""").fetchall()[0]
+    assert unjoined == 0 and announced == rows == summary["entities"] > 0
+
+
+def test_documents_that_mention_someone_found_with_pandas(demo_run):
+    lake, _ = demo_run
+    docs = pd.read_parquet(lake / "documents")
+    mentions = pd.read_parquet(lake / "entities", filters=[("canonical", "=", "Tadeusz Wilk")])
+    found = docs.merge(mentions, on=["date", "doc_id"], suffixes=("", "_entity"))
+    assert list(found.url) == ["https://easterndesk.example/2010/11/baltic-ports-brace-for-strike.html"]
+    assert list(docs[docs.people.apply(lambda names: "Tadeusz Wilk" in names)].url) == list(found.url)

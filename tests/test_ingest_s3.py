@@ -6,7 +6,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from flows.ingest import ingest
-from schemas import PARTITIONING
+from schemas import DATASETS, PARTITIONING
 from tasks.query import open_lake, with_partition_column
 from tasks.storage import Location, arrow_filesystem
 from tests.rawdata import GOOD_URLS, MAX_PAGE_MB, hard_input_objects, page
@@ -52,7 +52,7 @@ def test_s3_source_to_s3_lake_and_back(s3_bucket, s3_endpoint):
 
     assert summary["days"] == [DAY] and summary["reconciled"]
     written = keys(client, bucket, "lake/")
-    assert written and all(k.startswith(("lake/documents/date=2026-11-20/part-", "lake/rejects/date=2026-11-20/part-"))
+    assert written and all(k.startswith(tuple(f"lake/{name}/date=2026-11-20/part-" for name in DATASETS))
                            for k in written), written
     frame = read_documents(lake)
     assert set(GOOD_URLS.values()) | {BLOG_URL} <= set(frame.url)

