@@ -1,4 +1,4 @@
-"""Benchmark: pages per second of extraction alone and of `pagefold ingest`, by worker count.
+"""Benchmark: pages per second of extraction and of NER alone, and of `pagefold ingest` by worker count.
 
 Run with `make bench` (needs ../shared/corpus/news-dev, or pass --pages FILE
 with a JSONL.gz of pages). Prints numbers; asserts nothing.
@@ -16,25 +16,29 @@ import tempfile
 import time
 from pathlib import Path
 
+from tasks.entities import MODELS_ENV, add_entities
 from tasks.extract import extract_page
 from tasks.records import Limits, RawPage, SourcePointer
 
 DEFAULT_PAGES = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "news-dev" / "pages.jsonl.gz"
 
 
-def extraction_only(pages_file: Path) -> tuple[int, float]:
-    """One core, no Prefect, no I/O: the ceiling a worker process can reach."""
+def extraction_and_ner(pages_file: Path) -> tuple[int, float, float]:
+    """One core, no Prefect, no I/O: seconds of trafilatura, then of NER on its documents, as a worker runs them."""
     with gzip.open(pages_file, "rt") as lines:
         pages = [RawPage(SourcePointer("bench", line=i), r["url"], r["html"]) for i, r in
                  enumerate(map(json.loads, lines), 1)]
-    extract_page(pages[0], Limits())  # imports and caches warmed
+    warm = [extract_page(pages[0], Limits())]  # imports and caches warmed, the model loaded
+    add_entities([d for d in warm if isinstance(d, dict)], Limits().ner_max_chars)
     started = time.perf_counter()
-    for page in pages:
-        extract_page(page, Limits())
-    return len(pages), time.perf_counter() - started
+    documents = [d for d in (extract_page(page, Limits()) for page in pages) if isinstance(d, dict)]
+    extracted = time.perf_counter()
+    for i in range(0, len(documents), 4):  # the chunk size the pool uses
+        add_entities(documents[i:i + 4], Limits().ner_max_chars)
+    return len(pages), extracted - started, time.perf_counter() - extracted
 
 
-def ingest_run(pages_file: Path, workers: int, copies: int) -> str:
+def ingest_run(pages_file: Path, workers: int, copies: int, entities: bool) -> str:
     """`pagefold ingest` on a local day folder holding `copies` copies of the corpus; returns its summary table."""
     with tempfile.TemporaryDirectory(prefix="pagefold-bench-") as tmp:
         day = Path(tmp) / "raw" / "dt=2024-05-03"
@@ -48,8 +52,8 @@ def ingest_run(pages_file: Path, workers: int, copies: int) -> str:
         command = [str(Path(sys.executable).with_name("pagefold")), "ingest", "--source", str(Path(tmp) / "raw"),
                    "--dest", str(Path(tmp) / "lake"), "--workers", str(workers)]
         started = time.perf_counter()
-        result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "COLUMNS": "120"},
-                                check=True)
+        env = {**os.environ, "COLUMNS": "120", **({} if entities else {MODELS_ENV: ""})}
+        result = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
         wall = time.perf_counter() - started
     table = [line for line in result.stdout.splitlines() if "│" in line and "days" not in line]
     return "\n".join(table) + f"\n  command wall time incl. Prefect start: {wall:.1f} s"
@@ -60,14 +64,18 @@ def main() -> None:
     parser.add_argument("--pages", type=Path, default=DEFAULT_PAGES)
     parser.add_argument("--copies", type=int, default=4, help="copies of the corpus in the day (distinct objects)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--entities", choices=["on", "off"], nargs="+", default=["on", "off"])
     args = parser.parse_args()
     if not args.pages.exists():
         sys.exit(f"no pages at {args.pages}: pass --pages")
-    n, seconds = extraction_only(args.pages)
-    print(f"extraction only, 1 core: {n} pages in {seconds:.1f} s = {n / seconds:.1f} pages/s")
+    n, extract_s, ner_s = extraction_and_ner(args.pages)
+    print(f"1 core, no Prefect: trafilatura {n} pages in {extract_s:.1f} s = {n / extract_s:.1f} pages/s; "
+          f"NER on its documents {ner_s:.1f} s = {n / ner_s:.1f} pages/s; "
+          f"NER share of the two: {ner_s / (extract_s + ner_s):.0%}")
     for workers in args.workers:
-        print(f"\npagefold ingest, {args.copies} x {n} pages, --workers {workers}:")
-        print(ingest_run(args.pages, workers, args.copies))
+        for entities in args.entities:
+            print(f"\npagefold ingest, {args.copies} x {n} pages, --workers {workers}, entities {entities}:")
+            print(ingest_run(args.pages, workers, args.copies, entities == "on"))
 
 
 if __name__ == "__main__":

@@ -62,6 +62,8 @@ def test_ingest_summary_matches_the_lake(ingested):
     table = dict(re.findall(r"│ (\w[\w ]*?) +│ +(\S+) │", result.stdout))
     assert table["documents written"] == str(documents)
     assert table["rejects written"] == str(rejects)
+    entities = duckdb.sql(f"SELECT count(*) FROM read_parquet('{lake}/entities/*/*.parquet')").fetchall()[0][0]
+    assert table["entities written"] == str(entities)
 
 
 def test_query_runs_sql_over_the_registered_views(ingested, prefect_home):
@@ -110,4 +112,6 @@ def test_demo_builds_its_corpus_ingests_it_and_shows_the_lake(tmp_path, prefect_
     assert not noise(result), result.stdout + result.stderr
     assert "Council backs tidal barrier after winter floods" in result.stdout
     assert "too_little_prose" in result.stdout and "corrupt_gzip" in result.stdout
+    top = result.stdout.split("Top people, organisations and places", 1)[1]
+    assert re.search(r"│ people +│ Rhiannon Ashdown +│ 1 +│ 2 ", top) and re.search(r"│ places +│ Gdansk ", top)
     assert f"{tmp_path / 'lake'}" in result.stdout

@@ -99,6 +99,9 @@ def test_rerunning_a_day_replaces_it_without_duplicates_or_leftovers(tmp_path):
     second = ingest(source=str(source), dest=str(lake), workers=1, max_page_mb=MAX_PAGE_MB)
     ids_second = sorted(r[0] for r in documents_sql(lake, "SELECT doc_id FROM documents"))
     assert ids_first == ids_second and len(set(ids_second)) == len(ids_second)
+    rows, distinct = duckdb.sql(f"SELECT count(*), count(DISTINCT (doc_id, canonical)) "
+                                f"FROM read_parquet('{lake}/entities/*/*.parquet')").fetchall()[0]
+    assert rows == distinct == second["entities"] == first["entities"] > 0
     files = sorted(p.name for p in lake.rglob("*.parquet"))
     assert files and all(second["run_id"] in name for name in files), files
     assert first["run_id"] != second["run_id"]
