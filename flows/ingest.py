@@ -60,7 +60,7 @@ def ingest(
     date: dt.date | None = None,
     s3_endpoint: str | None = None,
     workers: int | None = None,
-    batch_mb: int = 64,
+    batch_mb: float = 64,
     max_page_mb: float = 5.0,
     extract_timeout_s: float = 30.0,
 ) -> dict:
@@ -87,7 +87,7 @@ def ingest(
             pool.warm_up(runner.extract_workers)
         locks = _lock_days(dst, days, run.run_id, summary, held)
         held.enter_context(Heartbeat(locks))
-        batches = [b for lock in locks for b in list_batches(src, lock.day, batch_mb * 1024 * 1024)]
+        batches = [b for lock in locks for b in list_batches(src, lock.day, int(batch_mb * 1024 * 1024))]
         for lock in locks:
             if not any(b.day == lock.day for b in batches):
                 # An empty listing is more often a wrong prefix or missing permission than a day with no pages:

@@ -44,7 +44,7 @@ def batch_runner(workers: int) -> Iterator[BatchRunner]:
         dask = DaskTaskRunner(address=address)
     else:
         dask = DaskTaskRunner(cluster_kwargs={"n_workers": local_workers, "threads_per_worker": 1, "processes": True,
-                                              "dashboard_address": None})
+                                              "dashboard_address": ":0"})
     with dask:
         threads = sum(dask.client.nthreads().values())
         yield BatchRunner(dask, threads + 1, 0, f"Dask at {dask.client.scheduler.address}, {threads} thread(s)")
