@@ -72,8 +72,12 @@ def backfill(
 ) -> list[dict]:
     """Ingest every day from `start_date` to `end_date`, both included, as one child run per day.
 
-    At most `max_parallel_days` days run at once. `source` and `dest` default to the configuration
-    (PAGEFOLD_SOURCE / PAGEFOLD_DEST or the Prefect variables pagefold_source / pagefold_dest).
+    Args:
+        start_date: First day to ingest.
+        end_date: Last day to ingest (included).
+        max_parallel_days: Days running at once (the daily deployment's concurrency limit also applies).
+        source: Raw pages (folder or s3://bucket/prefix). Empty: PAGEFOLD_SOURCE or the variable pagefold_source.
+        dest: The lake (folder or s3://bucket/prefix). Empty: PAGEFOLD_DEST or the variable pagefold_dest.
     """
     logger = get_run_logger()
     days = days_between(start_date, end_date)

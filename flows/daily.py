@@ -39,10 +39,14 @@ def ingest_day(
     workers: int | None = None,
     batch_mb: int = 64,
 ) -> dict:
-    """Ingest one day. Without `date`: the day before the run's scheduled start (what the daily schedule uses).
+    """Ingest one day of raw pages into the lake, replacing that day's output.
 
-    `source` and `dest` default to the configuration (PAGEFOLD_SOURCE and PAGEFOLD_DEST, or the Prefect
-    variables pagefold_source and pagefold_dest); S3 credentials are never parameters.
+    Args:
+        date: The day to process (its dt= folder). Empty: the day before this run's scheduled start, in UTC.
+        source: Raw pages (folder or s3://bucket/prefix). Empty: PAGEFOLD_SOURCE or the variable pagefold_source.
+        dest: The lake (folder or s3://bucket/prefix). Empty: PAGEFOLD_DEST or the variable pagefold_dest.
+        workers: Extraction processes on this machine. Empty: one per core.
+        batch_mb: Raw megabytes per batch (one task per batch).
     """
     settings = config.resolve(source, dest)
     return ingest.fn(source=settings.source, dest=settings.dest, date=day_to_process(date),
