@@ -169,6 +169,6 @@ def _report(summary: RunSummary) -> None:
         logger.info(line)
     create_table_artifact(
         key="ingest-summary",
-        table=summary.table_rows(),
+        table=summary.table_rows() + [summary.total_row()],
         description=f"Pagefold run {summary.run_id}: {summary.headline()}",
     )
