@@ -182,7 +182,7 @@ def stream_pages(objects: tuple[ObjectInfo, ...], s3_endpoint: str | None, limit
             put(_DONE)
 
     with ThreadPoolExecutor(READ_THREADS, thread_name_prefix="pagefold-read") as readers:
-        futures = [readers.submit(produce, obj) for obj in objects]
+        futures = {readers.submit(produce, obj): obj for obj in objects}
         try:
             finished = 0
             while finished < len(objects):
@@ -200,7 +200,12 @@ def stream_pages(objects: tuple[ObjectInfo, ...], s3_endpoint: str | None, limit
             stop.set()
 
 
-def _raise_failures(futures: list[Future]) -> None:
-    for future in futures:
-        if future.done() and future.exception() and not isinstance(future.exception(), _Stopped):
-            raise future.exception()
+class ObjectReadError(Exception):
+    """Reading an object failed for a reason that is not about its data (network, permissions)."""
+
+
+def _raise_failures(futures: dict[Future, ObjectInfo]) -> None:
+    for future, obj in futures.items():
+        error = future.exception() if future.done() else None
+        if error is not None and not isinstance(error, _Stopped):
+            raise ObjectReadError(f"reading {obj.uri}: {type(error).__name__}: {error}") from error
