@@ -96,7 +96,8 @@ def ingest(
                 summary.mark_empty(lock.day)
         BOARD.reset()
         BOARD.set_totals(sum(len(b.objects) for b in batches), sum(b.raw_bytes for b in batches))
-        progress = create_progress_artifact(0.0, description=f"Pagefold run {run.run_id}: batches finished")
+        progress = create_progress_artifact(0.0 if batches else 100.0,
+                                            description=f"Pagefold run {run.run_id}: batches finished")
         try:
             for done, (batch, outcome) in enumerate(_run_windowed(batches, src, dst, run, limits, runner), 1):
                 summary.add_batch(batch.day, outcome)
