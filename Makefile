@@ -37,7 +37,7 @@ test: $(STAMP)
 
 # The browser test: Debian's chromium (Playwright's own browser download does not work here).
 test-e2e: $(STAMP)
-	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	$(BIN)/python -m pytest -m e2e
 
 server: $(STAMP)
