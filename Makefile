@@ -1,12 +1,26 @@
 # Two commands for a fresh machine with Python 3.11 and make:
 #   make demo   runs the whole pipeline on the demo corpus (local folders, local Prefect)
 #   make test   runs the test suite
+# Operating it with the Prefect UI (README, "Operating Pagefold"), each in its own terminal:
+#   make server   a local Prefect server and its UI at http://127.0.0.1:4200 (SQLite under ~/.prefect)
+#   make deploy   registers the daily and backfill deployments (and the `pagefold` work pool)
+#   make worker   the process that executes their runs on this machine
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lock clean
+.PHONY: demo test test-e2e server deploy worker bench lock clean
+
+# Where the server listens and where the other commands find it.
+PREFECT_SERVER_API_HOST ?= 127.0.0.1
+PREFECT_SERVER_API_PORT ?= 4200
+PREFECT_API_URL ?= http://$(PREFECT_SERVER_API_HOST):$(PREFECT_SERVER_API_PORT)/api
+PAGEFOLD_WORK_POOL ?= pagefold
+PAGEFOLD_SCHEDULE_CRON ?= 0 2 * * *
+PAGEFOLD_SCHEDULE_TIMEZONE ?= UTC
+export PREFECT_SERVER_API_HOST PREFECT_SERVER_API_PORT PREFECT_API_URL PAGEFOLD_WORK_POOL \
+       PAGEFOLD_SCHEDULE_CRON PAGEFOLD_SCHEDULE_TIMEZONE
 
 # The venv is rebuilt only when the lockfile or the project metadata changes.
 $(STAMP): requirements.lock pyproject.toml
@@ -21,13 +35,28 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The browser test: Debian's chromium (Playwright's own browser download does not work here).
+test-e2e: $(STAMP)
+	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	$(BIN)/python -m pytest -m e2e
+
+server: $(STAMP)
+	PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/prefect server start
+
+deploy: $(STAMP)
+	$(BIN)/prefect --no-prompt work-pool create $(PAGEFOLD_WORK_POOL) --type process --overwrite
+	$(BIN)/prefect --no-prompt deploy --all --prefect-file deployments/prefect.yaml
+
+worker: $(STAMP)
+	$(BIN)/prefect worker start --pool $(PAGEFOLD_WORK_POOL)
+
 bench: $(STAMP)
 	$(BIN)/python tests/bench_ingest.py
 
 # Re-pin every dependency (needs the network to PyPI); commit the result.
 lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra dask --python-version 3.11 --generate-hashes -o requirements.lock
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache

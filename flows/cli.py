@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 import threading
 from pathlib import Path
@@ -54,6 +55,46 @@ def ingest(
         batch_mb=batch_mb, max_page_mb=max_page_mb,
     )
     print_summary(summary)
+
+
+@app.command()
+def backfill(
+    source: SourceOpt,
+    dest: DestOpt,
+    start: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="First day (YYYY-MM-DD).")],
+    end: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="Last day, included (YYYY-MM-DD).")],
+) -> None:
+    """Ingest every day from --start to --end with the backfill flow: one child run per day, then a summary.
+
+    Here the days run one after another in this process; launched from its deployment in the Prefect UI,
+    they run as separate, retryable runs of the daily deployment.
+    """
+    from flows.backfill import backfill as backfill_flow
+
+    state = backfill_flow(start_date=start.date(), end_date=end.date(), source=source, dest=dest,
+                          return_state=True)
+    table = Table("date", "state", "documents in lake", "rejects in lake", "message", title="Backfill")
+    for row in _backfill_rows(state):
+        table.add_row(row["date"], row["state"], str(row["documents in lake"]), str(row["rejects in lake"]),
+                      row["message"])
+    console.print(table)
+    if not state.is_completed():
+        console.print(f"[red]backfill failed:[/red] {state.message}")
+        raise typer.Exit(1)
+
+
+def _backfill_rows(state) -> list[dict]:
+    """The per-day rows of a finished backfill: its return value, or its summary artifact when it failed."""
+    if state.is_completed():
+        return state.result()
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id]),
+            key=ArtifactFilterKey(any_=["backfill-summary"])))
+    return json.loads(artifacts[0].data) if artifacts else []
 
 
 @app.command()

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from contextlib import ExitStack
 from importlib.metadata import version
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 
+from flows.runners import BatchRunner, batch_runner
 from tasks import lake, pool, storage
 from tasks.batch import Batch, plan_batches, run_batch
+from tasks.daylock import DayLock, DayLocked, Heartbeat
 from tasks.progress import BOARD
 from tasks.records import Counts, Limits, RunInfo
 from tasks.summary import ReconciliationError, RunSummary
@@ -37,8 +40,9 @@ def list_batches(source: storage.Location, day: str, batch_bytes: int) -> list[B
       retries=2, retry_delay_seconds=RETRY_DELAYS)
 def process_batch(batch: Batch, source: storage.Location, dest: storage.Location, run: RunInfo, limits: Limits,
                   workers: int) -> Counts:
-    counts = run_batch(batch, source, dest, run, limits, workers)
-    get_run_logger().info("batch %s#%d: %d objects, %d pages, %d documents, rejects %s", batch.day, batch.index,
+    logger = get_run_logger()
+    counts = run_batch(batch, source, dest, run, limits, workers, logger)
+    logger.info("batch %s#%d: %d objects, %d pages, %d documents, rejects %s", batch.day, batch.index,
                           counts.objects, counts.pages, counts.documents, counts.rejects or "none")
     return counts
 
@@ -56,7 +60,7 @@ def ingest(
     date: dt.date | None = None,
     s3_endpoint: str | None = None,
     workers: int | None = None,
-    batch_mb: int = 64,
+    batch_mb: float = 64,
     max_page_mb: float = 5.0,
     extract_timeout_s: float = 30.0,
 ) -> dict:
@@ -70,35 +74,47 @@ def ingest(
     endpoint = storage.endpoint_from_env(s3_endpoint)
     src, dst = storage.Location(source, endpoint), storage.Location(dest, endpoint)
     workers = workers or pool.default_workers()
-    pool.warm_up(workers)
     limits = Limits(max_page_bytes=int(max_page_mb * 1024 * 1024), extract_timeout_s=extract_timeout_s)
     started = dt.datetime.now(dt.timezone.utc)
     run = RunInfo(f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}", started, version("pagefold"))
     days = [date.isoformat()] if date else storage.list_days(src)
-    logger.info("run %s: %d day(s) from %s to %s with %d worker(s)", run.run_id, len(days), source, dest, workers)
-
     if not days:
         logger.warning("no dt=YYYY-MM-DD folders under %s: nothing to ingest", source)
     summary = RunSummary(run.run_id, days)
-    batches = [b for day in days for b in list_batches(src, day, batch_mb * 1024 * 1024)]
-    for day in set(days) - {b.day for b in batches}:
-        # An empty listing is more often a wrong prefix or missing permission than a day with no pages:
-        # never wipe a day's output because of it.
-        logger.warning("day %s: no raw objects under %s; its output is left as it was", day, source)
-        summary.mark_empty(day)
-    BOARD.reset()
-    BOARD.set_totals(sum(len(b.objects) for b in batches), sum(b.raw_bytes for b in batches))
-    try:
-        for batch, outcome in _run_windowed(batches, src, dst, run, limits, workers):
-            summary.add_batch(batch.day, outcome)
-        for day in summary.complete_days():
-            try:
-                summary.add_commit(day, commit_day(dst, run.run_id, day, summary.days[day].counts.pages))
-            except Exception as exc:  # this day stays as it was; the other days still commit
-                summary.add_failure(day, exc)
-    finally:
-        pool.shutdown_pools()
-        lake.discard_staging(dst, run.run_id)
+    with ExitStack() as held, batch_runner(workers) as runner:
+        logger.info("run %s: %d day(s) from %s to %s; batches on %s", run.run_id, len(days), source, dest, runner.where)
+        if runner.extract_workers:
+            pool.warm_up(runner.extract_workers)
+        locks = _lock_days(dst, days, run.run_id, summary, held)
+        held.enter_context(Heartbeat(locks))
+        batches = [b for lock in locks for b in list_batches(src, lock.day, int(batch_mb * 1024 * 1024))]
+        for lock in locks:
+            if not any(b.day == lock.day for b in batches):
+                # An empty listing is more often a wrong prefix or missing permission than a day with no pages:
+                # never wipe a day's output because of it.
+                logger.warning("day %s: no raw objects under %s; its output is left as it was", lock.day, source)
+                summary.mark_empty(lock.day)
+        BOARD.reset()
+        BOARD.set_totals(sum(len(b.objects) for b in batches), sum(b.raw_bytes for b in batches))
+        progress = create_progress_artifact(0.0 if batches else 100.0,
+                                            description=f"Pagefold run {run.run_id}: batches finished")
+        try:
+            for done, (batch, outcome) in enumerate(_run_windowed(batches, src, dst, run, limits, runner), 1):
+                summary.add_batch(batch.day, outcome)
+                update_progress_artifact(progress, 100.0 * done / len(batches))
+            for lock in locks:
+                if lock.day not in summary.complete_days():
+                    continue
+                try:
+                    if lock.lost:
+                        raise DayLocked(f"day {lock.day}: another run took over this run's lock; not committed")
+                    summary.add_commit(lock.day, commit_day(dst, run.run_id, lock.day,
+                                                            summary.days[lock.day].counts.pages))
+                except Exception as exc:  # this day stays as it was; the other days still commit
+                    summary.add_failure(lock.day, exc)
+        finally:
+            pool.shutdown_pools()
+            lake.discard_staging(dst, run.run_id)
     summary.finish()
     _report(summary)
     if summary.failed_days:
@@ -109,8 +125,25 @@ def ingest(
     return summary.as_dict()
 
 
-def _run_windowed(batches: list[Batch], src, dst, run, limits, workers):
-    """Run batch tasks with at most workers + 1 in flight, so memory does not grow with the day.
+def _lock_days(dest: storage.Location, days: list[str], run_id: str, summary: RunSummary,
+               held: ExitStack) -> list[DayLock]:
+    """Lock each day for this run (released when `held` closes); a day another run is writing fails."""
+    locks = []
+    for day in days:
+        lock = DayLock(dest, day, run_id)
+        try:
+            lock.acquire()
+        except DayLocked as exc:
+            get_run_logger().error(str(exc))
+            summary.add_failure(day, exc)
+            continue
+        held.callback(lock.release)
+        locks.append(lock)
+    return locks
+
+
+def _run_windowed(batches: list[Batch], src, dst, run, limits, runner: BatchRunner):
+    """Run batch tasks with at most one more in flight than can run, so memory does not grow with the day.
 
     Yields (batch, Counts) or (batch, exception) as batches finish: a failed
     batch is recorded and fails its day, while the other batches go on.
@@ -118,9 +151,11 @@ def _run_windowed(batches: list[Batch], src, dst, run, limits, workers):
     pending: dict[PrefectFuture, Batch] = {}
     queue = list(reversed(batches))
     while queue or pending:
-        while queue and len(pending) < workers + 1:
+        while queue and len(pending) < runner.slots:
             batch = queue.pop()
-            pending[process_batch.submit(batch, src, dst, run, limits, workers)] = batch
+            parameters = dict(batch=batch, source=src, dest=dst, run=run, limits=limits,
+                              workers=runner.extract_workers)
+            pending[runner.runner.submit(process_batch, parameters)] = batch
         future = next(as_completed(list(pending)))
         batch = pending.pop(future)
         try:
@@ -135,6 +170,6 @@ def _report(summary: RunSummary) -> None:
         logger.info(line)
     create_table_artifact(
         key="ingest-summary",
-        table=summary.table_rows(),
+        table=summary.table_rows() + [summary.total_row()],
         description=f"Pagefold run {summary.run_id}: {summary.headline()}",
     )

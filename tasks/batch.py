@@ -9,9 +9,10 @@ the size of the day.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
@@ -63,8 +64,13 @@ def plan_batches(day: str, objects: list[ObjectInfo], target_bytes: int, max_obj
     return batches
 
 
-def run_batch(batch: Batch, source: Location, dest: Location, run: RunInfo, limits: Limits, workers: int) -> Counts:
-    """Process one batch end to end; the counts are all that leaves it."""
+def run_batch(batch: Batch, source: Location, dest: Location, run: RunInfo, limits: Limits, workers: int,
+              log: logging.Logger | logging.LoggerAdapter = logging.getLogger(__name__)) -> Counts:
+    """Process one batch end to end; the counts are all that leaves it.
+
+    `workers` processes of the shared pool extract the pages; with 0, they are extracted in this
+    process, chunk by chunk as well (Dask workers, which cannot start processes). Every reject is logged.
+    """
     writer = StagedWriter(dest, run.run_id, batch.day, batch.index)
     counts = Counts(objects=len(batch.objects))
     in_flight: dict[Future, pool.Submitted] = {}
@@ -80,19 +86,25 @@ def run_batch(batch: Batch, source: Location, dest: Location, run: RunInfo, limi
         for future in done:
             submitted = in_flight.pop(future)
             for result in pool.results(submitted, workers, on_crash=crashed):
-                _store(result, writer, counts, run)
+                _store(result, writer, counts, run, log_reject)
             BOARD.pages_done(len(submitted.items))
 
+    def log_reject(reject: Reject) -> None:
+        at = reject.source.line or reject.source.offset
+        log.info("batch %s#%d: reject %s (%s) in %s%s: %s", batch.day, batch.index, reject.reason, reject.stage,
+                 reject.source.uri, f" at {at}" if at is not None else "", reject.detail)
+
     def send(pages: list[RawPage]) -> None:
-        submitted = pool.submit(workers, partial(extract_pages, limits=limits), pages)
+        extract = partial(extract_pages, limits=limits)
+        submitted = pool.submit(workers, extract, pages) if workers else pool.run_here(extract, pages)
         in_flight[submitted.future] = submitted
-        while len(in_flight) >= IN_FLIGHT_PER_WORKER * workers:
+        while len(in_flight) >= max(1, IN_FLIGHT_PER_WORKER * workers):
             settle(FIRST_COMPLETED)
 
     for item in stream_pages(batch.objects, source.s3_endpoint, limits):
         counts.pages += 1
         if isinstance(item, Reject):
-            _store(item, writer, counts, run)
+            _store(item, writer, counts, run, log_reject)
             BOARD.pages_done(1)
             continue
         chunk.append(item)
@@ -107,7 +119,8 @@ def run_batch(batch: Batch, source: Location, dest: Location, run: RunInfo, limi
     return counts
 
 
-def _store(result: dict | Reject, writer: StagedWriter, counts: Counts, run: RunInfo) -> None:
+def _store(result: dict | Reject, writer: StagedWriter, counts: Counts, run: RunInfo,
+           on_reject: Callable[[Reject], None]) -> None:
     """Validate an extraction result and stage it as a document and its entities, or as a reject."""
     if isinstance(result, dict):
         entities = result.pop("entities")
@@ -125,6 +138,7 @@ def _store(result: dict | Reject, writer: StagedWriter, counts: Counts, run: Run
         result = Reject(failed, "validate", f"document failed the `{failed}` check", _pointer(row), url=row["url"])
     writer.add("rejects", {**result.as_row(), **run.columns()})
     counts.add_reject(result.reason)
+    on_reject(result)
 
 
 def _pointer(row: dict) -> SourcePointer:
@@ -174,7 +188,7 @@ def stream_pages(objects: tuple[ObjectInfo, ...], s3_endpoint: str | None, limit
             put(_DONE)
 
     with ThreadPoolExecutor(READ_THREADS, thread_name_prefix="pagefold-read") as readers:
-        futures = [readers.submit(produce, obj) for obj in objects]
+        futures = {readers.submit(produce, obj): obj for obj in objects}
         try:
             finished = 0
             while finished < len(objects):
@@ -192,7 +206,12 @@ def stream_pages(objects: tuple[ObjectInfo, ...], s3_endpoint: str | None, limit
             stop.set()
 
 
-def _raise_failures(futures: list[Future]) -> None:
-    for future in futures:
-        if future.done() and future.exception() and not isinstance(future.exception(), _Stopped):
-            raise future.exception()
+class ObjectReadError(Exception):
+    """Reading an object failed for a reason that is not about its data (network, permissions)."""
+
+
+def _raise_failures(futures: dict[Future, ObjectInfo]) -> None:
+    for future, obj in futures.items():
+        error = future.exception() if future.done() else None
+        if error is not None and not isinstance(error, _Stopped):
+            raise ObjectReadError(f"reading {obj.uri}: {type(error).__name__}: {error}") from error

@@ -227,3 +227,11 @@ def _swap_in(fs: pafs.FileSystem, new_dir: str, live_dir: str, trash: str) -> No
 def _files(fs: pafs.FileSystem, directory: str, recursive: bool = False) -> list[pafs.FileInfo]:
     selector = pafs.FileSelector(directory, recursive=recursive, allow_not_found=True)
     return [f for f in fs.get_file_info(selector) if f.type == pafs.FileType.File]
+
+
+def day_rows(dest: Location, day: str) -> dict[str, int]:
+    """Rows of each dataset in a day's live partition, from the Parquet footers (0 when absent)."""
+    fs, base = arrow_filesystem(dest)
+    return {name: sum(pq.ParquetFile(f.path, filesystem=fs).metadata.num_rows
+                      for f in _files(fs, f"{base}/{name}/date={day}") if f.path.endswith(".parquet"))
+            for name in DATASETS}

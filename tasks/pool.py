@@ -31,7 +31,7 @@ class Submitted:
     """A chunk handed to the pool: what to call again, item by item, if its worker dies."""
 
     future: Future
-    pool: ProcessPoolExecutor
+    pool: ProcessPoolExecutor | None  # None: run in this process (see run_here)
     fn: Callable[[list], list]
     items: list
 
@@ -66,6 +66,13 @@ def submit(workers: int, fn: Callable[[list], list], items: list) -> Submitted:
     except BrokenProcessPool:
         _discard(pool)
         return submit(workers, fn, items)
+
+
+def run_here(fn: Callable[[list], list], items: list) -> Submitted:
+    """Run `fn(items)` in this process, for callers that cannot start processes (Dask workers are daemons)."""
+    future: Future = Future()
+    future.set_result(fn(items))
+    return Submitted(future, None, fn, items)
 
 
 def results(chunk: Submitted, workers: int, on_crash: Callable[[Any], Any]) -> list:

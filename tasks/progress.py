@@ -60,6 +60,10 @@ class ProgressBoard:
         with self._lock:
             self._done[2] += pages
 
+    def __reduce__(self) -> str:
+        """Pickled by name: each process has its own board (the flow's code travels to Dask workers)."""
+        return "BOARD"
+
     def snapshot(self) -> Snapshot:
         with self._lock:
             return Snapshot(*self._totals, *self._done, time.monotonic() - self._started)

@@ -113,20 +113,14 @@ class RunSummary:
         return out
 
     def table_rows(self) -> list[dict]:
-        rows = []
-        for day, result in self.days.items():
-            c = result.counts
-            rows.append({
-                "date": day,
-                "objects": c.objects,
-                "pages": c.pages,
-                "documents": c.documents,
-                "rejects": c.rejected,
-                "rejects by reason": _by_reason(c.rejects) or "-",
-                "entities": c.entities,
-                "state": result.state,
-            })
-        return rows
+        """One row per day, for the run's table artifact."""
+        return [_row(day, result.counts, result.state) for day, result in self.days.items()]
+
+    def total_row(self) -> dict:
+        """The run's totals, with its time and speed, to close the table."""
+        total = _row("all days", self.totals, "reconciled" if self.reconciled else "NOT reconciled")
+        total.update({"seconds": round(self.seconds, 1), "pages per second": round(self.pages_per_second, 1)})
+        return total
 
     def as_dict(self) -> dict:
         t = self.totals
@@ -143,6 +137,12 @@ class RunSummary:
             "pages_per_second": round(self.pages_per_second, 2),
             "reconciled": self.reconciled,
         }
+
+
+def _row(label: str, c: Counts, state: str) -> dict:
+    return {"date": label, "objects": c.objects, "pages": c.pages, "documents": c.documents, "rejects": c.rejected,
+            "rejects by reason": _by_reason(c.rejects) or "-", "entities": c.entities, "state": state, "seconds": "",
+            "pages per second": ""}
 
 
 def _by_reason(rejects: dict[str, int]) -> str:

@@ -34,3 +34,9 @@ def test_the_pool_is_usable_again_after_a_crash():
         assert pool.results(pool.submit(1, square_or_die, [2, 3]), 1, on_crash=lambda item: None) == [4, 9]
     finally:
         pool.shutdown_pools()
+
+
+def test_run_here_computes_in_this_process_and_hands_back_the_same_results():
+    chunk = pool.run_here(lambda items: [(i * i, os.getpid()) for i in items], [2, 3])
+    assert chunk.future.done()
+    assert pool.results(chunk, 0, on_crash=lambda item: None) == [(4, os.getpid()), (9, os.getpid())]

@@ -154,3 +154,17 @@ def test_plan_batches_properties_hold_for_random_days(seed):
     sizes = [rng.choice([0, rng.randint(1, 500), rng.randint(1, 5000)]) for _ in range(rng.randint(0, 200))]
 
     check_plan(objects_of(sizes), target=rng.randint(1, 3000), max_objects=rng.randint(1, 40))
+
+
+def test_the_table_closes_with_the_run_totals_time_and_speed():
+    summary = RunSummary("run-7", [DAY1, DAY2])
+    summary.add_batch(DAY1, counts(4, {"invalid_json": 1}))
+    summary.add_batch(DAY2, counts(6, {"invalid_json": 2}))
+    summary.finish()
+    summary.seconds = 2.0
+
+    total = summary.total_row()
+
+    assert (total["date"], total["pages"], total["documents"], total["rejects"]) == ("all days", 13, 10, 3)
+    assert total["rejects by reason"] == "invalid_json: 3"
+    assert (total["seconds"], total["pages per second"], total["state"]) == (2.0, 6.5, "reconciled")

@@ -1,0 +1,59 @@
+"""The deployment definitions, registered for real with `prefect deploy` against the test Prefect API."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import WorkPoolCreate
+from prefect.settings import PREFECT_API_URL
+
+ROOT = Path(__file__).resolve().parents[1]
+PREFECT = str(Path(sys.executable).with_name("prefect"))
+
+
+@pytest.fixture(scope="module")
+def deployments(prefect_harness):
+    """Register deployments/prefect.yaml as `make deploy` does, with a non-default schedule; read them back."""
+    with get_client(sync_client=True) as client:
+        client.create_work_pool(WorkPoolCreate(name="pagefold-test", type="process"), overwrite=True)
+        env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "PAGEFOLD_WORK_POOL": "pagefold-test",
+               "PAGEFOLD_SCHEDULE_CRON": "30 3 * * *", "PAGEFOLD_SCHEDULE_TIMEZONE": "Europe/Paris"}
+        result = subprocess.run([PREFECT, "--no-prompt", "deploy", "--all", "--prefect-file",
+                                 "deployments/prefect.yaml"], cwd=ROOT, env=env, capture_output=True, text=True,
+                                timeout=300, stdin=subprocess.DEVNULL)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return {name: client.read_deployment_by_name(name) for name in ("ingest-day/daily", "backfill/backfill")}
+
+
+def test_the_daily_deployment_runs_the_day_flow_on_the_configured_cron(deployments):
+    daily = deployments["ingest-day/daily"]
+    assert daily.entrypoint == "flows/daily.py:ingest_day"
+    assert daily.work_pool_name == "pagefold-test"
+    [schedule] = daily.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone, schedule.active) == ("30 3 * * *", "Europe/Paris", True)
+    assert daily.global_concurrency_limit.limit == 2
+    date = daily.parameter_openapi_schema["properties"]["date"]
+    assert {"type": "string", "format": "date"} in date["anyOf"] and date["default"] is None
+
+
+def test_the_backfill_form_has_two_required_date_fields_and_a_parallelism_cap(deployments):
+    backfill = deployments["backfill/backfill"]
+    assert backfill.entrypoint == "flows/backfill.py:backfill"
+    assert backfill.schedules == []
+    schema = backfill.parameter_openapi_schema
+    for field in ("start_date", "end_date"):
+        assert (schema["properties"][field]["type"], schema["properties"][field]["format"]) == ("string", "date")
+    assert schema["required"] == ["start_date", "end_date"]
+    assert schema["properties"]["max_parallel_days"]["default"] == 2
+
+
+def test_no_deployment_parameter_can_carry_a_secret(deployments):
+    for deployment in deployments.values():
+        names = set(deployment.parameter_openapi_schema["properties"])
+        assert not {n for n in names if any(w in n for w in ("key", "secret", "password", "token", "credential"))}
+        assert deployment.parameters == {}
