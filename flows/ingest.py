@@ -42,8 +42,8 @@ def process_batch(batch: Batch, source: storage.Location, dest: storage.Location
                   workers: int) -> Counts:
     logger = get_run_logger()
     counts = run_batch(batch, source, dest, run, limits, workers, logger)
-    logger.info("batch %s#%d: %d objects, %d pages, %d documents, rejects %s", batch.day, batch.index,
-                          counts.objects, counts.pages, counts.documents, counts.rejects or "none")
+    logger.info("batch %s#%d: %d objects, %d pages, %d documents, %d entities, rejects %s", batch.day, batch.index,
+                counts.objects, counts.pages, counts.documents, counts.entities, counts.rejects or "none")
     return counts
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from flows.ingest import ingest
+from schemas import DATASETS
 from tests.rawdata import MAX_PAGE_MB, hard_input_objects, write_day
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -32,7 +33,7 @@ def test_a_day_on_a_two_worker_dask_cluster_equals_the_single_process_output(tmp
     on_dask = ingest(dest=str(tmp_path / "dask"), **params)
 
     assert on_dask["reconciled"] and single["reconciled"]
-    for dataset in ("documents", "rejects"):
+    for dataset in DATASETS:
         pd.testing.assert_frame_equal(lake_frame(tmp_path / "dask", dataset), lake_frame(tmp_path / "single", dataset))
     documents = lake_frame(tmp_path / "dask", "documents")
     assert len(documents) > 0 and documents.doc_id.is_unique
