@@ -17,6 +17,7 @@ import trafilatura
 from trafilatura.utils import load_html
 
 from tasks.decoding import DecodeError, decode_page
+from tasks.metadata import choose_authors, choose_published, choose_title, read_declared
 from tasks.records import Limits, RawPage, Reject
 from tasks.validate import ISO_639_1
 
@@ -66,6 +67,7 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
             if tree is None:
                 return reject("unparsable_html", "extract", "lxml could not build a tree from the page")
             declared_language = language_code(tree.get("lang") or _meta_language(tree))
+            declared = read_declared(tree)
             doc = trafilatura.bare_extraction(
                 tree, url=page.url, with_metadata=True, include_comments=False, include_tables=True
             )
@@ -88,9 +90,9 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
         "canonical_url": doc.url if doc.url and doc.url != url else None,
         "hostname": hostname_of(url),
         "site_name": doc.sitename or None,
-        "title": doc.title or None,
-        "authors": split_authors(doc.author),
-        "published_at": day_start_utc(doc.date),
+        "title": choose_title(declared, doc.title, hostname_of(url)),
+        "authors": choose_authors(declared, split_authors(doc.author)),
+        "published_at": choose_published(declared, doc.date),
         "description": doc.description or None,
         "language": declared_language,
         "tags": [t for t in (doc.tags or []) if t],
@@ -130,13 +132,6 @@ def hostname_of(url: str) -> str:
 def split_authors(author: str | None) -> list[str]:
     """trafilatura joins authors with '; '."""
     return [name.strip() for name in (author or "").split(";") if name.strip()]
-
-
-def day_start_utc(day: str | None) -> datetime | None:
-    """trafilatura gives the publication day only (YYYY-MM-DD)."""
-    if not day:
-        return None
-    return datetime.strptime(day[:10], "%Y-%m-%d").replace(tzinfo=timezone.utc)
 
 
 def language_code(tag: str | None) -> str | None:

@@ -112,7 +112,7 @@ JSONLD_AUTHORS = jsonld(datePublished="2024-03-15",
     (META_AUTHORS, "authors", ["Jane Doe", "John Smith"]),
     (JSONLD_AUTHORS, "authors", ["Jane Doe", "John Smith"]),
     ("", "authors", []),
-    (META_PUBLISHED, "published_at", datetime(2024, 3, 15, tzinfo=UTC)),
+    (META_PUBLISHED, "published_at", datetime(2024, 3, 15, 9, 30, tzinfo=UTC)),
     (JSONLD_AUTHORS, "published_at", datetime(2024, 3, 15, tzinfo=UTC)),
 ], ids=["title", "authors-meta", "authors-json-ld", "no-authors", "published-meta", "published-json-ld"])
 def test_metadata_fields(head, field, expected):
@@ -121,13 +121,17 @@ def test_metadata_fields(head, field, expected):
     assert doc[field] == expected
 
 
-def test_published_at_is_utc_midnight_of_the_day():
-    doc = extract_ok(raw_page(article_page(head=META_PUBLISHED).encode("utf-8")))
+@pytest.mark.parametrize("head, expected", [
+    ('<meta property="article:published_time" content="2024-03-15T23:30:00-05:00">',
+     datetime(2024, 3, 16, 4, 30, tzinfo=UTC)),
+    ('<meta property="article:published_time" content="2024-03-15">', datetime(2024, 3, 15, tzinfo=UTC)),
+], ids=["time-with-offset", "day-only"])
+def test_published_at_is_the_declared_instant_in_utc(head, expected):
+    """A declared time is converted to UTC with its own offset; a bare day is midnight UTC."""
+    published = extract_ok(raw_page(article_page(head=head).encode("utf-8")))["published_at"]
 
-    published = doc["published_at"]
+    assert published == expected
     assert published.utcoffset() == timedelta(0)
-    assert (published.hour, published.minute, published.second, published.microsecond) == (0, 0, 0, 0)
-    assert published.date().isoformat() == "2024-03-15"
 
 
 @pytest.mark.parametrize("html_attrs, head, expected", [
