@@ -91,7 +91,7 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
         "hostname": hostname_of(url),
         "site_name": doc.sitename or None,
         "title": choose_title(declared, doc.title, hostname_of(url)),
-        "authors": choose_authors(declared, split_authors(doc.author)),
+        "authors": choose_authors(declared, split_authors(doc.author), hostname_of(url)),
         "published_at": choose_published(declared, doc.date),
         "description": doc.description or None,
         "language": declared_language,

@@ -31,7 +31,7 @@ _AFTER_CONFIRMED = re.compile(r"^([\"'“”»«’?!.…)]*)\s*[|·•*/：ㅣ\
 _SPACES = re.compile(r"\s+")
 
 # Meta tags naming the publication time, most specific first. Modification times are never read.
-PUBLISHED_META = ("article:published_time", "og:article:published_time", "datepublished", "publishdate",
+PUBLISHED_META = ("article:published_time", "og:article:published_time", "publishdate",
                   "publish-date", "pubdate", "dc.date.issued", "dcterms.created", "parsely-pub-date",
                   "sailthru.date")
 AUTHOR_META = ("article:author", "author", "dc.creator", "parsely-author", "sailthru.author", "byl")
@@ -42,14 +42,18 @@ _BY = re.compile(r"^(?:by|von|par|por|di|da|af|av|door|przez|tekst|text|texte|fo
 _ROLES = frozenset({
     "journalist", "journalistin", "reporter", "redakteur", "redakteurin", "korrespondent", "korrespondentin",
     "editor", "correspondent", "staff writer", "autor", "autorin", "author", "kommentator", "fotograf",
-    "photographer", "기자", "특파원",
+    "photographer",
 })
+_NO_SPACE_SCRIPT = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+# Roles written after the name, as Korean and Japanese bylines do ("박준석 기자").
+_TRAILING_ROLES = frozenset({"기자", "특파원", "記者", "特派員"})
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _URL = re.compile(r"^(?:https?://|www\.)\S*$", re.IGNORECASE)
 # "Doe, Jane": one capitalised (not all-capitals, so not "AP" or "AFP") family name, then given names.
 _INVERTED = re.compile(r"([A-Z][a-z][^\s,]*),\s*([A-Z][a-z][^\s,]*(?:\s[A-Z][a-z][^\s,]*)?)")
-_NAME_SPLIT = re.compile(r"\s*(?:;|\||/|&|\bund\b|\band\b|\bog\b|\bet\b|\by\b|\be\b|,(?!\s*(?:jr|sr)\b))\s*",
-                         re.IGNORECASE)
+# Between two names in one byline string: the separators and the English and German "and" that
+# trafilatura splits on too, so a name like "Le Figaro et AFP" is not cut where it does not cut it.
+_NAME_SPLIT = re.compile(r"\s*(?:[;|/&]|,(?!\s*(?:jr|sr)\b)|\b(?:and|und)\b)\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -145,20 +149,19 @@ def _ld_text(value) -> str | None:
 def person_names(value) -> list[str]:
     """Names in a JSON-LD `author`: a string, a Person or Organization object, or a list of them."""
     items = value if isinstance(value, list) else [value]
-    names = []
-    for item in items:
-        name = _ld_text(item)
-        if name:
-            names.extend(clean_author(name))
-    return _unique(names)
+    return _unique([name for item in items for name in split_byline(_ld_text(item) or "")])
 
 
 def meta_tags(tree) -> dict[str, list[str]]:
-    """Non-empty `content` of <meta> tags by lower-cased name, property or itemprop, in page order."""
+    """Non-empty `content` of <meta> tags by lower-cased name or property, in page order.
+
+    `itemprop` metas are left out: they describe whatever element holds them (an image's
+    "author" is its photographer), not necessarily the article.
+    """
     tags: dict[str, list[str]] = {}
     for meta in tree.iter("meta"):
         content = _clean_space(html.unescape(meta.get("content") or ""))
-        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
+        key = (meta.get("property") or meta.get("name") or "").strip().lower()
         if key and content:
             tags.setdefault(key, []).append(content)
     return tags
@@ -249,37 +252,55 @@ def _fold(text: str) -> str:
 
 # --- authors ----------------------------------------------------------------------------------------------------
 
-def choose_authors(declared: Declared, fallback: list[str]) -> list[str]:
+def choose_authors(declared: Declared, fallback: list[str], hostname: str) -> list[str]:
     """JSON-LD authors (people or organisations: the page names them as authors), else the author meta
-    tags, else trafilatura's byline. The first source that yields a name decides."""
-    if declared.ld_authors:
-        return declared.ld_authors
-    meta = _unique([name for value in declared.meta_authors for name in clean_author(value)])
-    if meta:
-        return meta
-    return _unique([name for value in fallback for name in clean_author(value)])
+    tags, else trafilatura's byline.
 
-
-def clean_author(value: str) -> list[str]:
-    """Person or organisation names in one byline string, without "By", roles, e-mails or URLs.
-
-    "By Jane Doe and John Smith" -> both names; "Doe, Jane" (a library catalogue's order) -> "Jane Doe";
-    "Mathias Hagen / Journalist" -> "Mathias Hagen"; a URL alone -> nothing.
+    A JSON-LD author that is only the publisher itself ("Mainichi" on mainichi.jp) is what a CMS fills
+    in when it has no byline field: a full name from the meta tags or the visible byline wins over it
+    (not a bare initials tag such as "amw"), and it is kept when there is none.
     """
-    value = _EMAIL.sub(" ", _clean_space(value))
-    if _URL.match(value.strip()):
+    meta = _unique([name for value in declared.meta_authors for name in split_byline(value)])
+    byline = _unique([name for value in fallback for name in split_byline(value)])
+    keys = site_keys([*declared.site_names, hostname])
+    if declared.ld_authors and not all(_fold(name) in keys for name in declared.ld_authors):
+        return declared.ld_authors
+    if declared.ld_authors:
+        people = [names for names in (meta, byline)
+                  if names and all(_fold(n) not in keys and _full_name(n) for n in names)]
+        return people[0] if people else declared.ld_authors
+    return meta or byline
+
+
+def _full_name(name: str) -> bool:
+    """Two words or more, or a name in a script written without spaces (Chinese, Japanese, Korean)."""
+    return len(name.split()) >= 2 or bool(_NO_SPACE_SCRIPT.search(name))
+
+
+def split_byline(value: str) -> list[str]:
+    """The names in one byline string: "By Jane Doe and John Smith" gives both, "Doe, Jane" (a library
+    catalogue's order) gives "Jane Doe", "Mathias Hagen / Journalist" gives "Mathias Hagen"."""
+    value = _clean_space(value)
+    if _URL.match(value):
         return []
-    inverted = _INVERTED.fullmatch(value.strip())
+    inverted = _INVERTED.fullmatch(value)
     if inverted:
         value = f"{inverted.group(2)} {inverted.group(1)}"
-    names = []
-    for part in _NAME_SPLIT.split(value):
-        name = _BY.sub("", part.strip(" -–—:·.\t")).strip()
-        words = [w for w in name.split() if w.casefold() not in _ROLES]
-        name = " ".join(words)
-        if name and not _URL.match(name) and name.casefold() not in _ROLES and any(c.isalpha() for c in name):
-            names.append(name)
-    return names
+    return [name for name in (clean_name(part) for part in _NAME_SPLIT.split(value)) if name]
+
+
+def clean_name(value: str) -> str | None:
+    """One author's name without "By", a trailing role ("기자"), e-mail addresses or URLs; None when
+    nothing but a role, a URL or punctuation is left."""
+    name = _EMAIL.sub(" ", _clean_space(value)).strip(" -–—:·.,;|/\t")
+    name = _BY.sub("", name).strip()
+    if _URL.match(name) or name.casefold() in _ROLES:
+        return None
+    words = name.split()
+    while len(words) > 1 and words[-1] in _TRAILING_ROLES:
+        words.pop()
+    name = " ".join(words)
+    return name if any(c.isalpha() for c in name) and not _URL.match(name) else None
 
 
 # --- publication time -------------------------------------------------------------------------------------------
