@@ -9,7 +9,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tasks.demo_corpus import PAGES, SEED_STORY, seed_repost_page, split_story
-from tasks.extract import count_words, document_id, extract_page, hostname_of, language_code
+from trafilatura.utils import load_html
+
+from tasks.extract import count_words, declared_language, document_id, extract_page, hostname_of, language_code
 from tasks.readers import read_object
 from tasks.records import Limits, RawPage, Reject, SourcePointer
 from tasks.storage import ObjectInfo, open_object
@@ -134,7 +136,7 @@ def test_published_at_is_the_declared_instant_in_utc(head, expected):
     assert published.utcoffset() == timedelta(0)
 
 
-@pytest.mark.parametrize("html_attrs, head, expected", [
+DECLARATIONS = [
     ('lang="en-GB"', "", "en"),
     ('lang="de"', "", "de"),
     ('lang="PT_br"', "", "pt"),
@@ -144,12 +146,20 @@ def test_published_at_is_the_declared_instant_in_utc(head, expected):
     ("", "", None),
     ("", '<meta http-equiv="content-language" content="fr-CA">', "fr"),
     ("", '<meta property="og:locale" content="es_ES">', "es"),
-], ids=["en-GB", "de", "pt_BR-mixed-case", "word", "not-iso-639-1", "empty", "undeclared", "content-language",
-        "og-locale"])
-def test_language_is_the_declared_iso_639_1_code(html_attrs, head, expected):
-    doc = extract_ok(raw_page(article_page(html_attrs, head).encode("utf-8")))
+]
+DECLARATION_IDS = ["en-GB", "de", "pt_BR-mixed-case", "word", "not-iso-639-1", "empty", "undeclared",
+                   "content-language", "og-locale"]
 
-    assert doc["language"] == expected
+
+@pytest.mark.parametrize("html_attrs, head, expected", DECLARATIONS, ids=DECLARATION_IDS)
+def test_declared_language_is_an_iso_639_1_code(html_attrs, head, expected):
+    assert declared_language(load_html(article_page(html_attrs, head))) == expected
+
+
+@pytest.mark.parametrize("html_attrs, head", [case[:2] for case in DECLARATIONS], ids=DECLARATION_IDS)
+def test_language_is_the_texts_whatever_the_page_declares(html_attrs, head):
+    """The article is English: a page template declaring another language, or none, does not change that."""
+    assert extract_ok(raw_page(article_page(html_attrs, head).encode("utf-8")))["language"] == "en"
 
 
 @pytest.mark.parametrize("tag, expected", [
