@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 import trafilatura
 from trafilatura.utils import load_html
 
+from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_link_lists,
+                        prune_other_stories, visible_text)
 from tasks.decoding import DecodeError, decode_page
 from tasks.language import choose_language, identify
 from tasks.metadata import choose_authors, choose_published, choose_title, read_declared
@@ -70,12 +72,20 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
                 return reject("unparsable_html", "extract", "lxml could not build a tree from the page")
             page_language = declared_language(tree)
             declared = read_declared(tree)
+            headlines = [declared.og_title, declared.headline, declared.html_title]
+            page_text = visible_text(tree)
+            prune_other_stories(tree, headlines)
+            prune_link_lists(tree)
             doc = trafilatura.bare_extraction(
                 tree, url=page.url, with_metadata=True, include_comments=False, include_tables=True
             )
     except ExtractionTimeout:
         return reject("extract_timeout", "extract", f"extraction took longer than {limits.extract_timeout_s} s")
     text = (doc.text or "").strip() if doc is not None else ""
+    if text:
+        text = prefer_article_body(text, declared.article_body)
+        text = drop_headline(text, [*headlines, *declared.h1, doc.title])
+        text = add_standfirst(text, declared.description, page_text)
     if not text:
         return reject("no_main_content", "extract", "trafilatura found no main text")
     prose = prose_words(text)

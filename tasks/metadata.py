@@ -70,6 +70,7 @@ class Declared:
     ld_published: str | None
     meta_published: str | None
     article_body: str | None
+    description: str | None  # og:description, else the description meta tag
 
 
 def read_declared(tree) -> Declared:
@@ -89,6 +90,7 @@ def read_declared(tree) -> Declared:
         ld_published=_ld_text((article or {}).get("datePublished") or (article or {}).get("dateCreated")),
         meta_published=next((v for key in PUBLISHED_META for v in meta.get(key, [])), None),
         article_body=_ld_text((article or {}).get("articleBody")),
+        description=_first(meta.get("og:description")) or _first(meta.get("description")),
     )
 
 
