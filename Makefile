@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lock clean
+.PHONY: demo test bench quality lock clean
 
 # The venv is rebuilt only when the lockfile or the project metadata changes.
 $(STAMP): requirements.lock pyproject.toml
@@ -23,6 +23,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tests/bench_ingest.py
+
+# Extraction quality on ../shared/corpus/news-dev: plain trafilatura against `pagefold ingest`, per field.
+quality: $(STAMP)
+	$(BIN)/python tests/quality_report.py
 
 # Re-pin every dependency (needs the network to PyPI); commit the result.
 lock: $(STAMP)

@@ -14,7 +14,9 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
+
+from tasks.readers import parse_timestamp
 
 # schema.org types whose node describes the article itself (Article and its subtypes that news sites use).
 ARTICLE_TYPES = frozenset({
@@ -309,28 +311,17 @@ def clean_name(value: str) -> str | None:
 
 def choose_published(declared: Declared, fallback_day: str | None) -> datetime | None:
     """Publication time in UTC: JSON-LD datePublished, else the publication meta tags, else trafilatura's
-    day (at midnight UTC). Modification dates are never used; a value that does not parse is skipped."""
-    for value in (declared.ld_published, declared.meta_published):
-        parsed = parse_timestamp(value)
+    day (at midnight UTC). A declared time keeps its own offset; one without an offset is taken as UTC
+    (the page gives no better clue). Modification dates are never used; a value that is not ISO 8601 is
+    skipped."""
+    for value in (declared.ld_published, declared.meta_published, fallback_day):
+        try:
+            parsed = parse_timestamp(value)
+        except ValueError:
+            continue
         if parsed is not None:
             return parsed
-    return parse_timestamp(fallback_day[:10]) if fallback_day else None
-
-
-def parse_timestamp(value: str | None) -> datetime | None:
-    """An ISO 8601 date or date-time as an aware UTC datetime; its own offset is applied, and a value
-    without one is taken as UTC (the page gives no better clue). None when it is not ISO 8601."""
-    if not value:
-        return None
-    text = value.strip().replace(" ", "T", 1) if re.match(r"^\d{4}-\d\d-\d\d \d", value.strip()) else value.strip()
-    text = re.sub(r"([+-]\d\d)(\d\d)$", r"\1:\2", text)  # "+0900" -> "+09:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    return None
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------
