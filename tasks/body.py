@@ -5,7 +5,7 @@ edges: lists of links to other stories inside the article, the next story of
 an endless-scroll page, the headline repeated as the first line, and the
 standfirst (the lead paragraph shown above the body) left out. The pruning
 functions edit the parsed tree before extraction; the others are pure
-functions over the extracted text.
+functions over the extracted text (and, for the standfirst, the page).
 """
 
 from __future__ import annotations
@@ -89,14 +89,15 @@ def drop_headline(text: str, headlines: list[str]) -> str:
     return text
 
 
-def add_standfirst(text: str, description: str | None, page_text: str) -> str:
+def add_standfirst(text: str, description: str | None, tree) -> str:
     """The text with the page's description as its first paragraph, when the page shows that
     description above the text (a standfirst) and the text does not hold it already."""
     if not description or not text:
         return text
-    lead, page = normalise(description), normalise(page_text)
+    lead = normalise(description)
     if not lead or lead in normalise(text):
         return text
+    page = normalise(visible_text(tree))  # only now: most pages' text holds the description already
     shown_at = page.find(lead)
     text_at = page.find(normalise(text.partition("\n")[0]))
     if shown_at < 0 or (0 <= text_at < shown_at):

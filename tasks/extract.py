@@ -16,8 +16,7 @@ from urllib.parse import urlsplit
 import trafilatura
 from trafilatura.utils import load_html
 
-from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_link_lists,
-                        prune_other_stories, visible_text)
+from tasks.body import add_standfirst, drop_headline, prefer_article_body, prune_link_lists, prune_other_stories
 from tasks.decoding import DecodeError, decode_page
 from tasks.language import choose_language, identify
 from tasks.metadata import choose_authors, choose_published, choose_title, read_declared
@@ -73,7 +72,6 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
             page_language = declared_language(tree)
             declared = read_declared(tree)
             headlines = [declared.og_title, declared.headline, declared.html_title]
-            page_text = visible_text(tree)
             prune_other_stories(tree, headlines)
             prune_link_lists(tree)
             doc = trafilatura.bare_extraction(
@@ -85,7 +83,7 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
     if text:
         text = prefer_article_body(text, declared.article_body)
         text = drop_headline(text, [*headlines, *declared.h1, doc.title])
-        text = add_standfirst(text, declared.description, page_text)
+        text = add_standfirst(text, declared.description, tree)
     if not text:
         return reject("no_main_content", "extract", "trafilatura found no main text")
     prose = prose_words(text)

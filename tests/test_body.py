@@ -83,15 +83,20 @@ def test_drop_headline(text, expected):
     assert drop_headline(text, ["Council backs barrier", None]) == expected
 
 
-@pytest.mark.parametrize("page_text, text, description, expected", [
-    ("Headline. The lead of the story. The council voted.", "The council voted.", "The lead of the story.",
-     "The lead of the story.\nThe council voted."),
-    ("Headline. The council voted. The lead of the story.", "The council voted.", "The lead of the story.",
-     "The council voted."),  # shown after the text starts: not a standfirst
-    ("Headline. The council voted.", "The council voted.", "The lead of the story.", "The council voted."),
-    ("The lead of the story. The council voted.", "The lead of the story.\nThe council voted.",
+@pytest.mark.parametrize("page_body, text, description, expected", [
+    ("<h1>Headline</h1><p>The lead of the story.</p><p>The council voted.</p>", "The council voted.",
+     "The lead of the story.", "The lead of the story.\nThe council voted."),
+    ("<h1>Headline</h1><p>The council voted.</p><p>The lead of the story.</p>", "The council voted.",
+     "The lead of the story.", "The council voted."),  # shown after the text starts: not a standfirst
+    ("<h1>Headline</h1><p>The council voted.</p>", "The council voted.", "The lead of the story.",
+     "The council voted."),  # not shown on the page
+    ("<p>The council voted.</p><script>var d = 'The lead of the story.';</script>", "The council voted.",
+     "The lead of the story.", "The council voted."),  # in a script is not shown
+    ("<p>The lead of the story.</p><p>The council voted.</p>", "The lead of the story.\nThe council voted.",
      "The lead of the story.", "The lead of the story.\nThe council voted."),  # already there
-    ("The council voted.", "The council voted.", None, "The council voted."),
-], ids=["standfirst", "after-the-text", "not-shown", "already-in-text", "no-description"])
-def test_add_standfirst(page_text, text, description, expected):
-    assert add_standfirst(text, description, page_text) == expected
+    ("<p>The council voted.</p>", "The council voted.", None, "The council voted."),
+], ids=["standfirst", "after-the-text", "not-shown", "only-in-a-script", "already-in-text", "no-description"])
+def test_add_standfirst(page_body, text, description, expected):
+    tree = load_html(f"<html><body>{page_body}</body></html>")
+
+    assert add_standfirst(text, description, tree) == expected
