@@ -112,8 +112,10 @@ def test_strip_site_name(title, expected):
     ("https://www.facebook.com/site", []),
     ("Guardian staff reporter", ["Guardian staff reporter"]),
     ("Le Figaro et AFP", ["Le Figaro et AFP"]),
+    ("Text: Jane Doe", ["Jane Doe"]),
+    ("Avery Jones & Da Costa", ["Avery Jones", "Da Costa"]),
 ], ids=["by-and", "von-und", "inverted", "agency", "role", "korean-role", "e-mail", "url", "staff-reporter",
-        "french-et-kept"])
+        "french-et-kept", "text-label", "names-that-start-like-by"])
 def test_split_byline(value, names):
     assert split_byline(value) == names
 
