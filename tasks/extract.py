@@ -10,7 +10,7 @@ import hashlib
 import re
 import signal
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import trafilatura
