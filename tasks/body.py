@@ -1,8 +1,9 @@
 """The article's main text: trafilatura's extraction, corrected with what the page says about itself.
 
 trafilatura finds the main block of a page well; what it gets wrong is at the
-edges: lists of links to other stories inside the article, the next story of
-an endless-scroll page, the headline repeated as the first line, and the
+edges: lists of links to other stories inside the article, embedded social
+posts, the next story of an endless-scroll page, the headline repeated as the
+first line, and the
 standfirst (the lead paragraph shown above the body) left out. The pruning
 functions edit the parsed tree before extraction; the others are pure
 functions over the extracted text (and, for the standfirst, the page).
@@ -18,6 +19,10 @@ LINK_SHARE = 0.8
 # much longer (trafilatura stopped early, e.g. at an inline widget).
 BODY_CONTAINS = 0.95
 BODY_LONGER = 1.5
+# Posts embedded from social networks: the publisher's script turns each into a card; its text is
+# the post quoted, not the article.
+_EMBEDS = ('//blockquote[contains(concat(" ", normalize-space(@class), " "), " twitter-tweet ")'
+           ' or contains(@class, "instagram-media") or contains(@class, "tiktok-embed")]')
 _VISIBLE = "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 
 
@@ -29,6 +34,13 @@ def prune_link_lists(tree) -> None:
         parent = listing.getparent()
         if items and parent is not None and all(_link_share(item) >= LINK_SHARE for item in items):
             parent.remove(listing)
+
+
+def prune_social_embeds(tree) -> None:
+    """Remove from the tree the posts embedded from X/Twitter, Instagram and TikTok."""
+    for embed in tree.xpath(_EMBEDS):
+        if embed.getparent() is not None:
+            embed.getparent().remove(embed)
 
 
 def _link_share(element) -> float:

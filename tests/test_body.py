@@ -7,7 +7,7 @@ from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
 from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_link_lists, prune_other_stories,
-                        visible_text)
+                        prune_social_embeds, visible_text)
 
 PROSE = "The council voted on Tuesday to build a flood barrier across the mouth of the river."
 
@@ -28,6 +28,22 @@ def test_prune_link_lists(listing, kept):
     prune_link_lists(tree)
 
     assert ("<li>" in body_html(tree)) is kept
+    assert PROSE in body_html(tree)
+
+
+@pytest.mark.parametrize("embed, kept", [
+    ('<blockquote class="twitter-tweet"><p>A post.</p>&mdash; Someone (@someone)</blockquote>', False),
+    ('<blockquote class="instagram-media" data-instgrm-version="14"><p>A post.</p></blockquote>', False),
+    ('<blockquote class="tiktok-embed" cite="https://www.tiktok.example/v/1"><p>A post.</p></blockquote>', False),
+    ("<blockquote><p>A quotation the article makes.</p></blockquote>", True),
+    ('<blockquote class="pull-twitter-tweetish"><p>A pull quote.</p></blockquote>', True),
+], ids=["tweet", "instagram", "tiktok", "plain-quote", "class-that-only-contains-the-word"])
+def test_prune_social_embeds(embed, kept):
+    tree = load_html(f"<html><body><p>{PROSE}</p>{embed}</body></html>")
+
+    prune_social_embeds(tree)
+
+    assert ("<blockquote" in body_html(tree)) is kept
     assert PROSE in body_html(tree)
 
 
