@@ -1,8 +1,8 @@
 """The article's main text: trafilatura's extraction, corrected with what the page says about itself.
 
 trafilatura finds the main block of a page well; what it gets wrong is at the
-edges: lists of links to other stories inside the article, embedded social
-posts, the next story of an endless-scroll page, the headline repeated as the
+edges: lists of links and "read also" teasers for other stories inside the
+article, embedded social posts, the next story of an endless-scroll page, the headline repeated as the
 first line, and the
 standfirst (the lead paragraph shown above the body) left out. The pruning
 functions edit the parsed tree before extraction; the others are pure
@@ -10,6 +10,8 @@ functions over the extracted text (and, for the standfirst, the page).
 """
 
 from __future__ import annotations
+
+import re
 
 from tasks.scoring import ngrams, normalise
 
@@ -23,6 +25,13 @@ BODY_LONGER = 1.5
 # the post quoted, not the article.
 _EMBEDS = ('//blockquote[contains(concat(" ", normalize-space(@class), " "), " twitter-tweet ")'
            ' or contains(@class, "instagram-media") or contains(@class, "tiktok-embed")]')
+# "Read also: <link>" in the languages of news-dev and their neighbours: a teaser for another story.
+_READ_ALSO = re.compile(
+    r"^\s*(?:[-•>]+\s*)?(?:read (?:more|also|next)|also read|see also|more on this|lesen sie (?:auch|mehr)"
+    r"|mehr zum thema|auch interessant|les også|læs også|läs också|lees ook|lire aussi|à lire aussi|leggi anche"
+    r"|lee también|leia também|czytaj (?:też|także|więcej))\s*[:|>»]", re.IGNORECASE)
+# A teaser is one line; a longer block that happens to start with such words is left alone.
+TEASER_CHARS = 300
 _VISIBLE = "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 
 
@@ -34,6 +43,17 @@ def prune_link_lists(tree) -> None:
         parent = listing.getparent()
         if items and parent is not None and all(_link_share(item) >= LINK_SHARE for item in items):
             parent.remove(listing)
+
+
+def prune_read_also(tree) -> None:
+    """Remove from the tree the paragraphs that only point to another story: a "Read also:" label
+    (in one of a dozen languages) and a link, in one short line."""
+    for element in list(tree.iter("p", "div")):
+        text = "".join(element.itertext())
+        parent = element.getparent()
+        if (parent is not None and len(text) < TEASER_CHARS and _READ_ALSO.match(text)
+                and element.find(".//a") is not None):
+            parent.remove(element)
 
 
 def prune_social_embeds(tree) -> None:

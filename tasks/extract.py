@@ -17,7 +17,7 @@ import trafilatura
 from trafilatura.utils import load_html
 
 from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_link_lists, prune_other_stories,
-                        prune_social_embeds)
+                        prune_read_also, prune_social_embeds)
 from tasks.decoding import DecodeError, decode_page
 from tasks.language import choose_language, identify
 from tasks.metadata import choose_authors, choose_published, choose_title, read_declared
@@ -75,6 +75,7 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
             headlines = [declared.og_title, declared.headline, declared.html_title]
             prune_other_stories(tree, headlines)
             prune_link_lists(tree)
+            prune_read_also(tree)
             prune_social_embeds(tree)
             doc = trafilatura.bare_extraction(
                 tree, url=page.url, with_metadata=True, include_comments=False, include_tables=True

@@ -7,7 +7,7 @@ from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
 from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_link_lists, prune_other_stories,
-                        prune_social_embeds, visible_text)
+                        prune_read_also, prune_social_embeds, visible_text)
 
 PROSE = "The council voted on Tuesday to build a flood barrier across the mouth of the river."
 
@@ -28,6 +28,22 @@ def test_prune_link_lists(listing, kept):
     prune_link_lists(tree)
 
     assert ("<li>" in body_html(tree)) is kept
+    assert PROSE in body_html(tree)
+
+
+@pytest.mark.parametrize("teaser, kept", [
+    ('<p>Read more: <a href="/other">Council elections: who stands where</a></p>', False),
+    ('<p><strong>Lesen Sie auch:</strong> <a href="/x">Neuer Radweg an der Weserstraße</a></p>', False),
+    ('<p>Les også: <a href="/y">Tone Damli ofret musikkarrieren</a></p>', False),
+    ("<p>Read more: the council will publish its plans next week.</p>", True),  # no link: prose
+    ('<p>Residents can <a href="/plans">read more about the plans</a> on the council website.</p>', True),
+], ids=["english", "german", "norwegian", "no-link", "link-in-a-sentence"])
+def test_prune_read_also(teaser, kept):
+    tree = load_html(f"<html><body><p>{PROSE}</p>{teaser}</body></html>")
+
+    prune_read_also(tree)
+
+    assert (teaser in body_html(tree)) is kept
     assert PROSE in body_html(tree)
 
 
