@@ -10,7 +10,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-e2e server deploy worker bench lock clean
+.PHONY: demo test test-e2e server deploy worker bench quality lock clean
 
 # Where the server listens and where the other commands find it.
 PREFECT_SERVER_API_HOST ?= 127.0.0.1
@@ -52,6 +52,10 @@ worker: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tests/bench_ingest.py
+
+# Extraction quality on ../shared/corpus/news-dev: plain trafilatura against `pagefold ingest`, per field.
+quality: $(STAMP)
+	$(BIN)/python tests/quality_report.py
 
 # Re-pin every dependency (needs the network to PyPI); commit the result.
 lock: $(STAMP)

@@ -154,7 +154,7 @@ def demo(
 
 DEMO_DOCUMENTS_SQL = """
 SELECT date, hostname, title, list_aggr(authors, 'string_agg', '; ') AS authors,
-       strftime(published_at, '%Y-%m-%d') AS published, language, word_count AS words
+       strftime(published_at, '%Y-%m-%d %H:%M') AS published, language, dateline, agency, word_count AS words
 FROM documents ORDER BY hostname, url
 """
 DEMO_TOP_ENTITIES_SQL = """

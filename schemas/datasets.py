@@ -44,7 +44,7 @@ DOCUMENTS = _schema(
         _field("authors", pa.list_(pa.string()), False, "Author names as declared by the page; empty when unknown."),
         _field("published_at", _UTC_MICROS, True, "Publication time in UTC (midnight UTC when only a day is known)."),
         _field("description", pa.string(), True, "Summary the page gives of itself (meta description)."),
-        _field("language", pa.string(), True, "ISO 639-1 code of the page's language, as declared by the page."),
+        _field("language", pa.string(), True, "ISO 639-1 code of the text's language (identified, checked with the page's)."),
         _field("tags", pa.list_(pa.string()), False, "Tags and keywords declared by the page."),
         _field("categories", pa.list_(pa.string()), False, "Sections or categories declared by the page."),
         _field("text", pa.string(), False, "Main text without navigation, comments or ads; paragraphs split by newlines."),
@@ -84,6 +84,8 @@ ENTITIES = _schema(
         _field("run_id", pa.string(), False, "Id of the Pagefold run that wrote the row."),
         _field("ingested_at", _UTC_MICROS, False, "Time the run started, in UTC."),
         _field("pipeline_version", pa.string(), False, "Pagefold version that wrote the row."),
+        _field("dateline", pa.string(), True, "Place of a wire story's dateline as written (\"SEOUL\"), if any."),
+        _field("agency", pa.string(), True, "News agency credited for the story (AFP, AP, Reuters, dpa, ...), if any."),
     ],
 )
 

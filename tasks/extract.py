@@ -10,16 +10,21 @@ import hashlib
 import re
 import signal
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import trafilatura
 from trafilatura.utils import load_html
 
+from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_link_lists, prune_other_stories,
+                        prune_read_also, prune_social_embeds)
 from tasks.decoding import DecodeError, decode_page
 from tasks.entities import add_entities
+from tasks.language import choose_language, identify
+from tasks.metadata import choose_authors, choose_published, choose_title, read_declared
 from tasks.records import Limits, RawPage, Reject
 from tasks.validate import ISO_639_1
+from tasks.wire import find_agency, find_dateline
 
 # Chinese and Japanese write no spaces: each of their characters counts as a word.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -68,13 +73,23 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
             tree = load_html(html)
             if tree is None:
                 return reject("unparsable_html", "extract", "lxml could not build a tree from the page")
-            declared_language = language_code(tree.get("lang") or _meta_language(tree))
+            page_language = declared_language(tree)
+            declared = read_declared(tree)
+            headlines = [declared.og_title, declared.headline, declared.html_title]
+            prune_other_stories(tree, headlines)
+            prune_link_lists(tree)
+            prune_read_also(tree)
+            prune_social_embeds(tree)
             doc = trafilatura.bare_extraction(
                 tree, url=page.url, with_metadata=True, include_comments=False, include_tables=True
             )
     except ExtractionTimeout:
         return reject("extract_timeout", "extract", f"extraction took longer than {limits.extract_timeout_s} s")
     text = (doc.text or "").strip() if doc is not None else ""
+    if text:
+        text = prefer_article_body(text, declared.article_body)
+        text = drop_headline(text, [*headlines, *declared.h1, doc.title])
+        text = add_standfirst(text, declared.description, tree)
     if not text:
         return reject("no_main_content", "extract", "trafilatura found no main text")
     prose = prose_words(text)
@@ -85,17 +100,19 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
     url = page.url or doc.url
     if not url:
         return reject("missing_url", "extract", "neither the source nor the page gives a URL")
+    title = choose_title(declared, doc.title, hostname_of(url))
+    authors = choose_authors(declared, split_authors(doc.author), hostname_of(url))
     return {
         "doc_id": document_id(url, page.fetched_at),
         "url": url,
         "canonical_url": doc.url if doc.url and doc.url != url else None,
         "hostname": hostname_of(url),
         "site_name": doc.sitename or None,
-        "title": doc.title or None,
-        "authors": split_authors(doc.author),
-        "published_at": day_start_utc(doc.date),
+        "title": title,
+        "authors": authors,
+        "published_at": choose_published(declared, doc.date),
         "description": doc.description or None,
-        "language": declared_language,
+        "language": choose_language(page_language, *identify(text)),
         "tags": [t for t in (doc.tags or []) if t],
         "categories": [c for c in (doc.categories or []) if c],
         "text": text,
@@ -106,6 +123,8 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
         "source_uri": page.source.uri,
         "source_line": page.source.line,
         "source_offset": page.source.offset,
+        "dateline": find_dateline(text)[0],
+        "agency": find_agency(text, title, authors),
     }
 
 
@@ -135,18 +154,16 @@ def split_authors(author: str | None) -> list[str]:
     return [name.strip() for name in (author or "").split(";") if name.strip()]
 
 
-def day_start_utc(day: str | None) -> datetime | None:
-    """trafilatura gives the publication day only (YYYY-MM-DD)."""
-    if not day:
-        return None
-    return datetime.strptime(day[:10], "%Y-%m-%d").replace(tzinfo=timezone.utc)
-
-
 def language_code(tag: str | None) -> str | None:
     """The ISO 639-1 primary subtag of a BCP 47 tag ('en-GB' -> 'en'); None when the tag has none."""
     match = _LANG_TAG.match((tag or "").strip())
     code = match.group(1).lower() if match else None
     return code if code in ISO_639_1 else None
+
+
+def declared_language(tree) -> str | None:
+    """The ISO 639-1 code the page declares: <html lang>, else Content-Language or og:locale meta."""
+    return language_code(tree.get("lang") or _meta_language(tree))
 
 
 def _meta_language(tree) -> str | None:

@@ -9,7 +9,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tasks.demo_corpus import PAGES, SEED_STORY, seed_repost_page, split_story
-from tasks.extract import count_words, document_id, extract_page, hostname_of, language_code
+from trafilatura.utils import load_html
+
+from tasks.extract import count_words, declared_language, document_id, extract_page, hostname_of, language_code
 from tasks.readers import read_object
 from tasks.records import Limits, RawPage, Reject, SourcePointer
 from tasks.storage import ObjectInfo, open_object
@@ -112,7 +114,7 @@ JSONLD_AUTHORS = jsonld(datePublished="2024-03-15",
     (META_AUTHORS, "authors", ["Jane Doe", "John Smith"]),
     (JSONLD_AUTHORS, "authors", ["Jane Doe", "John Smith"]),
     ("", "authors", []),
-    (META_PUBLISHED, "published_at", datetime(2024, 3, 15, tzinfo=UTC)),
+    (META_PUBLISHED, "published_at", datetime(2024, 3, 15, 9, 30, tzinfo=UTC)),
     (JSONLD_AUTHORS, "published_at", datetime(2024, 3, 15, tzinfo=UTC)),
 ], ids=["title", "authors-meta", "authors-json-ld", "no-authors", "published-meta", "published-json-ld"])
 def test_metadata_fields(head, field, expected):
@@ -121,16 +123,20 @@ def test_metadata_fields(head, field, expected):
     assert doc[field] == expected
 
 
-def test_published_at_is_utc_midnight_of_the_day():
-    doc = extract_ok(raw_page(article_page(head=META_PUBLISHED).encode("utf-8")))
+@pytest.mark.parametrize("head, expected", [
+    ('<meta property="article:published_time" content="2024-03-15T23:30:00-05:00">',
+     datetime(2024, 3, 16, 4, 30, tzinfo=UTC)),
+    ('<meta property="article:published_time" content="2024-03-15">', datetime(2024, 3, 15, tzinfo=UTC)),
+], ids=["time-with-offset", "day-only"])
+def test_published_at_is_the_declared_instant_in_utc(head, expected):
+    """A declared time is converted to UTC with its own offset; a bare day is midnight UTC."""
+    published = extract_ok(raw_page(article_page(head=head).encode("utf-8")))["published_at"]
 
-    published = doc["published_at"]
+    assert published == expected
     assert published.utcoffset() == timedelta(0)
-    assert (published.hour, published.minute, published.second, published.microsecond) == (0, 0, 0, 0)
-    assert published.date().isoformat() == "2024-03-15"
 
 
-@pytest.mark.parametrize("html_attrs, head, expected", [
+DECLARATIONS = [
     ('lang="en-GB"', "", "en"),
     ('lang="de"', "", "de"),
     ('lang="PT_br"', "", "pt"),
@@ -140,12 +146,20 @@ def test_published_at_is_utc_midnight_of_the_day():
     ("", "", None),
     ("", '<meta http-equiv="content-language" content="fr-CA">', "fr"),
     ("", '<meta property="og:locale" content="es_ES">', "es"),
-], ids=["en-GB", "de", "pt_BR-mixed-case", "word", "not-iso-639-1", "empty", "undeclared", "content-language",
-        "og-locale"])
-def test_language_is_the_declared_iso_639_1_code(html_attrs, head, expected):
-    doc = extract_ok(raw_page(article_page(html_attrs, head).encode("utf-8")))
+]
+DECLARATION_IDS = ["en-GB", "de", "pt_BR-mixed-case", "word", "not-iso-639-1", "empty", "undeclared",
+                   "content-language", "og-locale"]
 
-    assert doc["language"] == expected
+
+@pytest.mark.parametrize("html_attrs, head, expected", DECLARATIONS, ids=DECLARATION_IDS)
+def test_declared_language_is_an_iso_639_1_code(html_attrs, head, expected):
+    assert declared_language(load_html(article_page(html_attrs, head))) == expected
+
+
+@pytest.mark.parametrize("html_attrs, head", [case[:2] for case in DECLARATIONS], ids=DECLARATION_IDS)
+def test_language_is_the_texts_whatever_the_page_declares(html_attrs, head):
+    """The article is English: a page template declaring another language, or none, does not change that."""
+    assert extract_ok(raw_page(article_page(html_attrs, head).encode("utf-8")))["language"] == "en"
 
 
 @pytest.mark.parametrize("tag, expected", [

@@ -1,0 +1,137 @@
+"""The article's main text: trafilatura's extraction, corrected with what the page says about itself.
+
+trafilatura finds the main block of a page well; what it gets wrong is at the
+edges: lists of links and "read also" teasers for other stories inside the
+article, embedded social posts, the next story of an endless-scroll page, the headline repeated as the
+first line, and the
+standfirst (the lead paragraph shown above the body) left out. The pruning
+functions edit the parsed tree before extraction; the others are pure
+functions over the extracted text (and, for the standfirst, the page).
+"""
+
+from __future__ import annotations
+
+import re
+
+from tasks.scoring import ngrams, normalise
+
+# A list item whose text is at least this share link text points to another page.
+LINK_SHARE = 0.8
+# JSON-LD articleBody replaces trafilatura's text when it holds nearly all of it (same article) and is
+# much longer (trafilatura stopped early, e.g. at an inline widget).
+BODY_CONTAINS = 0.95
+BODY_LONGER = 1.5
+# Posts embedded from social networks: the publisher's script turns each into a card; its text is
+# the post quoted, not the article.
+_EMBEDS = ('//blockquote[contains(concat(" ", normalize-space(@class), " "), " twitter-tweet ")'
+           ' or contains(@class, "instagram-media") or contains(@class, "tiktok-embed")]')
+# "Read also: <link>" in the languages of news-dev and their neighbours: a teaser for another story.
+_READ_ALSO = re.compile(
+    r"^\s*(?:[-•>]+\s*)?(?:read (?:more|also|next)|also read|see also|more on this|lesen sie (?:auch|mehr)"
+    r"|mehr zum thema|auch interessant|les også|læs også|läs också|lees ook|lire aussi|à lire aussi|leggi anche"
+    r"|lee también|leia também|czytaj (?:też|także|więcej))\s*[:|>»]", re.IGNORECASE)
+# A teaser is one line; a longer block that happens to start with such words is left alone.
+TEASER_CHARS = 300
+_VISIBLE = "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
+
+
+def prune_link_lists(tree) -> None:
+    """Remove from the tree every <ul>/<ol> whose items are all links: "related stories", "more on
+    this", a topic's latest headlines. A list with one item of its own prose is kept whole."""
+    for listing in list(tree.iter("ul", "ol")):
+        items = [child for child in listing if child.tag == "li"]
+        parent = listing.getparent()
+        if items and parent is not None and all(_link_share(item) >= LINK_SHARE for item in items):
+            parent.remove(listing)
+
+
+def prune_read_also(tree) -> None:
+    """Remove from the tree the paragraphs that only point to another story: a "Read also:" label
+    (in one of a dozen languages) and a link, in one short line."""
+    for element in list(tree.iter("p", "div")):
+        text = "".join(element.itertext())
+        parent = element.getparent()
+        if (parent is not None and len(text) < TEASER_CHARS and _READ_ALSO.match(text)
+                and element.find(".//a") is not None):
+            parent.remove(element)
+
+
+def prune_social_embeds(tree) -> None:
+    """Remove from the tree the posts embedded from X/Twitter, Instagram and TikTok."""
+    for embed in tree.xpath(_EMBEDS):
+        if embed.getparent() is not None:
+            embed.getparent().remove(embed)
+
+
+def _link_share(element) -> float:
+    text = "".join(element.itertext()).strip()
+    if not text:
+        return 0.0
+    linked = sum(len("".join(a.itertext()).strip()) for a in element.iter("a"))
+    return linked / len(text)
+
+
+def prune_other_stories(tree, headlines: list[str]) -> None:
+    """On a page holding several <article>s with their own <h1> (an endless-scroll page appends the
+    next story), remove those whose <h1> is not the page's headline; nothing when no single article
+    carries the headline."""
+    articles = [a for a in tree.iter("article") if a.find(".//h1") is not None]
+    if len(articles) < 2:
+        return
+    keys = {normalise(h) for h in headlines if h}
+    own = [a for a in articles if any(normalise(h.text_content()) in keys for h in a.iter("h1"))]
+    if len(own) != 1:
+        return
+    ours = own[0]
+    related = set(ours.iterancestors()) | set(ours.iterdescendants())
+    for article in articles:
+        if article is not ours and article not in related and article.getparent() is not None:
+            article.getparent().remove(article)
+
+
+def visible_text(tree) -> str:
+    """The page's text as a reader sees it: the body without scripts, styles and templates."""
+    return " ".join(tree.xpath(_VISIBLE))
+
+
+def prefer_article_body(text: str, article_body: str | None) -> str:
+    """JSON-LD's articleBody when it contains trafilatura's text and is much longer, else the text.
+
+    A teaser-length articleBody, or one about something else (a live blog's latest entry), never
+    replaces the extraction.
+    """
+    if not article_body:
+        return text
+    extracted, declared = ngrams(text), ngrams(article_body)
+    if not extracted:
+        return text
+    contained = sum((extracted & declared).values()) / sum(extracted.values())
+    longer = sum(declared.values()) / sum(extracted.values())
+    return article_body.strip() if contained >= BODY_CONTAINS and longer >= BODY_LONGER else text
+
+
+def drop_headline(text: str, headlines: list[str]) -> str:
+    """The text without a first line that is the headline (or ends with it, after a kicker)."""
+    first, _, rest = text.partition("\n")
+    line = normalise(first)
+    for headline in headlines:
+        key = normalise(headline)
+        if key and (line == key or line.endswith(" " + key)):
+            return rest.lstrip("\n")
+    return text
+
+
+def add_standfirst(text: str, description: str | None, tree) -> str:
+    """The text with the page's description as its first paragraph, when the page shows that
+    description above the text (a standfirst) and the text does not hold it already."""
+    if not description or not text:
+        return text
+    lead = normalise(description)
+    if not lead or lead in normalise(text):
+        return text
+    page = normalise(visible_text(tree))  # only now: most pages' text holds the description already
+    shown_at = page.find(lead)
+    text_at = page.find(normalise(text.partition("\n")[0]))
+    if shown_at < 0 or (0 <= text_at < shown_at):
+        return text
+    return f"{description.strip()}\n{text}"

@@ -1,0 +1,149 @@
+"""Scores of extracted fields against hand-checked truth, one page at a time and over a corpus.
+
+The rules are the ones `../shared/corpus/README.md` gives, so that numbers
+here compare with numbers elsewhere:
+
+- body: word 4-grams of `\\w+` tokens, true and false positives counted over
+  the multiset of 4-grams; precision and recall per page, averaged over pages,
+  and F1 from those two averages;
+- title: exact match after Unicode NFKC, casefold and collapsing non-word
+  characters;
+- date: same calendar day (in UTC when both sides are instants, else the day
+  as written);
+- authors: F1 of the sets of normalised names, averaged over pages.
+
+A page the pipeline produced nothing for scores zero on every field whose
+truth is not empty, except body precision (see `body_precision_recall`). Pure functions only: the `make quality` report and the
+quality regression test both use this module, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+FIELDS = ("body", "title", "date", "authors")
+
+_TOKEN = re.compile(r"\w+")
+_NON_WORD = re.compile(r"\W+")
+NGRAM = 4
+
+
+def normalise(text: str | None) -> str:
+    """NFKC, casefold, and every run of non-word characters as one space."""
+    folded = unicodedata.normalize("NFKC", text or "").casefold()
+    return _NON_WORD.sub(" ", folded).strip()
+
+
+def ngrams(text: str | None, n: int = NGRAM) -> Counter:
+    """The multiset of word n-grams of a text; a text shorter than n words has none."""
+    tokens = _TOKEN.findall(text or "")
+    return Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+
+
+def body_precision_recall(expected: str | None, produced: str | None) -> tuple[float, float]:
+    """Share of produced 4-grams that are in the truth, and of true 4-grams that were produced.
+
+    With nothing produced, nothing produced is wrong: precision 1 (and recall 0 unless the truth is
+    empty too). This is the convention the reference numbers for plain trafilatura were computed with.
+    """
+    truth, got = ngrams(expected), ngrams(produced)
+    hits = sum((truth & got).values())
+    precision = hits / sum(got.values()) if got else 1.0
+    recall = hits / sum(truth.values()) if truth else 1.0
+    return precision, recall
+
+
+def title_match(expected: str | None, produced: str | None) -> bool:
+    return normalise(expected) == normalise(produced)
+
+
+def same_day(expected: str | datetime | date | None, produced: str | datetime | date | None) -> bool:
+    """Same calendar day: in UTC when both sides carry a time zone, else each side's day as written."""
+    truth, got = _instant(expected), _instant(produced)
+    if truth is None or got is None:
+        return truth is None and got is None
+    if _aware(truth) and _aware(got):
+        return truth.astimezone(timezone.utc).date() == got.astimezone(timezone.utc).date()
+    return _day(truth) == _day(got)
+
+
+def author_f1(expected: list[str] | None, produced: list[str] | None) -> float:
+    """F1 of the two sets of normalised names; 1 when both are empty."""
+    truth = {normalise(name) for name in expected or []} - {""}
+    got = {normalise(name) for name in produced or []} - {""}
+    if not truth or not got:
+        return float(truth == got)
+    hits = len(truth & got)
+    return 2 * hits / (len(truth) + len(got))
+
+
+@dataclass(frozen=True)
+class PageScore:
+    """One page's scores: body precision and recall, and 0-1 values for the other fields."""
+
+    body_precision: float
+    body_recall: float
+    title: float
+    date: float
+    authors: float
+
+    @property
+    def body(self) -> float:
+        return f1(self.body_precision, self.body_recall)
+
+    def field(self, name: str) -> float:
+        return getattr(self, name)
+
+
+def f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def score_page(truth: dict, produced: dict | None) -> PageScore:
+    """Scores of one produced row (`text`, `title`, `published_at`, `authors`) against one truth row
+    (`body`, `title`, `published_at`, `authors`); `produced` None is a page with no document."""
+    got = produced or {}
+    precision, recall = body_precision_recall(truth.get("body"), got.get("text"))
+    return PageScore(
+        body_precision=precision,
+        body_recall=recall,
+        title=float(title_match(truth.get("title"), got.get("title"))),
+        date=float(same_day(truth.get("published_at"), got.get("published_at"))),
+        authors=author_f1(truth.get("authors"), got.get("authors")),
+    )
+
+
+def summarise(scores: list[PageScore]) -> dict[str, float]:
+    """Corpus scores per field. Body F1 comes from the averaged precision and recall, not from page F1s."""
+    if not scores:
+        return {name: 0.0 for name in FIELDS}
+    n = len(scores)
+    return {
+        "body": f1(sum(s.body_precision for s in scores) / n, sum(s.body_recall for s in scores) / n),
+        "title": sum(s.title for s in scores) / n,
+        "date": sum(s.date for s in scores) / n,
+        "authors": sum(s.authors for s in scores) / n,
+    }
+
+
+def _instant(value: str | datetime | date | None) -> datetime | date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (datetime, date)):
+        return value
+    try:
+        return datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def _aware(value: datetime | date) -> bool:
+    return isinstance(value, datetime) and value.tzinfo is not None
+
+
+def _day(value: datetime | date) -> date:
+    return value.date() if isinstance(value, datetime) else value

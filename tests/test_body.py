@@ -1,0 +1,134 @@
+"""Unit tests of tasks.body: the corrections around trafilatura's main text."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import html as lxml_html
+from trafilatura.utils import load_html
+
+from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_link_lists, prune_other_stories,
+                        prune_read_also, prune_social_embeds, visible_text)
+
+PROSE = "The council voted on Tuesday to build a flood barrier across the mouth of the river."
+
+
+def body_html(tree) -> str:
+    return lxml_html.tostring(tree.find(".//body"), encoding="unicode")
+
+
+@pytest.mark.parametrize("listing, kept", [
+    ('<ul><li><a href="/a">Other story one</a></li><li><a href="/b">Other story two</a></li></ul>', False),
+    ('<ul><li>Read: <a href="/a">Other story one with a long title</a></li></ul>', False),
+    ('<ul><li><a href="/a">Other story</a></li><li>A point of the article itself, in prose.</li></ul>', True),
+    ("<ol><li>First step of the recipe.</li><li>Second step.</li></ol>", True),
+], ids=["links-only", "mostly-link", "one-item-of-prose", "no-links"])
+def test_prune_link_lists(listing, kept):
+    tree = load_html(f"<html><body><p>{PROSE}</p>{listing}</body></html>")
+
+    prune_link_lists(tree)
+
+    assert ("<li>" in body_html(tree)) is kept
+    assert PROSE in body_html(tree)
+
+
+@pytest.mark.parametrize("teaser, kept", [
+    ('<p>Read more: <a href="/other">Council elections: who stands where</a></p>', False),
+    ('<p><strong>Lesen Sie auch:</strong> <a href="/x">Neuer Radweg an der Weserstraße</a></p>', False),
+    ('<p>Les også: <a href="/y">Tone Damli ofret musikkarrieren</a></p>', False),
+    ("<p>Read more: the council will publish its plans next week.</p>", True),  # no link: prose
+    ('<p>Residents can <a href="/plans">read more about the plans</a> on the council website.</p>', True),
+], ids=["english", "german", "norwegian", "no-link", "link-in-a-sentence"])
+def test_prune_read_also(teaser, kept):
+    tree = load_html(f"<html><body><p>{PROSE}</p>{teaser}</body></html>")
+
+    prune_read_also(tree)
+
+    assert (teaser in body_html(tree)) is kept
+    assert PROSE in body_html(tree)
+
+
+@pytest.mark.parametrize("embed, kept", [
+    ('<blockquote class="twitter-tweet"><p>A post.</p>&mdash; Someone (@someone)</blockquote>', False),
+    ('<blockquote class="instagram-media" data-instgrm-version="14"><p>A post.</p></blockquote>', False),
+    ('<blockquote class="tiktok-embed" cite="https://www.tiktok.example/v/1"><p>A post.</p></blockquote>', False),
+    ("<blockquote><p>A quotation the article makes.</p></blockquote>", True),
+    ('<blockquote class="pull-twitter-tweetish"><p>A pull quote.</p></blockquote>', True),
+], ids=["tweet", "instagram", "tiktok", "plain-quote", "class-that-only-contains-the-word"])
+def test_prune_social_embeds(embed, kept):
+    tree = load_html(f"<html><body><p>{PROSE}</p>{embed}</body></html>")
+
+    prune_social_embeds(tree)
+
+    assert ("<blockquote" in body_html(tree)) is kept
+    assert PROSE in body_html(tree)
+
+
+def test_prune_other_stories_keeps_the_article_with_the_headline():
+    tree = load_html("<html><body><article><h1>Our story</h1><p>Ours.</p></article>"
+                     "<article><h1>Next story</h1><p>Theirs.</p></article></body></html>")
+
+    prune_other_stories(tree, ["Our story | Site", "Our story"])
+
+    assert "Ours." in body_html(tree) and "Theirs." not in body_html(tree)
+
+
+@pytest.mark.parametrize("pages", [
+    "<article><h1>Our story</h1><p>Ours.</p></article><article><h2>Related</h2><p>Theirs.</p></article>",
+    "<article><h1>Story A</h1><p>Ours.</p></article><article><h1>Story B</h1><p>Theirs.</p></article>",
+], ids=["one-article-with-h1", "headline-in-none"])
+def test_prune_other_stories_leaves_pages_it_cannot_read(pages):
+    tree = load_html(f"<html><body>{pages}</body></html>")
+
+    prune_other_stories(tree, ["Our story"])
+
+    assert "Ours." in body_html(tree) and "Theirs." in body_html(tree)
+
+
+def test_visible_text_leaves_out_scripts_and_styles():
+    tree = load_html('<html><head><title>T</title></head><body><p>Shown.</p><script>var hidden = 1;</script>'
+                     '<style>p { color: red }</style></body></html>')
+
+    assert visible_text(tree).split() == ["Shown."]
+
+
+LONG = " ".join(f"Sentence number {i} of the article goes on for a while." for i in range(30))
+
+
+@pytest.mark.parametrize("text, article_body, expected", [
+    (LONG[:200], LONG, LONG),  # trafilatura stopped early: the longer body that contains it wins
+    (LONG, LONG[:300], LONG),  # a teaser never replaces the text
+    (LONG[:200], "A live blog's latest entry, about something else entirely. " * 20, LONG[:200]),
+    (LONG, None, LONG),
+], ids=["longer-and-containing", "teaser", "other-content", "none"])
+def test_prefer_article_body(text, article_body, expected):
+    assert prefer_article_body(text, article_body) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Council backs barrier\nThe council voted.", "The council voted."),
+    ("Local news: Council backs barrier!\nThe council voted.", "The council voted."),  # kicker before it
+    ("The council voted.\nCouncil backs barrier", "The council voted.\nCouncil backs barrier"),
+    ("Council backs barrier plans for the east bank\nThe council voted.",
+     "Council backs barrier plans for the east bank\nThe council voted."),
+], ids=["headline", "kicker-and-headline", "not-first", "longer-sentence"])
+def test_drop_headline(text, expected):
+    assert drop_headline(text, ["Council backs barrier", None]) == expected
+
+
+@pytest.mark.parametrize("page_body, text, description, expected", [
+    ("<h1>Headline</h1><p>The lead of the story.</p><p>The council voted.</p>", "The council voted.",
+     "The lead of the story.", "The lead of the story.\nThe council voted."),
+    ("<h1>Headline</h1><p>The council voted.</p><p>The lead of the story.</p>", "The council voted.",
+     "The lead of the story.", "The council voted."),  # shown after the text starts: not a standfirst
+    ("<h1>Headline</h1><p>The council voted.</p>", "The council voted.", "The lead of the story.",
+     "The council voted."),  # not shown on the page
+    ("<p>The council voted.</p><script>var d = 'The lead of the story.';</script>", "The council voted.",
+     "The lead of the story.", "The council voted."),  # in a script is not shown
+    ("<p>The lead of the story.</p><p>The council voted.</p>", "The lead of the story.\nThe council voted.",
+     "The lead of the story.", "The lead of the story.\nThe council voted."),  # already there
+    ("<p>The council voted.</p>", "The council voted.", None, "The council voted."),
+], ids=["standfirst", "after-the-text", "not-shown", "only-in-a-script", "already-in-text", "no-description"])
+def test_add_standfirst(page_body, text, description, expected):
+    tree = load_html(f"<html><body>{page_body}</body></html>")
+
+    assert add_standfirst(text, description, tree) == expected

@@ -1,0 +1,159 @@
+"""Unit tests of tasks.metadata: each rule on a few lines of handwritten HTML."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+from trafilatura.utils import load_html
+
+from tasks.metadata import (article_node, choose_authors, choose_published, choose_title, json_ld_nodes, read_declared,
+                            site_keys, split_byline, strip_site_name, trim_to_confirmed)
+
+UTC = timezone.utc
+
+
+def page(head: str = "", body: str = "<p>Text.</p>") -> object:
+    return load_html(f"<html><head>{head}</head><body>{body}</body></html>")
+
+
+def ld(data) -> str:
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+def meta(key: str, content: str, attr: str = "property") -> str:
+    return f'<meta {attr}="{key}" content="{content}">'
+
+
+# --- structured data -----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("head, headline", [
+    (ld({"@type": "NewsArticle", "headline": "Plain"}), "Plain"),
+    (ld([{"@type": "Organization", "name": "Site"}, {"@type": "NewsArticle", "headline": "In a list"}]), "In a list"),
+    (ld({"@graph": [{"@type": "WebPage"}, {"@type": ["Article", "NewsArticle"], "headline": "In a graph"}]}),
+     "In a graph"),
+    (ld({"@type": "WebPage", "mainEntity": {"@type": "ReportageNewsArticle", "headline": "Main entity"}}),
+     "Main entity"),
+    (ld({"@type": "NewsArticle", "headline": "Kohberger&#8217;s lawyers"}), "Kohberger’s lawyers"),
+    (ld({"@type": "WebPage", "headline": "Not an article"}), None),
+    ('<script type="application/ld+json">{not json</script>' + ld({"@type": "Article", "headline": "Next"}), "Next"),
+], ids=["object", "list", "graph", "main-entity", "html-entity", "not-an-article", "broken-script-skipped"])
+def test_json_ld_article_headline(head, headline):
+    assert read_declared(page(head)).headline == headline
+
+
+def test_nested_nodes_are_not_the_article():
+    """A live blog's updates are BlogPostings inside the LiveBlogPosting: the page's article is the live blog."""
+    data = {"@type": "LiveBlogPosting", "datePublished": "2024-08-04T13:23:00Z",
+            "liveBlogUpdate": [{"@type": "BlogPosting", "datePublished": "2024-08-05T21:00:00+01:00"}]}
+
+    assert article_node(json_ld_nodes(page(ld(data))))["datePublished"] == "2024-08-04T13:23:00Z"
+
+
+# --- title ---------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("head, body, fallback, expected", [
+    (meta("og:title", "Headline - Lesotho Times") + meta("og:site_name", "Lesotho Times"), "", None, "Headline"),
+    (meta("og:title", "The Eastern Desk: Headline - AFP") + meta("og:site_name", "The Eastern Desk"), "", None,
+     "Headline - AFP"),
+    (meta("og:title", "Russia hits Kyiv - National | Globalnews.ca"), "<h1>Russia hits Kyiv</h1>", None,
+     "Russia hits Kyiv"),
+    (meta("og:title", "Ukraine: goals, risks – DW – 28.04.2023") + meta("og:site_name", "DW.COM"),
+     "<h1>Ukraine: goals, risks</h1>", None, "Ukraine: goals, risks"),
+    (meta("og:title", "Wildfires in Turkey! - Current news"), "<h1>Wildfires in Turkey!</h1>", None,
+     "Wildfires in Turkey! - Current news"),
+    (meta("og:title", "Kicker: Headline"), "<h1>Headline</h1>", None, "Kicker: Headline"),
+    (ld({"@type": "NewsArticle", "headline": "From JSON-LD"}), "", "From trafilatura", "From JSON-LD"),
+    (meta("og:title", "Social headline") + ld({"@type": "NewsArticle", "headline": "Search headline"}), "", None,
+     "Social headline"),
+    ("", "", "From trafilatura", "From trafilatura"),
+    ("", "", None, None),
+], ids=["site-suffix", "site-prefix-keeps-agency", "host-name-suffix", "h1-confirms-cut", "unknown-suffix-kept",
+        "kicker-kept", "json-ld-without-og", "og-before-json-ld", "fallback", "none"])
+def test_choose_title(head, body, fallback, expected):
+    declared = read_declared(page(head, body))
+    assert choose_title(declared, fallback, "globalnews.ca" if "Globalnews" in head else "site.example") == expected
+
+
+@pytest.mark.parametrize("title, others, site, expected", [
+    ("Foden’s girlfriend | The Sun", ["Foden's girlfriend"], "The Sun", "Foden’s girlfriend"),  # quotes differ
+    ("„Einsatz“ - Die Tageszeitung", ["„Einsatz“"], "Die Tageszeitung", "„Einsatz“"),  # closing quote kept
+    ("Headline – DW – 28.04.2023", ["Headline"], "dw.com", "Headline"),  # the host name counts as the site's name
+    ("Headline – Current news", ["Headline"], "The Sun", "Headline – Current news"),  # not the site: kept
+    ("Star-Wars-Tag | The Sun", ["Star"], "The Sun", "Star-Wars-Tag | The Sun"),  # too short to confirm anything
+    ("Headline | The Sun", ["Other"], "The Sun", "Headline | The Sun"),
+])
+def test_trim_to_confirmed(title, others, site, expected):
+    assert trim_to_confirmed(title, others, site_keys([site])) == expected
+
+
+@pytest.mark.parametrize("title, expected", [
+    ("Headline | Site", "Headline"),
+    ("Site | Headline", "Headline"),
+    ("Headline - Section | Site", "Headline - Section"),
+    ("Site", "Site"),
+    ("Headline", "Headline"),
+])
+def test_strip_site_name(title, expected):
+    assert strip_site_name(title, site_keys(["Site"])) == expected
+
+
+# --- authors -------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, names", [
+    ("By Jane Doe and John Smith", ["Jane Doe", "John Smith"]),
+    ("Von Anna Müller und Jan Beck", ["Anna Müller", "Jan Beck"]),
+    ("Doe, Jane", ["Jane Doe"]),
+    ("Adam Vidler, AP", ["Adam Vidler", "AP"]),
+    ("Mathias Hagen / Journalist", ["Mathias Hagen"]),
+    ("박준석 기자", ["박준석"]),
+    ("jane.doe@example.com", []),
+    ("https://www.facebook.com/site", []),
+    ("Guardian staff reporter", ["Guardian staff reporter"]),
+    ("Le Figaro et AFP", ["Le Figaro et AFP"]),
+    ("Text: Jane Doe", ["Jane Doe"]),
+    ("Avery Jones & Da Costa", ["Avery Jones", "Da Costa"]),
+], ids=["by-and", "von-und", "inverted", "agency", "role", "korean-role", "e-mail", "url", "staff-reporter",
+        "french-et-kept", "text-label", "names-that-start-like-by"])
+def test_split_byline(value, names):
+    assert split_byline(value) == names
+
+
+SITE = meta("og:site_name", "Daily Example")
+
+
+@pytest.mark.parametrize("head, fallback, expected", [
+    (ld({"@type": "NewsArticle", "author": [{"@type": "Person", "name": "Jane Doe"},
+                                            {"@type": "Organization", "name": "SDA"}]}), [], ["Jane Doe", "SDA"]),
+    (ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Jane Doe"}})
+     + meta("author", "Example Media Group", "name"), [], ["Jane Doe"]),
+    (SITE + ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Daily Example"}}),
+     ["Jane Doe"], ["Jane Doe"]),
+    (SITE + ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Daily Example"}}),
+     ["jd"], ["Daily Example"]),
+    (meta("article:author", "https://www.facebook.com/jane") + meta("author", "Jane Doe", "name"), [],
+     ["Jane Doe"]),
+    ("", ["By John Smith"], ["John Smith"]),
+    ("", [], []),
+], ids=["json-ld-people-and-agency", "json-ld-before-meta", "publisher-gives-way-to-a-name",
+        "publisher-kept-over-initials", "meta-without-urls", "trafilatura-byline", "none"])
+def test_choose_authors(head, fallback, expected):
+    assert choose_authors(read_declared(page(head)), fallback, "example.com") == expected
+
+
+# --- publication time ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("head, fallback, expected", [
+    (ld({"@type": "NewsArticle", "datePublished": "2024-04-25T19:30:04+02:00"}) + meta("date", "2024-04-26", "name"),
+     "2024-04-26", datetime(2024, 4, 25, 17, 30, 4, tzinfo=UTC)),
+    (ld({"@type": "NewsArticle", "dateModified": "2024-08-05T19:49:50Z"})
+     + meta("article:published_time", "2024-08-04T13:23:00Z"), None, datetime(2024, 8, 4, 13, 23, tzinfo=UTC)),
+    (meta("article:published_time", "2025-05-15T20:00:52.000+0900"), None, datetime(2025, 5, 15, 11, 0, 52, tzinfo=UTC)),
+    (meta("article:published_time", "2026-01-29T18:40"), None, datetime(2026, 1, 29, 18, 40, tzinfo=UTC)),
+    (meta("article:published_time", "last Tuesday"), "2024-03-15", datetime(2024, 3, 15, tzinfo=UTC)),
+    (meta("article:modified_time", "2024-03-16T10:00:00Z"), None, None),
+], ids=["json-ld-over-meta-and-trafilatura", "publication-not-modification", "offset-without-colon",
+        "no-offset-is-utc", "unparsable-skipped", "modification-never-used"])
+def test_choose_published(head, fallback, expected):
+    assert choose_published(read_declared(page(head)), fallback) == expected

@@ -1,0 +1,100 @@
+"""Unit tests of tasks.scoring: the corpus scoring rules on small hand-made values."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from tasks.scoring import (PageScore, author_f1, body_precision_recall, ngrams, normalise, same_day, score_page,
+                           summarise, title_match)
+
+UTC = timezone.utc
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Hello, World!", "hello world"),
+    ("  Ｆｕｌｌ－ｗｉｄｔｈ  ", "full width"),  # NFKC folds full-width forms
+    ("Straße", "strasse"),  # casefold, not lower
+    ("Kohberger’s — trial", "kohberger s trial"),
+    ("", ""),
+    (None, ""),
+])
+def test_normalise(text, expected):
+    assert normalise(text) == expected
+
+
+def test_ngrams_are_a_multiset_of_word_4_grams():
+    assert ngrams("a b c d a b c d") == {("a", "b", "c", "d"): 2, ("b", "c", "d", "a"): 1,
+                                         ("c", "d", "a", "b"): 1, ("d", "a", "b", "c"): 1}
+    assert ngrams("only three words") == {}
+
+
+@pytest.mark.parametrize("expected, produced, precision, recall", [
+    ("a b c d e", "a b c d e", 1.0, 1.0),
+    ("a b c d e", "a b c d", 1.0, 0.5),  # half the true 4-grams found, nothing wrong
+    ("a b c d", "a b c d x y", 1 / 3, 1.0),  # one of three produced 4-grams is true
+    ("a b c d", "", 1.0, 0.0),  # nothing produced: nothing wrong, nothing found
+    ("", "", 1.0, 1.0),
+    ("a b c d a b c d", "a b c d", 1.0, 0.2),  # multiset: one of five true 4-grams
+], ids=["same", "half", "extra", "nothing-produced", "both-empty", "multiset"])
+def test_body_precision_recall(expected, produced, precision, recall):
+    assert body_precision_recall(expected, produced) == pytest.approx((precision, recall))
+
+
+@pytest.mark.parametrize("expected, produced, match", [
+    ("Nach Kalifat-Rufen: Sind wir zu sanft?", "nach kalifat rufen sind wir zu sanft", True),
+    ("Headline", "Headline - Site", False),
+    ("Headline", None, False),
+])
+def test_title_match(expected, produced, match):
+    assert title_match(expected, produced) is match
+
+
+@pytest.mark.parametrize("expected, produced, match", [
+    ("2024-05-03 15:47:42+00:00", datetime(2024, 5, 3, 9, tzinfo=UTC), True),
+    ("2024-10-16 00:00:00+08:00", datetime(2024, 10, 15, 16, tzinfo=UTC), True),  # same instant's UTC day
+    ("2024-10-16 00:00:00+08:00", "2024-10-16", True),  # a bare day: compared as written
+    ("2024-10-16 00:00:00+08:00", datetime(2024, 10, 16, tzinfo=UTC), False),
+    ("2023-04-28 00:00:00", datetime(2023, 4, 28, 22, tzinfo=UTC), True),  # naive truth: its day as written
+    ("2023-04-28", date(2023, 4, 27), False),
+    ("2023-04-28", None, False),
+    (None, None, True),
+    ("not a date", datetime(2023, 4, 28, tzinfo=UTC), False),
+])
+def test_same_day(expected, produced, match):
+    assert same_day(expected, produced) is match
+
+
+@pytest.mark.parametrize("expected, produced, score", [
+    (["Jane Doe", "John Smith"], ["jane doe", "JOHN SMITH"], 1.0),
+    (["Jane Doe", "John Smith"], ["Jane Doe"], 2 / 3),
+    (["Jane Doe"], ["Jane Doe", "Site Name"], 2 / 3),
+    (["Jane Doe"], [], 0.0),
+    ([], ["Jane Doe"], 0.0),
+    ([], [], 1.0),
+])
+def test_author_f1(expected, produced, score):
+    assert author_f1(expected, produced) == pytest.approx(score)
+
+
+def test_score_page_reads_a_document_row_against_a_truth_row():
+    truth = {"body": "one two three four five", "title": "T", "published_at": "2024-05-03T10:00:00+00:00",
+             "authors": ["A B"]}
+    row = {"text": "one two three four", "title": "t", "published_at": datetime(2024, 5, 3, tzinfo=UTC),
+           "authors": ["a b"]}
+
+    score = score_page(truth, row)
+
+    assert (score.body_precision, score.body_recall, score.title, score.date, score.authors) == (1, 0.5, 1, 1, 1)
+    assert score_page(truth, None) == PageScore(1.0, 0.0, 0.0, 0.0, 0.0)
+
+
+def test_summarise_takes_body_f1_from_averaged_precision_and_recall():
+    pages = [PageScore(1.0, 0.0, 1, 0, 1.0), PageScore(0.0, 1.0, 0, 1, 0.5)]
+
+    scores = summarise(pages)
+
+    assert scores["body"] == pytest.approx(0.5)  # F1 of (0.5, 0.5); the mean of page F1s would be 0
+    assert (scores["title"], scores["date"], scores["authors"]) == (0.5, 0.5, 0.75)
+    assert summarise([]) == {"body": 0.0, "title": 0.0, "date": 0.0, "authors": 0.0}
