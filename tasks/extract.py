@@ -24,7 +24,7 @@ from tasks.language import choose_language, identify
 from tasks.metadata import choose_authors, choose_published, choose_title, read_declared
 from tasks.records import Limits, RawPage, Reject
 from tasks.validate import ISO_639_1
-from tasks.wire import find_agency, find_dateline
+from tasks.wire import find_agency, find_dateline, without_agency_credit
 
 # Chinese and Japanese write no spaces: each of their characters counts as a word.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -100,7 +100,7 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
     url = page.url or doc.url
     if not url:
         return reject("missing_url", "extract", "neither the source nor the page gives a URL")
-    title = choose_title(declared, doc.title, hostname_of(url))
+    headline = choose_title(declared, doc.title, hostname_of(url))
     authors = choose_authors(declared, split_authors(doc.author), hostname_of(url))
     return {
         "doc_id": document_id(url, page.fetched_at),
@@ -108,7 +108,7 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
         "canonical_url": doc.url if doc.url and doc.url != url else None,
         "hostname": hostname_of(url),
         "site_name": doc.sitename or None,
-        "title": title,
+        "title": without_agency_credit(headline),
         "authors": authors,
         "published_at": choose_published(declared, doc.date),
         "description": doc.description or None,
@@ -124,7 +124,7 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
         "source_line": page.source.line,
         "source_offset": page.source.offset,
         "dateline": find_dateline(text)[0],
-        "agency": find_agency(text, title, authors),
+        "agency": find_agency(text, headline, authors),
     }
 
 

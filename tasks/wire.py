@@ -66,6 +66,14 @@ def agency_name(text: str | None) -> str | None:
     return _ALIASES.get(folded)
 
 
+def without_agency_credit(title: str | None) -> str | None:
+    """The headline without the credit a repost appends ("Headline - AFP" -> "Headline"): `agency` keeps it."""
+    match = _TITLE_CREDIT.search(title or "")
+    if match and match.start() > 0 and agency_name(match.group(1)):
+        return title[:match.start()].rstrip()
+    return title
+
+
 def find_dateline(text: str | None) -> tuple[str | None, str | None]:
     """The dateline's place and the agency credited in it, from the start of the story's text.
 

@@ -324,5 +324,6 @@ def test_seed_story_repost_keeps_the_story_and_drops_the_blog_furniture():
     assert "Post a Comment" not in doc["text"]
     assert "0 comments" not in doc["text"]
     assert title == "Russia says open to missile defence cooperation with NATO - AFP"
-    assert doc["title"] == "Russia says open to missile defence cooperation with NATO - AFP"
+    assert doc["title"] == "Russia says open to missile defence cooperation with NATO"  # the credit is in `agency`
+    assert (doc["dateline"], doc["agency"]) == ("SEOUL", "AFP")
     assert doc["published_at"] == datetime(2010, 11, 12, tzinfo=UTC)

@@ -7,7 +7,7 @@ import pytest
 from tasks.demo_corpus import PAGES, SEED_STORY, seed_repost_page
 from tasks.extract import extract_page
 from tasks.records import Limits, RawPage, SourcePointer
-from tasks.wire import agency_name, find_agency, find_dateline
+from tasks.wire import agency_name, find_agency, find_dateline, without_agency_credit
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -68,3 +68,16 @@ def test_seed_story_has_dateline_seoul_and_agency_afp():
                    "https://easterndesk.example/2010/11/russia-open-to-missile-defence-cooperation.html")
 
     assert (doc["dateline"], doc["agency"]) == ("SEOUL", "AFP")
+
+
+@pytest.mark.parametrize("title, expected", [
+    ("Russia says open to missile defence cooperation with NATO - AFP", "Russia says open to missile defence "
+                                                                        "cooperation with NATO"),
+    ("Ports brace for strike | Reuters", "Ports brace for strike"),
+    ("Stadtrat beschließt Radweg – dpa", "Stadtrat beschließt Radweg"),
+    ("Spider-Man returns - in cinemas now", "Spider-Man returns - in cinemas now"),  # a dash that is no credit
+    ("AFP", "AFP"),
+    (None, None),
+], ids=["afp", "reuters-pipe", "dpa-en-dash", "ordinary-dash", "credit-only", "none"])
+def test_without_agency_credit(title, expected):
+    assert without_agency_credit(title) == expected
