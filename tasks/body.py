@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from tasks.metadata import split_byline
 from tasks.scoring import ngrams, normalise
 
 # A list item whose text is at least this share link text points to another page.
@@ -32,6 +33,13 @@ _READ_ALSO = re.compile(
     r"|lee también|leia também|czytaj (?:też|także|więcej))\s*[:|>»]", re.IGNORECASE)
 # A teaser is one line; a longer block that happens to start with such words is left alone.
 TEASER_CHARS = 300
+# A printed byline sits among the first lines of the text, above the story proper (after a standfirst).
+BYLINE_LINES = 3
+# Words in one person's name, as printed in a byline.
+NAME_WORDS = (2, 4)
+_NOT_IN_NAMES = re.compile(r"[\d.!?:;\"“”«»()]")
+# A paragraph that is one bold run and nothing else: how many CMSs typeset a byline inside the text.
+_BOLD_PARAGRAPHS = '//p[count(*) = 1 and (b or strong) and not(normalize-space(text()))]'
 _VISIBLE = "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 
 
@@ -87,6 +95,31 @@ def prune_other_stories(tree, headlines: list[str]) -> None:
     for article in articles:
         if article is not ours and article not in related and article.getparent() is not None:
             article.getparent().remove(article)
+
+
+def split_printed_byline(text: str, tree) -> tuple[list[str], str]:
+    """The authors printed as a bold line near the top of the article ("<p><strong>Jane Doe / John
+    Smith</strong></p>"), and the text without that line; no names and the text unchanged when there is none.
+
+    Small newsrooms whose CMS credits every story to one house account print the real byline that way,
+    as the first paragraph of the story. Only a paragraph that is a single bold run and reads as one to
+    three full names counts: a bold kicker ("MIDDLE EAST CRISIS" in an <h4>, a bold lead sentence) does not.
+    """
+    lines = text.split("\n")
+    bold = {" ".join(p.text_content().split()) for p in tree.xpath(_BOLD_PARAGRAPHS)}
+    for i, line in enumerate(lines[:BYLINE_LINES]):
+        line = " ".join(line.split())
+        names = split_byline(line) if line in bold else []
+        if names and all(_reads_as_name(name) for name in names):
+            return names, "\n".join(lines[:i] + lines[i + 1:])
+    return [], text
+
+
+def _reads_as_name(name: str) -> bool:
+    """Two to four words, each starting with a capital letter, no digits or sentence punctuation."""
+    words = name.split()
+    return (NAME_WORDS[0] <= len(words) <= NAME_WORDS[1] and all(w[0].isupper() for w in words)
+            and not _NOT_IN_NAMES.search(name))
 
 
 def visible_text(tree) -> str:

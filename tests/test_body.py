@@ -7,7 +7,7 @@ from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
 from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_link_lists, prune_other_stories,
-                        prune_read_also, prune_social_embeds, visible_text)
+                        prune_read_also, prune_social_embeds, split_printed_byline, visible_text)
 
 PROSE = "The council voted on Tuesday to build a flood barrier across the mouth of the river."
 
@@ -132,3 +132,24 @@ def test_add_standfirst(page_body, text, description, expected):
     tree = load_html(f"<html><body>{page_body}</body></html>")
 
     assert add_standfirst(text, description, tree) == expected
+
+
+@pytest.mark.parametrize("page_body, text, names, rest", [
+    ("<p><strong>Jane Doe</strong></p><p>The council voted.</p>", "Jane Doe\nThe council voted.",
+     ["Jane Doe"], "The council voted."),
+    ("<p><em>A lead.</em></p><p><b>JANE DOE / John Smith</b></p><p>The council voted.</p>",
+     "A lead.\nJANE DOE / John Smith\nThe council voted.", ["JANE DOE", "John Smith"], "A lead.\nThe council voted."),
+    ("<p>Jane Doe</p><p>The council voted.</p>", "Jane Doe\nThe council voted.", [],
+     "Jane Doe\nThe council voted."),  # not bold: a name in the text, not a byline
+    ("<h4>MIDDLE EAST CRISIS</h4><p>The council voted.</p>", "MIDDLE EAST CRISIS\nThe council voted.", [],
+     "MIDDLE EAST CRISIS\nThe council voted."),  # a kicker, not a paragraph
+    ("<p><strong>The council voted.</strong></p>", "The council voted.", [], "The council voted."),  # a sentence
+    ("<p><strong>Jane Doe</strong> said no.</p>", "Jane Doe said no.", [], "Jane Doe said no."),  # bold in prose
+    ("<p>One.</p><p>Two.</p><p>Three.</p><p><b>Jane Doe</b></p>", "One.\nTwo.\nThree.\nJane Doe", [],
+     "One.\nTwo.\nThree.\nJane Doe"),  # too far down to be the byline
+], ids=["bold-name", "after-standfirst-two-names", "not-bold", "kicker", "bold-sentence", "bold-in-prose",
+        "too-far-down"])
+def test_split_printed_byline(page_body, text, names, rest):
+    tree = load_html(f"<html><body>{page_body}</body></html>")
+
+    assert split_printed_byline(text, tree) == (names, rest)
