@@ -38,6 +38,12 @@ PUBLISHED_META = ("article:published_time", "og:article:published_time", "publis
                   "publish-date", "pubdate", "dc.date.issued", "dcterms.created", "parsely-pub-date",
                   "sailthru.date")
 AUTHOR_META = ("article:author", "author", "dc.creator", "parsely-author", "sailthru.author", "byl")
+# Labels printed before the author's name in an article's fact list ("<strong>Autorin/Autor</strong> Jane Doe").
+AUTHOR_LABELS = frozenset({
+    "author", "authors", "written by", "autor", "autorin", "autoren", "autorin/autor", "autor/in", "auteur",
+    "auteurs", "autore", "autori", "autora", "forfatter", "författare",
+})
+_LABEL_TAGS = ("strong", "b", "dt", "th", "label")
 
 # A byline's opening "by" (English, German, French, Spanish, Dutch, Polish, Scandinavian) or "Text:".
 _BY = re.compile(r"^(?:(?:by|von|par|por|door|przez|av|af)\s+|(?:by|von|text|texte|tekst)\s*:\s*)", re.IGNORECASE)
@@ -70,6 +76,7 @@ class Declared:
     site_names: list[str]  # og:site_name, JSON-LD publisher, application-name
     ld_authors: list[str]
     meta_authors: list[str]
+    labelled_authors: list[str]  # names printed after an "Author" label
     ld_published: str | None
     meta_published: str | None
     article_body: str | None
@@ -90,6 +97,7 @@ def read_declared(tree) -> Declared:
                     if s],
         ld_authors=person_names((article or {}).get("author")),
         meta_authors=[v for key in AUTHOR_META for v in meta.get(key, [])],
+        labelled_authors=labelled_authors(tree),
         ld_published=_ld_text((article or {}).get("datePublished") or (article or {}).get("dateCreated")),
         meta_published=next((v for key in PUBLISHED_META for v in meta.get(key, [])), None),
         article_body=_ld_text((article or {}).get("articleBody")),
@@ -258,8 +266,8 @@ def _fold(text: str) -> str:
 # --- authors ----------------------------------------------------------------------------------------------------
 
 def choose_authors(declared: Declared, fallback: list[str], hostname: str) -> list[str]:
-    """JSON-LD authors (people or organisations: the page names them as authors), else the author meta
-    tags, else trafilatura's byline.
+    """JSON-LD authors (people or organisations: the page names them as authors), else the names printed
+    after an "Author" label, else the author meta tags, else trafilatura's byline.
 
     A JSON-LD author that is only the publisher itself ("Mainichi" on mainichi.jp) is what a CMS fills
     in when it has no byline field: a full name from the meta tags or the visible byline wins over it
@@ -270,6 +278,8 @@ def choose_authors(declared: Declared, fallback: list[str], hostname: str) -> li
     keys = site_keys([*declared.site_names, hostname])
     if declared.ld_authors and not all(_fold(name) in keys for name in declared.ld_authors):
         return declared.ld_authors
+    if declared.labelled_authors:
+        return declared.labelled_authors
     if declared.ld_authors:
         people = [names for names in (meta, byline)
                   if names and all(_fold(n) not in keys and _full_name(n) for n in names)]
@@ -306,6 +316,32 @@ def clean_name(value: str) -> str | None:
         words.pop()
     name = " ".join(words)
     return name if any(c.isalpha() for c in name) and not _URL.match(name) else None
+
+
+def labelled_authors(tree) -> list[str]:
+    """The names printed right after a label that says "Author" (in one of a dozen languages), as in an
+    article's fact list: "<li><strong>Autor</strong> Jane Doe</li>" or "<dt>Author</dt><dd>Jane Doe</dd>".
+
+    The label tells the reader who wrote the story, so it is worth more than an author meta tag that a
+    CMS fills with the site's name. The first label with a name after it counts; a label inside a
+    sentence ("our <b>author</b> of the week") does not.
+    """
+    for label in tree.iter(*_LABEL_TAGS):
+        if (_clean_space(label.text_content()).strip(" :").casefold() not in AUTHOR_LABELS
+                or not _starts_its_line(label)):
+            continue
+        following = label.getnext()
+        value = (label.tail or "").strip() or (_clean_space(following.text_content()) if following is not None else "")
+        names = split_byline(value)
+        if names:
+            return names
+    return []
+
+
+def _starts_its_line(element) -> bool:
+    """No text in the parent before `element`: it opens its list item, paragraph or cell."""
+    parent = element.getparent()
+    return parent is None or (not (parent.text or "").strip() and element.getprevious() is None)
 
 
 # --- publication time -------------------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ from datetime import datetime, timezone
 import pytest
 from trafilatura.utils import load_html
 
-from tasks.metadata import (article_node, choose_authors, choose_published, choose_title, json_ld_nodes, read_declared,
-                            site_keys, split_byline, strip_site_name, trim_to_confirmed)
+from tasks.metadata import (article_node, choose_authors, choose_published, choose_title, json_ld_nodes,
+                            labelled_authors, read_declared, site_keys, split_byline, strip_site_name,
+                            trim_to_confirmed)
 
 UTC = timezone.utc
 
@@ -140,6 +141,25 @@ SITE = meta("og:site_name", "Daily Example")
         "publisher-kept-over-initials", "meta-without-urls", "trafilatura-byline", "none"])
 def test_choose_authors(head, fallback, expected):
     assert choose_authors(read_declared(page(head)), fallback, "example.com") == expected
+
+
+@pytest.mark.parametrize("body, names", [
+    ("<ul><li><strong>Datum</strong> 28.04.2023</li><li><strong>Autorin/Autor</strong> Jane Doe</li></ul>",
+     ["Jane Doe"]),
+    ("<dl><dt>Author:</dt><dd>Jane Doe, John Smith</dd></dl>", ["Jane Doe", "John Smith"]),
+    ("<p><strong>Author</strong></p><p>Prose about authors.</p>", []),  # nothing right after the label
+    ("<p>Our <b>author</b> of the week is Jane Doe.</p>", []),
+    ("<p><strong>Autor des Buches</strong> Jane Doe</p>", []),  # not the bare label
+], ids=["fact-list", "definition-list", "label-alone", "label-in-prose", "longer-label"])
+def test_labelled_authors(body, names):
+    assert labelled_authors(page(body=body)) == names
+
+
+def test_labelled_author_wins_over_a_site_name_meta_tag():
+    declared = read_declared(page(meta("author", "Daily Example", "name"),
+                                  "<ul><li><strong>Author</strong> Jane Doe</li></ul>"))
+
+    assert choose_authors(declared, ["Daily Example"], "example.com") == ["Jane Doe"]
 
 
 # --- publication time ------------------------------------------------------------------------------------------------
