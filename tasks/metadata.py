@@ -56,6 +56,9 @@ _ROLES = frozenset({
 _NO_SPACE_SCRIPT = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 # Roles written after the name, as Korean and Japanese bylines do ("박준석 기자").
 _TRAILING_ROLES = frozenset({"기자", "특파원", "記者", "特派員"})
+# A capitalised "By"/"Von" inside a byline, after a section or brand name ("Capital Von Jemima Kelly"), and
+# followed by at least two words that do not continue a noble name ("Ursula Von der Leyen" stays whole).
+_INNER_BY = re.compile(r"^.+?\s(?:By|Von)\s+(?!(?:[Dd]e[rmn]|[Zz]u)\b)(?=\S+\s+\S)")
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _URL = re.compile(r"^(?:https?://|www\.)\S*$", re.IGNORECASE)
 # "Doe, Jane": one capitalised (not all-capitals, so not "AP" or "AFP") family name, then given names.
@@ -305,10 +308,11 @@ def split_byline(value: str) -> list[str]:
 
 
 def clean_name(value: str) -> str | None:
-    """One author's name without "By", a trailing role ("기자"), e-mail addresses or URLs; None when
-    nothing but a role, a URL or punctuation is left."""
+    """One author's name without "By" (also after a section name: "Capital Von Jemima Kelly"), a trailing
+    role ("기자"), e-mail addresses or URLs; None when nothing but a role, a URL or punctuation is left."""
     name = _EMAIL.sub(" ", _clean_space(value)).strip(" -–—:·.,;|/\t")
     name = _BY.sub("", name).strip()
+    name = _INNER_BY.sub("", name)
     if _URL.match(name) or name.casefold() in _ROLES:
         return None
     words = name.split()

@@ -115,8 +115,13 @@ def test_strip_site_name(title, expected):
     ("Le Figaro et AFP", ["Le Figaro et AFP"]),
     ("Text: Jane Doe", ["Jane Doe"]),
     ("Avery Jones & Da Costa", ["Avery Jones", "Da Costa"]),
+    ("Capital Von Jemima Kelly", ["Jemima Kelly"]),
+    ("Sport By Jane Doe", ["Jane Doe"]),
+    ("Ursula Von der Leyen", ["Ursula Von der Leyen"]),
+    ("Wernher Von Braun", ["Wernher Von Braun"]),
 ], ids=["by-and", "von-und", "inverted", "agency", "role", "korean-role", "e-mail", "url", "staff-reporter",
-        "french-et-kept", "text-label", "names-that-start-like-by"])
+        "french-et-kept", "text-label", "names-that-start-like-by", "section-then-von", "section-then-by",
+        "noble-von-der-kept", "noble-von-kept"])
 def test_split_byline(value, names):
     assert split_byline(value) == names
 
