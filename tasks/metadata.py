@@ -44,6 +44,13 @@ AUTHOR_LABELS = frozenset({
     "auteurs", "autore", "autori", "autora", "forfatter", "författare",
 })
 _LABEL_TAGS = ("strong", "b", "dt", "th", "label")
+# A line that opens with such a label, or "By"/"Von", and a colon, then names in links or spans.
+_LINE_TAGS = ("li", "p", "div", "span", "dd")
+_LABEL_COLON = re.compile(
+    r"^\s*(?:" + "|".join(sorted(map(re.escape, AUTHOR_LABELS | {"by", "von", "par", "por", "door"}), key=len,
+                                  reverse=True)) + r")\s*:\s*$", re.IGNORECASE)
+# At most this many words in one author's name as printed after a label.
+NAME_WORDS = 4
 
 # A byline's opening "by" (English, German, French, Spanish, Dutch, Polish, Scandinavian) or "Text:".
 _BY = re.compile(r"^(?:(?:by|von|par|por|door|przez|av|af)\s+|(?:by|von|text|texte|tekst)\s*:\s*)", re.IGNORECASE)
@@ -324,21 +331,28 @@ def clean_name(value: str) -> str | None:
 
 def labelled_authors(tree) -> list[str]:
     """The names printed right after a label that says "Author" (in one of a dozen languages), as in an
-    article's fact list: "<li><strong>Autor</strong> Jane Doe</li>" or "<dt>Author</dt><dd>Jane Doe</dd>".
+    article's fact list: "<li><strong>Autor</strong> Jane Doe</li>", "<dt>Author</dt><dd>Jane Doe</dd>", or
+    "<li>By: <a>Jane Doe</a>, <a>John Smith</a></li>" (a "By:" with its colon is a label too).
 
     The label tells the reader who wrote the story, so it is worth more than an author meta tag that a
-    CMS fills with the site's name. The first label with a name after it counts; a label inside a
-    sentence ("our <b>author</b> of the week") does not.
+    CMS fills with the site's name. The first label followed by names counts; a label inside a sentence
+    ("our <b>author</b> of the week") does not, nor one followed by more than a few words a name.
     """
     for label in tree.iter(*_LABEL_TAGS):
         if (_clean_space(label.text_content()).strip(" :").casefold() not in AUTHOR_LABELS
                 or not _starts_its_line(label)):
             continue
         following = label.getnext()
-        value = (label.tail or "").strip() or (_clean_space(following.text_content()) if following is not None else "")
-        names = split_byline(value)
-        if names:
+        names = split_byline((label.tail or "").strip()
+                             or (_clean_space(following.text_content()) if following is not None else ""))
+        if names and all(len(name.split()) <= NAME_WORDS for name in names):
             return names
+    for line in tree.iter(*_LINE_TAGS):
+        opening = _LABEL_COLON.match(line.text or "")
+        if opening and len(line):
+            names = split_byline(_clean_space(line.text_content())[len(opening.group(0).strip()):])
+            if names and all(len(name.split()) <= NAME_WORDS for name in names):
+                return names
     return []
 
 

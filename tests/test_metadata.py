@@ -155,7 +155,13 @@ def test_choose_authors(head, fallback, expected):
     ("<p><strong>Author</strong></p><p>Prose about authors.</p>", []),  # nothing right after the label
     ("<p>Our <b>author</b> of the week is Jane Doe.</p>", []),
     ("<p><strong>Autor des Buches</strong> Jane Doe</p>", []),  # not the bare label
-], ids=["fact-list", "definition-list", "label-alone", "label-in-prose", "longer-label"])
+    ('<ul><li>Von: <a href="/jd">Jane Doe</a>, <span><a href="/js">John Smith</a></span></li></ul>',
+     ["Jane Doe", "John Smith"]),
+    ("<p>By: <a>Jane Doe</a></p>", ["Jane Doe"]),
+    ("<p>By: <a>the people who were there on the night of the storm</a></p>", []),  # a sentence, not names
+    ("<p>Photo by: <a>Jane Doe</a></p>", []),  # a photographer's credit
+], ids=["fact-list", "definition-list", "label-alone", "label-in-prose", "longer-label", "von-colon-links",
+        "by-colon", "by-colon-sentence", "photo-credit"])
 def test_labelled_authors(body, names):
     assert labelled_authors(page(body=body)) == names
 
