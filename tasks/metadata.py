@@ -37,7 +37,7 @@ _SPACES = re.compile(r"\s+")
 PUBLISHED_META = ("article:published_time", "og:article:published_time", "publishdate",
                   "publish-date", "pubdate", "dc.date.issued", "dcterms.created", "parsely-pub-date",
                   "sailthru.date")
-AUTHOR_META = ("article:author", "author", "dc.creator", "parsely-author", "sailthru.author", "byl")
+AUTHOR_META = ("article:author", "author", "articleauthor", "dc.creator", "parsely-author", "sailthru.author", "byl")
 # Labels printed before the author's name in an article's fact list ("<strong>Autorin/Autor</strong> Jane Doe").
 AUTHOR_LABELS = frozenset({
     "author", "authors", "written by", "autor", "autorin", "autoren", "autorin/autor", "autor/in", "auteur",

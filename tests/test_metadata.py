@@ -141,9 +141,11 @@ SITE = meta("og:site_name", "Daily Example")
     (meta("article:author", "https://www.facebook.com/jane") + meta("author", "Jane Doe", "name"), [],
      ["Jane Doe"]),
     ("", ["By John Smith"], ["John Smith"]),
+    (SITE + ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Daily Example"}})
+     + meta("articleAuthor", "Example Agency", "name"), [], ["Example Agency"]),
     ("", [], []),
 ], ids=["json-ld-people-and-agency", "json-ld-before-meta", "publisher-gives-way-to-a-name",
-        "publisher-kept-over-initials", "meta-without-urls", "trafilatura-byline", "none"])
+        "publisher-kept-over-initials", "meta-without-urls", "trafilatura-byline", "article-author-meta", "none"])
 def test_choose_authors(head, fallback, expected):
     assert choose_authors(read_declared(page(head)), fallback, "example.com") == expected
 
