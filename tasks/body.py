@@ -26,6 +26,9 @@ BODY_LONGER = 1.5
 # the post quoted, not the article.
 _EMBEDS = ('//blockquote[contains(concat(" ", normalize-space(@class), " "), " twitter-tweet ")'
            ' or contains(@class, "instagram-media") or contains(@class, "tiktok-embed")]')
+# A fact box or info box: background facts set beside the story (in a box of their own), named so by the
+# element's class or, for a custom element, its tag ("amedia-factbox", "article-body-infobox", "fact-box").
+_FACT_BOX = re.compile(r"(?<![a-z])(?:fact|info|fakten)[-_]?box(?![a-z])", re.IGNORECASE)
 # "Read also: <link>" in the languages of news-dev and their neighbours: a teaser for another story.
 _READ_ALSO = re.compile(
     r"^\s*(?:[-•>]+\s*)?(?:read (?:more|also|next)|also read|see also|more on this|lesen sie (?:auch|mehr)"
@@ -69,6 +72,18 @@ def prune_social_embeds(tree) -> None:
     for embed in tree.xpath(_EMBEDS):
         if embed.getparent() is not None:
             embed.getparent().remove(embed)
+
+
+def prune_fact_boxes(tree) -> None:
+    """Remove from the tree the fact boxes and info boxes: a definition, a timeline or a help-line
+    number set beside the story, not part of its text. A box that holds the page's <h1> is a layout
+    wrapper, not a fact box, and stays."""
+    for element in list(tree.iter()):
+        if not isinstance(element.tag, str) or not _FACT_BOX.search(f"{element.tag} {element.get('class') or ''}"):
+            continue
+        parent = element.getparent()
+        if parent is not None and element.find(".//h1") is None:
+            parent.remove(element)
 
 
 def _link_share(element) -> float:

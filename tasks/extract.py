@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import trafilatura
 from trafilatura.utils import load_html
 
-from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_link_lists, prune_other_stories,
-                        prune_read_also, prune_social_embeds, split_printed_byline)
+from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_fact_boxes, prune_link_lists,
+                        prune_other_stories, prune_read_also, prune_social_embeds, split_printed_byline)
 from tasks.decoding import DecodeError, decode_page
 from tasks.entities import add_entities
 from tasks.language import choose_language, identify
@@ -80,6 +80,7 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
             prune_link_lists(tree)
             prune_read_also(tree)
             prune_social_embeds(tree)
+            prune_fact_boxes(tree)
             doc = trafilatura.bare_extraction(
                 tree, url=page.url, with_metadata=True, include_comments=False, include_tables=True
             )

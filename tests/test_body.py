@@ -6,8 +6,9 @@ import pytest
 from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
-from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_link_lists, prune_other_stories,
-                        prune_read_also, prune_social_embeds, split_printed_byline, visible_text)
+from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_fact_boxes, prune_link_lists,
+                        prune_other_stories, prune_read_also, prune_social_embeds, split_printed_byline,
+                        visible_text)
 
 PROSE = "The council voted on Tuesday to build a flood barrier across the mouth of the river."
 
@@ -60,6 +61,24 @@ def test_prune_social_embeds(embed, kept):
     prune_social_embeds(tree)
 
     assert ("<blockquote" in body_html(tree)) is kept
+    assert PROSE in body_html(tree)
+
+
+@pytest.mark.parametrize("box, kept", [
+    ('<div class="fact-box"><p>Postnatal depression affects one mother in ten.</p></div>', False),
+    ('<aside class="article-body-infobox"><ul><li>Founded in 1901</li></ul></aside>', False),
+    ("<amedia-factbox><p>Call the help line.</p></amedia-factbox>", False),
+    ('<div class="info_box"><p>Opening hours.</p></div>', False),
+    ('<div class="infoboxes-wrapper"><p>Kept.</p></div>', True),  # another word, not a box
+    ('<div class="mailbox"><p>Kept.</p></div>', True),
+    ('<div class="factbox-layout"><h1>Headline</h1><p>Kept.</p></div>', True),  # holds the headline: a wrapper
+], ids=["fact-box", "infobox", "custom-element", "info_box", "longer-word", "other-box", "wrapper-with-h1"])
+def test_prune_fact_boxes(box, kept):
+    tree = load_html(f"<html><body><p>{PROSE}</p>{box}</body></html>")
+
+    prune_fact_boxes(tree)
+
+    assert (len(body_html(tree)) > len(f"<body><p>{PROSE}</p></body>")) is kept
     assert PROSE in body_html(tree)
 
 
