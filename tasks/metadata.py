@@ -44,6 +44,9 @@ AUTHOR_LABELS = frozenset({
     "auteurs", "autore", "autori", "autora", "forfatter", "författare",
 })
 _LABEL_TAGS = ("strong", "b", "dt", "th", "label")
+# The page's byline: the first element whose class names it, and the author links inside it.
+_BYLINE = '//*[contains(translate(@class, "BYLINE", "byline"), "byline")]'
+_AUTHOR_LINKS = './/a[@rel="author"] | .//*[@itemprop="author"]'
 # A line that opens with such a label, or "By"/"Von", and a colon, then names in links or spans.
 _LINE_TAGS = ("li", "p", "div", "span", "dd")
 _LABEL_COLON = re.compile(
@@ -87,6 +90,7 @@ class Declared:
     ld_authors: list[str]
     meta_authors: list[str]
     labelled_authors: list[str]  # names printed after an "Author" label
+    byline_links: list[str]  # the author links in the page's byline
     ld_published: str | None
     meta_published: str | None
     article_body: str | None
@@ -108,6 +112,7 @@ def read_declared(tree) -> Declared:
         ld_authors=person_names((article or {}).get("author")),
         meta_authors=[v for key in AUTHOR_META for v in meta.get(key, [])],
         labelled_authors=labelled_authors(tree),
+        byline_links=byline_links(tree),
         ld_published=_ld_text((article or {}).get("datePublished") or (article or {}).get("dateCreated")),
         meta_published=next((v for key in PUBLISHED_META for v in meta.get(key, [])), None),
         article_body=_ld_text((article or {}).get("articleBody")),
@@ -279,6 +284,9 @@ def choose_authors(declared: Declared, fallback: list[str], hostname: str) -> li
     """JSON-LD authors (people or organisations: the page names them as authors), else the names printed
     after an "Author" label, else the author meta tags, else trafilatura's byline.
 
+    Structured data sometimes keeps only the lead author of a shared byline: when the author links in the
+    page's byline name everyone JSON-LD names and more, the byline's list is the full one.
+
     A JSON-LD author that is only the publisher itself ("Mainichi" on mainichi.jp) is what a CMS fills
     in when it has no byline field: a full name from the meta tags or the visible byline wins over it
     (not a bare initials tag such as "amw"), and it is kept when there is none.
@@ -287,7 +295,9 @@ def choose_authors(declared: Declared, fallback: list[str], hostname: str) -> li
     byline = _unique([name for value in fallback for name in split_byline(value)])
     keys = site_keys([*declared.site_names, hostname])
     if declared.ld_authors and not all(_fold(name) in keys for name in declared.ld_authors):
-        return declared.ld_authors
+        linked = {_fold(name) for name in declared.byline_links}
+        more = len(linked) > len(declared.ld_authors) and linked >= {_fold(n) for n in declared.ld_authors}
+        return declared.byline_links if more else declared.ld_authors
     if declared.labelled_authors:
         return declared.labelled_authors
     if declared.ld_authors:
@@ -354,6 +364,14 @@ def labelled_authors(tree) -> list[str]:
             if names and all(len(name.split()) <= NAME_WORDS for name in names):
                 return names
     return []
+
+
+def byline_links(tree) -> list[str]:
+    """The names of the author links (rel="author", itemprop="author") in the page's byline element, the
+    first one whose class says "byline"; links elsewhere on the page credit other stories."""
+    bylines = tree.xpath(_BYLINE)
+    links = bylines[0].xpath(_AUTHOR_LINKS) if bylines else []
+    return _unique([name for link in links for name in split_byline(_clean_space(link.text_content()))])
 
 
 def _starts_its_line(element) -> bool:

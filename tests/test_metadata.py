@@ -168,6 +168,24 @@ def test_labelled_authors(body, names):
     assert labelled_authors(page(body=body)) == names
 
 
+PERSON = ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Jane Doe"}})
+
+
+@pytest.mark.parametrize("body, expected", [
+    ('<div class="bylines"><a rel="author">Jane Doe</a> <a rel="author">John Smith</a></div>',
+     ["Jane Doe", "John Smith"]),
+    ('<div class="byline"><span itemprop="author">John Smith</span> <span itemprop="author">Jane Doe</span></div>',
+     ["John Smith", "Jane Doe"]),
+    ('<div class="byline"><a rel="author">Jane Doe</a></div>', ["Jane Doe"]),  # the same name: no change
+    ('<div class="byline"><a rel="author">John Smith</a> <a rel="author">Ann Lee</a></div>',
+     ["Jane Doe"]),  # does not name JSON-LD's author: another story's byline
+    ('<div class="byline"><a rel="author">Jane Doe</a></div><aside><a rel="author">John Smith</a></aside>',
+     ["Jane Doe"]),  # links outside the byline credit other stories
+], ids=["rel-author", "itemprop-author", "same", "other-people", "outside-the-byline"])
+def test_byline_links_complete_json_ld_authors(body, expected):
+    assert choose_authors(read_declared(page(PERSON, body)), [], "example.com") == expected
+
+
 def test_labelled_author_wins_over_a_site_name_meta_tag():
     declared = read_declared(page(meta("author", "Daily Example", "name"),
                                   "<ul><li><strong>Author</strong> Jane Doe</li></ul>"))
