@@ -66,6 +66,8 @@ DOCUMENTS = _schema(
         _field("run_id", pa.string(), False, "Id of the Pagefold run that wrote the row."),
         _field("ingested_at", _UTC_MICROS, False, "Time the run started, in UTC."),
         _field("pipeline_version", pa.string(), False, "Pagefold version that wrote the row."),
+        _field("dateline", pa.string(), True, "Place of a wire story's dateline as written (\"SEOUL\"), if any."),
+        _field("agency", pa.string(), True, "News agency credited for the story (AFP, AP, Reuters, dpa, ...), if any."),
     ],
 )
 
@@ -84,8 +86,6 @@ ENTITIES = _schema(
         _field("run_id", pa.string(), False, "Id of the Pagefold run that wrote the row."),
         _field("ingested_at", _UTC_MICROS, False, "Time the run started, in UTC."),
         _field("pipeline_version", pa.string(), False, "Pagefold version that wrote the row."),
-        _field("dateline", pa.string(), True, "Place of a wire story's dateline as written (\"SEOUL\"), if any."),
-        _field("agency", pa.string(), True, "News agency credited for the story (AFP, AP, Reuters, dpa, ...), if any."),
     ],
 )
 
