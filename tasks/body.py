@@ -34,6 +34,8 @@ _READ_ALSO = re.compile(
     r"^\s*(?:[-•>]+\s*)?(?:read (?:more|also|next)|also read|see also|more on this|lesen sie (?:auch|mehr)"
     r"|mehr zum thema|auch interessant|les også|læs også|läs också|lees ook|lire aussi|à lire aussi|leggi anche"
     r"|lee también|leia também|czytaj (?:też|także|więcej))\s*[:|>»]", re.IGNORECASE)
+# What closes the label of a teaser line.
+_LABEL_END = "|:>»"
 # A teaser is one line; a longer block that happens to start with such words is left alone.
 TEASER_CHARS = 300
 # A printed byline sits among the first lines of the text, above the story proper (after a standfirst).
@@ -57,14 +59,25 @@ def prune_link_lists(tree) -> None:
 
 
 def prune_read_also(tree) -> None:
-    """Remove from the tree the paragraphs that only point to another story: a "Read also:" label
-    (in one of a dozen languages) and a link, in one short line."""
+    """Remove from the tree the paragraphs that only point to another story, in one short line: a
+    "Read also:" label (in one of a dozen languages) and a link, or, in any language, a bold label
+    closed by a separator and a link ("<p><b>MORE ON THIS |</b> <a>Other story</a></p>")."""
     for element in list(tree.iter("p", "div")):
         text = "".join(element.itertext())
         parent = element.getparent()
-        if (parent is not None and len(text) < TEASER_CHARS and _READ_ALSO.match(text)
-                and element.find(".//a") is not None):
+        if (parent is not None and len(text) < TEASER_CHARS and element.find(".//a") is not None
+                and (_READ_ALSO.match(text) or _bold_label_and_link(element))):
             parent.remove(element)
+
+
+def _bold_label_and_link(element) -> bool:
+    """The element holds a bold label ending in a separator, then one link, and no other text."""
+    children = list(element)
+    if len(children) != 2 or children[0].tag not in ("b", "strong") or children[1].tag != "a":
+        return False
+    label = "".join(children[0].itertext()).strip()
+    loose = (element.text or "") + (children[0].tail or "") + (children[1].tail or "")
+    return bool(label) and label[-1] in _LABEL_END and not loose.strip()
 
 
 def prune_social_embeds(tree) -> None:

@@ -38,7 +38,12 @@ def test_prune_link_lists(listing, kept):
     ('<p>Les også: <a href="/y">Tone Damli ofret musikkarrieren</a></p>', False),
     ("<p>Read more: the council will publish its plans next week.</p>", True),  # no link: prose
     ('<p>Residents can <a href="/plans">read more about the plans</a> on the council website.</p>', True),
-], ids=["english", "german", "norwegian", "no-link", "link-in-a-sentence"])
+    ('<p><strong>FUNDA NANSI |</strong> <a href="/z">Umkhandlu uvotile</a></p>', False),  # any language
+    ('<p><b>Mehr dazu:</b> <a href="/z">Neuer Radweg</a></p>', False),
+    ('<p><strong>Council:</strong> <a href="/z">the plans</a> were approved on Tuesday.</p>', True),  # prose after
+    ('<p><strong>Barrier</strong> <a href="/z">Council backs barrier</a></p>', True),  # no separator
+], ids=["english", "german", "norwegian", "no-link", "link-in-a-sentence", "bold-label-any-language",
+        "bold-label-colon", "bold-label-then-prose", "bold-without-separator"])
 def test_prune_read_also(teaser, kept):
     tree = load_html(f"<html><body><p>{PROSE}</p>{teaser}</body></html>")
 
