@@ -50,12 +50,28 @@ _VISIBLE = "//body//text()[not(ancestor::script or ancestor::style or ancestor::
 
 def prune_link_lists(tree) -> None:
     """Remove from the tree every <ul>/<ol> whose items are all links: "related stories", "more on
-    this", a topic's latest headlines. A list with one item of its own prose is kept whole."""
+    this", a topic's latest headlines. A list with one item of its own prose is kept whole.
+
+    When the list's own box is left with no more than a line of text, all in paragraphs (its title or a
+    call to action: "Found a claim to check? Contact us" above the contact links), the box goes too:
+    without its links that line would read as a stray paragraph of the article.
+    """
     for listing in list(tree.iter("ul", "ol")):
         items = [child for child in listing if child.tag == "li"]
         parent = listing.getparent()
         if items and parent is not None and all(_link_share(item) >= LINK_SHARE for item in items):
             parent.remove(listing)
+            if _call_to_action(parent):
+                parent.getparent().remove(parent)
+
+
+def _call_to_action(box) -> bool:
+    """The box holds one line of text or less, all of it in paragraphs: a link list's title or call to
+    action. A byline or a date (text outside paragraphs) and the article itself are not."""
+    text = "".join(box.text_content().split())
+    in_paragraphs = "".join("".join(p.text_content().split()) for p in box.iter("p"))
+    return (box.getparent() is not None and box.tag not in ("body", "article", "main")
+            and 0 < len(text) < TEASER_CHARS and in_paragraphs == text)
 
 
 def prune_read_also(tree) -> None:

@@ -32,6 +32,23 @@ def test_prune_link_lists(listing, kept):
     assert PROSE in body_html(tree)
 
 
+@pytest.mark.parametrize("box, kept", [
+    ('<div class="cta"><p>Found a claim to check?</p><p>Contact us</p><ul><li><a href="/m">E-mail</a></li>'
+     '<li><a href="/w">WhatsApp</a></li></ul></div>', ""),
+    ('<div class="byline"><span>Jane Doe</span><ul><li><a href="/a">All her stories</a></li></ul></div>',
+     "Jane Doe"),  # text outside paragraphs: a byline, kept
+    (f'<div><p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p><ul><li><a href="/x">Next</a></li></ul></div>',
+     PROSE),  # more than a line: the article, kept
+], ids=["call-to-action", "byline", "article"])
+def test_prune_link_lists_takes_a_call_to_action_with_its_links(box, kept):
+    tree = load_html(f"<html><body><p>{PROSE}</p>{box}</body></html>")
+
+    prune_link_lists(tree)
+
+    assert "<a " not in body_html(tree) and "Contact us" not in body_html(tree)
+    assert kept in body_html(tree)
+
+
 @pytest.mark.parametrize("teaser, kept", [
     ('<p>Read more: <a href="/other">Council elections: who stands where</a></p>', False),
     ('<p><strong>Lesen Sie auch:</strong> <a href="/x">Neuer Radweg an der Weserstraße</a></p>', False),
