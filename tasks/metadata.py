@@ -53,7 +53,7 @@ _LABEL_COLON = re.compile(
     r"^\s*(?:" + "|".join(sorted(map(re.escape, AUTHOR_LABELS | {"by", "von", "par", "por", "door"}), key=len,
                                   reverse=True)) + r")\s*:\s*$", re.IGNORECASE)
 # At most this many words in one author's name as printed after a label.
-NAME_WORDS = 4
+LABELLED_NAME_WORDS = 4
 
 # A byline's opening "by" (English, German, French, Spanish, Dutch, Polish, Scandinavian) or "Text:".
 _BY = re.compile(r"^(?:(?:by|von|par|por|door|przez|av|af)\s+|(?:by|von|text|texte|tekst)\s*:\s*)", re.IGNORECASE)
@@ -346,7 +346,7 @@ def labelled_authors(tree) -> list[str]:
 
     The label tells the reader who wrote the story, so it is worth more than an author meta tag that a
     CMS fills with the site's name. The first label followed by names counts; a label inside a sentence
-    ("our <b>author</b> of the week") does not, nor one followed by more than a few words a name.
+    ("our <b>author</b> of the week") does not, nor one followed by longer phrases than names.
     """
     for label in tree.iter(*_LABEL_TAGS):
         if (_clean_space(label.text_content()).strip(" :").casefold() not in AUTHOR_LABELS
@@ -355,13 +355,13 @@ def labelled_authors(tree) -> list[str]:
         following = label.getnext()
         names = split_byline((label.tail or "").strip()
                              or (_clean_space(following.text_content()) if following is not None else ""))
-        if names and all(len(name.split()) <= NAME_WORDS for name in names):
+        if names and all(len(name.split()) <= LABELLED_NAME_WORDS for name in names):
             return names
     for line in tree.iter(*_LINE_TAGS):
         opening = _LABEL_COLON.match(line.text or "")
         if opening and len(line):
             names = split_byline(_clean_space(line.text_content())[len(opening.group(0).strip()):])
-            if names and all(len(name.split()) <= NAME_WORDS for name in names):
+            if names and all(len(name.split()) <= LABELLED_NAME_WORDS for name in names):
                 return names
     return []
 
