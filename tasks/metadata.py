@@ -52,6 +52,8 @@ _LINE_TAGS = ("li", "p", "div", "span", "dd")
 _LABEL_COLON = re.compile(
     r"^\s*(?:" + "|".join(sorted(map(re.escape, AUTHOR_LABELS | {"by", "von", "par", "por", "door"}), key=len,
                                   reverse=True)) + r")\s*:\s*$", re.IGNORECASE)
+# A line opening with "By" and names, up to a comma, a middle dot or a bar ("By TPN, in News · 31 Jan").
+_BY_LINE = re.compile(r"^\s*(?:By|Von|Par|Por)\s+([^,·|]+?)\s*[,·|]")
 # At most this many words in one author's name as printed after a label.
 LABELLED_NAME_WORDS = 4
 
@@ -91,6 +93,7 @@ class Declared:
     meta_authors: list[str]
     labelled_authors: list[str]  # names printed after an "Author" label
     byline_links: list[str]  # the author links in the page's byline
+    by_line: list[str]  # names from a line that opens with "By Name,"
     ld_published: str | None
     meta_published: str | None
     article_body: str | None
@@ -113,6 +116,7 @@ def read_declared(tree) -> Declared:
         meta_authors=[v for key in AUTHOR_META for v in meta.get(key, [])],
         labelled_authors=labelled_authors(tree),
         byline_links=byline_links(tree),
+        by_line=by_line(tree),
         ld_published=_ld_text((article or {}).get("datePublished") or (article or {}).get("dateCreated")),
         meta_published=next((v for key in PUBLISHED_META for v in meta.get(key, [])), None),
         article_body=_ld_text((article or {}).get("articleBody")),
@@ -284,6 +288,8 @@ def choose_authors(declared: Declared, fallback: list[str], hostname: str) -> li
     """JSON-LD authors (people or organisations: the page names them as authors), else the names printed
     after an "Author" label, else the author meta tags, else trafilatura's byline.
 
+    When none of these names anyone, a line of the page that opens with "By Name," is the byline.
+
     Structured data sometimes keeps only the lead author of a shared byline: when the author links in the
     page's byline name everyone JSON-LD names and more, the byline's list is the full one.
 
@@ -304,7 +310,7 @@ def choose_authors(declared: Declared, fallback: list[str], hostname: str) -> li
         people = [names for names in (meta, byline)
                   if names and all(_fold(n) not in keys and _full_name(n) for n in names)]
         return people[0] if people else declared.ld_authors
-    return meta or byline
+    return meta or byline or declared.by_line
 
 
 def _full_name(name: str) -> bool:
@@ -372,6 +378,27 @@ def byline_links(tree) -> list[str]:
     bylines = tree.xpath(_BYLINE)
     links = bylines[0].xpath(_AUTHOR_LINKS) if bylines else []
     return _unique([name for link in links for name in split_byline(_clean_space(link.text_content()))])
+
+
+def by_line(tree) -> list[str]:
+    """The names of the first line that opens with "By" and names, then a comma, a middle dot or a bar:
+    "<p>By Jane Doe, in <a>News</a> · 31 Jan 2025</p>". A sentence ("By Tuesday, the council will
+    vote.") ends with a full stop and is not a byline; words that are not capitalised are not names.
+    """
+    for line in tree.iter("p", "div", "span"):
+        opening = _BY_LINE.match(line.text or "")
+        if not opening or _clean_space(line.text_content()).endswith((".", "!", "?")):
+            continue
+        names = split_byline(opening.group(1))
+        if names and all(_capitalised_name(name) for name in names):
+            return names
+    return []
+
+
+def _capitalised_name(name: str) -> bool:
+    words = name.split()
+    return len(words) <= LABELLED_NAME_WORDS and all(w[0].isupper() and not any(c.isdigit() for c in w)
+                                                     for w in words)
 
 
 def _starts_its_line(element) -> bool:

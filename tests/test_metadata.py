@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 import pytest
 from trafilatura.utils import load_html
 
-from tasks.metadata import (article_node, choose_authors, choose_published, choose_title, json_ld_nodes,
-                            labelled_authors, read_declared, site_keys, split_byline, strip_site_name,
-                            trim_to_confirmed)
+from tasks.metadata import (article_node, by_line, choose_authors, choose_published, choose_title,
+                            json_ld_nodes, labelled_authors, read_declared, site_keys, split_byline,
+                            strip_site_name, trim_to_confirmed)
 
 UTC = timezone.utc
 
@@ -184,6 +184,26 @@ PERSON = ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Jane
 ], ids=["rel-author", "itemprop-author", "same", "other-people", "outside-the-byline"])
 def test_byline_links_complete_json_ld_authors(body, expected):
     assert choose_authors(read_declared(page(PERSON, body)), [], "example.com") == expected
+
+
+@pytest.mark.parametrize("body, names", [
+    ('<p>By TPN, in <a href="/news">News</a> &middot; <span>31 Jan 2025, 20:02</span></p>', ["TPN"]),
+    ("<div>By Jane Doe and John Smith | 3 May 2024</div>", ["Jane Doe", "John Smith"]),
+    ("<p>By Tuesday, the council will vote on the barrier.</p>", []),  # a sentence
+    ("<p>By signing up, you agree to our terms</p>", []),  # not capitalised: not a name
+    ("<p>By 2030, emissions fall</p>", []),
+    ("<p>Jane Doe, in News</p>", []),
+], ids=["by-name-comma", "by-two-names-bar", "sentence", "lower-case", "number", "no-by"])
+def test_by_line(body, names):
+    assert by_line(page(body=body)) == names
+
+
+def test_by_line_is_the_last_resort():
+    declared = read_declared(page(meta("author", "Jane Doe", "name"), "<p>By John Smith, in News</p>"))
+
+    assert choose_authors(declared, [], "example.com") == ["Jane Doe"]
+    assert choose_authors(read_declared(page(body="<p>By John Smith, in News</p>")), [], "example.com") == [
+        "John Smith"]
 
 
 def test_labelled_author_wins_over_a_site_name_meta_tag():
