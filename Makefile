@@ -54,8 +54,10 @@ bench: $(STAMP)
 	$(BIN)/python tests/bench_ingest.py
 
 # Extraction quality on ../shared/corpus/news-dev: plain trafilatura against `pagefold ingest`, per field.
+# Without PREFECT_API_URL (exported above for server/deploy/worker) the ingest starts its own temporary
+# Prefect server, so the report needs no `make server` running.
 quality: $(STAMP)
-	$(BIN)/python tests/quality_report.py
+	env -u PREFECT_API_URL $(BIN)/python tests/quality_report.py
 
 # Re-pin every dependency (needs the network to PyPI); commit the result.
 lock: $(STAMP)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from tasks.metadata import split_byline
 from tasks.scoring import ngrams, normalise
 
 # A list item whose text is at least this share link text points to another page.
@@ -25,35 +26,74 @@ BODY_LONGER = 1.5
 # the post quoted, not the article.
 _EMBEDS = ('//blockquote[contains(concat(" ", normalize-space(@class), " "), " twitter-tweet ")'
            ' or contains(@class, "instagram-media") or contains(@class, "tiktok-embed")]')
+# A fact box or info box: background facts set beside the story (in a box of their own), named so by the
+# element's class or, for a custom element, its tag ("amedia-factbox", "article-body-infobox", "fact-box").
+_FACT_BOX = re.compile(r"(?<![a-z])(?:fact|info|fakten)[-_]?box(?![a-z])", re.IGNORECASE)
 # "Read also: <link>" in the languages of news-dev and their neighbours: a teaser for another story.
 _READ_ALSO = re.compile(
     r"^\s*(?:[-•>]+\s*)?(?:read (?:more|also|next)|also read|see also|more on this|lesen sie (?:auch|mehr)"
     r"|mehr zum thema|auch interessant|les også|læs også|läs också|lees ook|lire aussi|à lire aussi|leggi anche"
     r"|lee también|leia também|czytaj (?:też|także|więcej))\s*[:|>»]", re.IGNORECASE)
+# What closes the label of a teaser line.
+_LABEL_END = "|:>»"
 # A teaser is one line; a longer block that happens to start with such words is left alone.
 TEASER_CHARS = 300
+# A printed byline sits among the first lines of the text, above the story proper (after a standfirst).
+BYLINE_LINES = 3
+# Words in one person's name, as printed in a byline.
+NAME_WORDS = (2, 4)
+_NOT_IN_NAMES = re.compile(r"[\d.!?:;\"“”«»()]")
+# A paragraph that is one bold run and nothing else: how many CMSs typeset a byline inside the text.
+_BOLD_PARAGRAPHS = '//p[count(*) = 1 and (b or strong) and not(normalize-space(text()))]'
 _VISIBLE = "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 
 
 def prune_link_lists(tree) -> None:
     """Remove from the tree every <ul>/<ol> whose items are all links: "related stories", "more on
-    this", a topic's latest headlines. A list with one item of its own prose is kept whole."""
+    this", a topic's latest headlines. A list with one item of its own prose is kept whole.
+
+    When the list's own box is left with no more than a line of text, all in paragraphs (its title or a
+    call to action: "Found a claim to check? Contact us" above the contact links), the box goes too:
+    without its links that line would read as a stray paragraph of the article.
+    """
     for listing in list(tree.iter("ul", "ol")):
         items = [child for child in listing if child.tag == "li"]
         parent = listing.getparent()
         if items and parent is not None and all(_link_share(item) >= LINK_SHARE for item in items):
             parent.remove(listing)
+            if _call_to_action(parent):
+                parent.getparent().remove(parent)
+
+
+def _call_to_action(box) -> bool:
+    """The box holds one line of text or less, all of it in paragraphs: a link list's title or call to
+    action. A byline or a date (text outside paragraphs) and the article itself are not."""
+    text = "".join(box.text_content().split())
+    in_paragraphs = "".join("".join(p.text_content().split()) for p in box.iter("p"))
+    return (box.getparent() is not None and box.tag not in ("body", "article", "main")
+            and 0 < len(text) < TEASER_CHARS and in_paragraphs == text)
 
 
 def prune_read_also(tree) -> None:
-    """Remove from the tree the paragraphs that only point to another story: a "Read also:" label
-    (in one of a dozen languages) and a link, in one short line."""
+    """Remove from the tree the paragraphs that only point to another story, in one short line: a
+    "Read also:" label (in one of a dozen languages) and a link, or, in any language, a bold label
+    closed by a separator and a link ("<p><b>MORE ON THIS |</b> <a>Other story</a></p>")."""
     for element in list(tree.iter("p", "div")):
         text = "".join(element.itertext())
         parent = element.getparent()
-        if (parent is not None and len(text) < TEASER_CHARS and _READ_ALSO.match(text)
-                and element.find(".//a") is not None):
+        if (parent is not None and len(text) < TEASER_CHARS and element.find(".//a") is not None
+                and (_READ_ALSO.match(text) or _bold_label_and_link(element))):
             parent.remove(element)
+
+
+def _bold_label_and_link(element) -> bool:
+    """The element holds a bold label ending in a separator, then one link, and no other text."""
+    children = list(element)
+    if len(children) != 2 or children[0].tag not in ("b", "strong") or children[1].tag != "a":
+        return False
+    label = "".join(children[0].itertext()).strip()
+    loose = (element.text or "") + (children[0].tail or "") + (children[1].tail or "")
+    return bool(label) and label[-1] in _LABEL_END and not loose.strip()
 
 
 def prune_social_embeds(tree) -> None:
@@ -61,6 +101,18 @@ def prune_social_embeds(tree) -> None:
     for embed in tree.xpath(_EMBEDS):
         if embed.getparent() is not None:
             embed.getparent().remove(embed)
+
+
+def prune_fact_boxes(tree) -> None:
+    """Remove from the tree the fact boxes and info boxes: a definition, a timeline or a help-line
+    number set beside the story, not part of its text. A box that holds the page's <h1> is a layout
+    wrapper, not a fact box, and stays."""
+    for element in list(tree.iter()):
+        if not isinstance(element.tag, str) or not _FACT_BOX.search(f"{element.tag} {element.get('class') or ''}"):
+            continue
+        parent = element.getparent()
+        if parent is not None and element.find(".//h1") is None:
+            parent.remove(element)
 
 
 def _link_share(element) -> float:
@@ -87,6 +139,31 @@ def prune_other_stories(tree, headlines: list[str]) -> None:
     for article in articles:
         if article is not ours and article not in related and article.getparent() is not None:
             article.getparent().remove(article)
+
+
+def split_printed_byline(text: str, tree) -> tuple[list[str], str]:
+    """The authors printed as a bold line near the top of the article ("<p><strong>Jane Doe / John
+    Smith</strong></p>"), and the text without that line; no names and the text unchanged when there is none.
+
+    Small newsrooms whose CMS credits every story to one house account print the real byline that way,
+    as the first paragraph of the story. Only a paragraph that is a single bold run and reads as one to
+    three full names counts: a bold kicker ("MIDDLE EAST CRISIS" in an <h4>, a bold lead sentence) does not.
+    """
+    lines = text.split("\n")
+    bold = {" ".join(p.text_content().split()) for p in tree.xpath(_BOLD_PARAGRAPHS)}
+    for i, line in enumerate(lines[:BYLINE_LINES]):
+        line = " ".join(line.split())
+        names = split_byline(line) if line in bold else []
+        if names and all(_reads_as_name(name) for name in names):
+            return names, "\n".join(lines[:i] + lines[i + 1:])
+    return [], text
+
+
+def _reads_as_name(name: str) -> bool:
+    """Two to four words, each starting with a capital letter, no digits or sentence punctuation."""
+    words = name.split()
+    return (NAME_WORDS[0] <= len(words) <= NAME_WORDS[1] and all(w[0].isupper() for w in words)
+            and not _NOT_IN_NAMES.search(name))
 
 
 def visible_text(tree) -> str:

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import trafilatura
 from trafilatura.utils import load_html
 
-from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_link_lists, prune_other_stories,
-                        prune_read_also, prune_social_embeds)
+from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_fact_boxes, prune_link_lists,
+                        prune_other_stories, prune_read_also, prune_social_embeds, split_printed_byline)
 from tasks.decoding import DecodeError, decode_page
 from tasks.entities import add_entities
 from tasks.language import choose_language, identify
@@ -80,16 +80,19 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
             prune_link_lists(tree)
             prune_read_also(tree)
             prune_social_embeds(tree)
+            prune_fact_boxes(tree)
             doc = trafilatura.bare_extraction(
                 tree, url=page.url, with_metadata=True, include_comments=False, include_tables=True
             )
     except ExtractionTimeout:
         return reject("extract_timeout", "extract", f"extraction took longer than {limits.extract_timeout_s} s")
     text = (doc.text or "").strip() if doc is not None else ""
+    printed_authors: list[str] = []
     if text:
         text = prefer_article_body(text, declared.article_body)
         text = drop_headline(text, [*headlines, *declared.h1, doc.title])
         text = add_standfirst(text, declared.description, tree)
+        printed_authors, text = split_printed_byline(text, tree)
     if not text:
         return reject("no_main_content", "extract", "trafilatura found no main text")
     prose = prose_words(text)
@@ -101,7 +104,7 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
     if not url:
         return reject("missing_url", "extract", "neither the source nor the page gives a URL")
     headline = choose_title(declared, doc.title, hostname_of(url))
-    authors = choose_authors(declared, split_authors(doc.author), hostname_of(url))
+    authors = printed_authors or choose_authors(declared, split_authors(doc.author), hostname_of(url))
     return {
         "doc_id": document_id(url, page.fetched_at),
         "url": url,

@@ -37,7 +37,25 @@ _SPACES = re.compile(r"\s+")
 PUBLISHED_META = ("article:published_time", "og:article:published_time", "publishdate",
                   "publish-date", "pubdate", "dc.date.issued", "dcterms.created", "parsely-pub-date",
                   "sailthru.date")
-AUTHOR_META = ("article:author", "author", "dc.creator", "parsely-author", "sailthru.author", "byl")
+AUTHOR_META = ("article:author", "author", "articleauthor", "dc.creator", "parsely-author", "sailthru.author", "byl")
+# Labels printed before the author's name in an article's fact list ("<strong>Autorin/Autor</strong> Jane Doe").
+AUTHOR_LABELS = frozenset({
+    "author", "authors", "written by", "autor", "autorin", "autoren", "autorin/autor", "autor/in", "auteur",
+    "auteurs", "autore", "autori", "autora", "forfatter", "författare",
+})
+_LABEL_TAGS = ("strong", "b", "dt", "th", "label")
+# The page's byline: the first element whose class names it, and the author links inside it.
+_BYLINE = '//*[contains(translate(@class, "BYLINE", "byline"), "byline")]'
+_AUTHOR_LINKS = './/a[@rel="author"] | .//*[@itemprop="author"]'
+# A line that opens with such a label, or "By"/"Von", and a colon, then names in links or spans.
+_LINE_TAGS = ("li", "p", "div", "span", "dd")
+_LABEL_COLON = re.compile(
+    r"^\s*(?:" + "|".join(sorted(map(re.escape, AUTHOR_LABELS | {"by", "von", "par", "por", "door"}), key=len,
+                                  reverse=True)) + r")\s*:\s*$", re.IGNORECASE)
+# A line opening with "By" and names, up to a comma, a middle dot or a bar ("By TPN, in News · 31 Jan").
+_BY_LINE = re.compile(r"^\s*(?:By|Von|Par|Por)\s+([^,·|]+?)\s*[,·|]")
+# At most this many words in one author's name as printed after a label.
+LABELLED_NAME_WORDS = 4
 
 # A byline's opening "by" (English, German, French, Spanish, Dutch, Polish, Scandinavian) or "Text:".
 _BY = re.compile(r"^(?:(?:by|von|par|por|door|przez|av|af)\s+|(?:by|von|text|texte|tekst)\s*:\s*)", re.IGNORECASE)
@@ -50,6 +68,9 @@ _ROLES = frozenset({
 _NO_SPACE_SCRIPT = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 # Roles written after the name, as Korean and Japanese bylines do ("박준석 기자").
 _TRAILING_ROLES = frozenset({"기자", "특파원", "記者", "特派員"})
+# A capitalised "By"/"Von" inside a byline, after a section or brand name ("Capital Von Jemima Kelly"), and
+# followed by at least two words that do not continue a noble name ("Ursula Von der Leyen" stays whole).
+_INNER_BY = re.compile(r"^.+?\s(?:By|Von)\s+(?!(?:[Dd]e[rmn]|[Zz]u)\b)(?=\S+\s+\S)")
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _URL = re.compile(r"^(?:https?://|www\.)\S*$", re.IGNORECASE)
 # "Doe, Jane": one capitalised (not all-capitals, so not "AP" or "AFP") family name, then given names.
@@ -70,6 +91,9 @@ class Declared:
     site_names: list[str]  # og:site_name, JSON-LD publisher, application-name
     ld_authors: list[str]
     meta_authors: list[str]
+    labelled_authors: list[str]  # names printed after an "Author" label
+    byline_links: list[str]  # the author links in the page's byline
+    by_line: list[str]  # names from a line that opens with "By Name,"
     ld_published: str | None
     meta_published: str | None
     article_body: str | None
@@ -90,6 +114,9 @@ def read_declared(tree) -> Declared:
                     if s],
         ld_authors=person_names((article or {}).get("author")),
         meta_authors=[v for key in AUTHOR_META for v in meta.get(key, [])],
+        labelled_authors=labelled_authors(tree),
+        byline_links=byline_links(tree),
+        by_line=by_line(tree),
         ld_published=_ld_text((article or {}).get("datePublished") or (article or {}).get("dateCreated")),
         meta_published=next((v for key in PUBLISHED_META for v in meta.get(key, [])), None),
         article_body=_ld_text((article or {}).get("articleBody")),
@@ -258,8 +285,13 @@ def _fold(text: str) -> str:
 # --- authors ----------------------------------------------------------------------------------------------------
 
 def choose_authors(declared: Declared, fallback: list[str], hostname: str) -> list[str]:
-    """JSON-LD authors (people or organisations: the page names them as authors), else the author meta
-    tags, else trafilatura's byline.
+    """JSON-LD authors (people or organisations: the page names them as authors), else the names printed
+    after an "Author" label, else the author meta tags, else trafilatura's byline.
+
+    When none of these names anyone, a line of the page that opens with "By Name," is the byline.
+
+    Structured data sometimes keeps only the lead author of a shared byline: when the author links in the
+    page's byline name everyone JSON-LD names and more, the byline's list is the full one.
 
     A JSON-LD author that is only the publisher itself ("Mainichi" on mainichi.jp) is what a CMS fills
     in when it has no byline field: a full name from the meta tags or the visible byline wins over it
@@ -269,12 +301,16 @@ def choose_authors(declared: Declared, fallback: list[str], hostname: str) -> li
     byline = _unique([name for value in fallback for name in split_byline(value)])
     keys = site_keys([*declared.site_names, hostname])
     if declared.ld_authors and not all(_fold(name) in keys for name in declared.ld_authors):
-        return declared.ld_authors
+        linked = {_fold(name) for name in declared.byline_links}
+        more = len(linked) > len(declared.ld_authors) and linked >= {_fold(n) for n in declared.ld_authors}
+        return declared.byline_links if more else declared.ld_authors
+    if declared.labelled_authors:
+        return declared.labelled_authors
     if declared.ld_authors:
         people = [names for names in (meta, byline)
                   if names and all(_fold(n) not in keys and _full_name(n) for n in names)]
         return people[0] if people else declared.ld_authors
-    return meta or byline
+    return meta or byline or declared.by_line
 
 
 def _full_name(name: str) -> bool:
@@ -295,10 +331,11 @@ def split_byline(value: str) -> list[str]:
 
 
 def clean_name(value: str) -> str | None:
-    """One author's name without "By", a trailing role ("기자"), e-mail addresses or URLs; None when
-    nothing but a role, a URL or punctuation is left."""
+    """One author's name without "By" (also after a section name: "Capital Von Jemima Kelly"), a trailing
+    role ("기자"), e-mail addresses or URLs; None when nothing but a role, a URL or punctuation is left."""
     name = _EMAIL.sub(" ", _clean_space(value)).strip(" -–—:·.,;|/\t")
     name = _BY.sub("", name).strip()
+    name = _INNER_BY.sub("", name)
     if _URL.match(name) or name.casefold() in _ROLES:
         return None
     words = name.split()
@@ -306,6 +343,68 @@ def clean_name(value: str) -> str | None:
         words.pop()
     name = " ".join(words)
     return name if any(c.isalpha() for c in name) and not _URL.match(name) else None
+
+
+def labelled_authors(tree) -> list[str]:
+    """The names printed right after a label that says "Author" (in one of a dozen languages), as in an
+    article's fact list: "<li><strong>Autor</strong> Jane Doe</li>", "<dt>Author</dt><dd>Jane Doe</dd>", or
+    "<li>By: <a>Jane Doe</a>, <a>John Smith</a></li>" (a "By:" with its colon is a label too).
+
+    The label tells the reader who wrote the story, so it is worth more than an author meta tag that a
+    CMS fills with the site's name. The first label followed by names counts; a label inside a sentence
+    ("our <b>author</b> of the week") does not, nor one followed by longer phrases than names.
+    """
+    for label in tree.iter(*_LABEL_TAGS):
+        if (_clean_space(label.text_content()).strip(" :").casefold() not in AUTHOR_LABELS
+                or not _starts_its_line(label)):
+            continue
+        following = label.getnext()
+        names = split_byline((label.tail or "").strip()
+                             or (_clean_space(following.text_content()) if following is not None else ""))
+        if names and all(len(name.split()) <= LABELLED_NAME_WORDS for name in names):
+            return names
+    for line in tree.iter(*_LINE_TAGS):
+        opening = _LABEL_COLON.match(line.text or "")
+        if opening and len(line):
+            names = split_byline(_clean_space(line.text_content())[len(opening.group(0).strip()):])
+            if names and all(len(name.split()) <= LABELLED_NAME_WORDS for name in names):
+                return names
+    return []
+
+
+def byline_links(tree) -> list[str]:
+    """The names of the author links (rel="author", itemprop="author") in the page's byline element, the
+    first one whose class says "byline"; links elsewhere on the page credit other stories."""
+    bylines = tree.xpath(_BYLINE)
+    links = bylines[0].xpath(_AUTHOR_LINKS) if bylines else []
+    return _unique([name for link in links for name in split_byline(_clean_space(link.text_content()))])
+
+
+def by_line(tree) -> list[str]:
+    """The names of the first line that opens with "By" and names, then a comma, a middle dot or a bar:
+    "<p>By Jane Doe, in <a>News</a> · 31 Jan 2025</p>". A sentence ("By Tuesday, the council will
+    vote.") ends with a full stop and is not a byline; words that are not capitalised are not names.
+    """
+    for line in tree.iter("p", "div", "span"):
+        opening = _BY_LINE.match(line.text or "")
+        if not opening or _clean_space(line.text_content()).endswith((".", "!", "?")):
+            continue
+        names = split_byline(opening.group(1))
+        if names and all(_capitalised_name(name) for name in names):
+            return names
+    return []
+
+
+def _capitalised_name(name: str) -> bool:
+    words = name.split()
+    return len(words) <= LABELLED_NAME_WORDS and all(w[0].isupper() and not any(c.isdigit() for c in w)
+                                                     for w in words)
+
+
+def _starts_its_line(element) -> bool:
+    """No text in the parent before `element`: it opens its list item, paragraph or cell."""
+    parent = element.getparent()
+    return parent is None or (not (parent.text or "").strip() and element.getprevious() is None)
 
 
 # --- publication time -------------------------------------------------------------------------------------------

@@ -6,8 +6,9 @@ import pytest
 from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
-from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_link_lists, prune_other_stories,
-                        prune_read_also, prune_social_embeds, visible_text)
+from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_fact_boxes, prune_link_lists,
+                        prune_other_stories, prune_read_also, prune_social_embeds, split_printed_byline,
+                        visible_text)
 
 PROSE = "The council voted on Tuesday to build a flood barrier across the mouth of the river."
 
@@ -31,13 +32,35 @@ def test_prune_link_lists(listing, kept):
     assert PROSE in body_html(tree)
 
 
+@pytest.mark.parametrize("box, kept", [
+    ('<div class="cta"><p>Found a claim to check?</p><p>Contact us</p><ul><li><a href="/m">E-mail</a></li>'
+     '<li><a href="/w">WhatsApp</a></li></ul></div>', ""),
+    ('<div class="byline"><span>Jane Doe</span><ul><li><a href="/a">All her stories</a></li></ul></div>',
+     "Jane Doe"),  # text outside paragraphs: a byline, kept
+    (f'<div><p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p><ul><li><a href="/x">Next</a></li></ul></div>',
+     PROSE),  # more than a line: the article, kept
+], ids=["call-to-action", "byline", "article"])
+def test_prune_link_lists_takes_a_call_to_action_with_its_links(box, kept):
+    tree = load_html(f"<html><body><p>{PROSE}</p>{box}</body></html>")
+
+    prune_link_lists(tree)
+
+    assert "<a " not in body_html(tree) and "Contact us" not in body_html(tree)
+    assert kept in body_html(tree)
+
+
 @pytest.mark.parametrize("teaser, kept", [
     ('<p>Read more: <a href="/other">Council elections: who stands where</a></p>', False),
     ('<p><strong>Lesen Sie auch:</strong> <a href="/x">Neuer Radweg an der Weserstraße</a></p>', False),
     ('<p>Les også: <a href="/y">Tone Damli ofret musikkarrieren</a></p>', False),
     ("<p>Read more: the council will publish its plans next week.</p>", True),  # no link: prose
     ('<p>Residents can <a href="/plans">read more about the plans</a> on the council website.</p>', True),
-], ids=["english", "german", "norwegian", "no-link", "link-in-a-sentence"])
+    ('<p><strong>FUNDA NANSI |</strong> <a href="/z">Umkhandlu uvotile</a></p>', False),  # any language
+    ('<p><b>Mehr dazu:</b> <a href="/z">Neuer Radweg</a></p>', False),
+    ('<p><strong>Council:</strong> <a href="/z">the plans</a> were approved on Tuesday.</p>', True),  # prose after
+    ('<p><strong>Barrier</strong> <a href="/z">Council backs barrier</a></p>', True),  # no separator
+], ids=["english", "german", "norwegian", "no-link", "link-in-a-sentence", "bold-label-any-language",
+        "bold-label-colon", "bold-label-then-prose", "bold-without-separator"])
 def test_prune_read_also(teaser, kept):
     tree = load_html(f"<html><body><p>{PROSE}</p>{teaser}</body></html>")
 
@@ -60,6 +83,24 @@ def test_prune_social_embeds(embed, kept):
     prune_social_embeds(tree)
 
     assert ("<blockquote" in body_html(tree)) is kept
+    assert PROSE in body_html(tree)
+
+
+@pytest.mark.parametrize("box, kept", [
+    ('<div class="fact-box"><p>Postnatal depression affects one mother in ten.</p></div>', False),
+    ('<aside class="article-body-infobox"><ul><li>Founded in 1901</li></ul></aside>', False),
+    ("<amedia-factbox><p>Call the help line.</p></amedia-factbox>", False),
+    ('<div class="info_box"><p>Opening hours.</p></div>', False),
+    ('<div class="infoboxes-wrapper"><p>Kept.</p></div>', True),  # another word, not a box
+    ('<div class="mailbox"><p>Kept.</p></div>', True),
+    ('<div class="factbox-layout"><h1>Headline</h1><p>Kept.</p></div>', True),  # holds the headline: a wrapper
+], ids=["fact-box", "infobox", "custom-element", "info_box", "longer-word", "other-box", "wrapper-with-h1"])
+def test_prune_fact_boxes(box, kept):
+    tree = load_html(f"<html><body><p>{PROSE}</p>{box}</body></html>")
+
+    prune_fact_boxes(tree)
+
+    assert (len(body_html(tree)) > len(f"<body><p>{PROSE}</p></body>")) is kept
     assert PROSE in body_html(tree)
 
 
@@ -132,3 +173,24 @@ def test_add_standfirst(page_body, text, description, expected):
     tree = load_html(f"<html><body>{page_body}</body></html>")
 
     assert add_standfirst(text, description, tree) == expected
+
+
+@pytest.mark.parametrize("page_body, text, names, rest", [
+    ("<p><strong>Jane Doe</strong></p><p>The council voted.</p>", "Jane Doe\nThe council voted.",
+     ["Jane Doe"], "The council voted."),
+    ("<p><em>A lead.</em></p><p><b>JANE DOE / John Smith</b></p><p>The council voted.</p>",
+     "A lead.\nJANE DOE / John Smith\nThe council voted.", ["JANE DOE", "John Smith"], "A lead.\nThe council voted."),
+    ("<p>Jane Doe</p><p>The council voted.</p>", "Jane Doe\nThe council voted.", [],
+     "Jane Doe\nThe council voted."),  # not bold: a name in the text, not a byline
+    ("<h4>MIDDLE EAST CRISIS</h4><p>The council voted.</p>", "MIDDLE EAST CRISIS\nThe council voted.", [],
+     "MIDDLE EAST CRISIS\nThe council voted."),  # a kicker, not a paragraph
+    ("<p><strong>The council voted.</strong></p>", "The council voted.", [], "The council voted."),  # a sentence
+    ("<p><strong>Jane Doe</strong> said no.</p>", "Jane Doe said no.", [], "Jane Doe said no."),  # bold in prose
+    ("<p>One.</p><p>Two.</p><p>Three.</p><p><b>Jane Doe</b></p>", "One.\nTwo.\nThree.\nJane Doe", [],
+     "One.\nTwo.\nThree.\nJane Doe"),  # too far down to be the byline
+], ids=["bold-name", "after-standfirst-two-names", "not-bold", "kicker", "bold-sentence", "bold-in-prose",
+        "too-far-down"])
+def test_split_printed_byline(page_body, text, names, rest):
+    tree = load_html(f"<html><body>{page_body}</body></html>")
+
+    assert split_printed_byline(text, tree) == (names, rest)

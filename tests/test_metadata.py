@@ -8,8 +8,9 @@ from datetime import datetime, timezone
 import pytest
 from trafilatura.utils import load_html
 
-from tasks.metadata import (article_node, choose_authors, choose_published, choose_title, json_ld_nodes, read_declared,
-                            site_keys, split_byline, strip_site_name, trim_to_confirmed)
+from tasks.metadata import (article_node, by_line, choose_authors, choose_published, choose_title,
+                            json_ld_nodes, labelled_authors, read_declared, site_keys, split_byline,
+                            strip_site_name, trim_to_confirmed)
 
 UTC = timezone.utc
 
@@ -114,8 +115,13 @@ def test_strip_site_name(title, expected):
     ("Le Figaro et AFP", ["Le Figaro et AFP"]),
     ("Text: Jane Doe", ["Jane Doe"]),
     ("Avery Jones & Da Costa", ["Avery Jones", "Da Costa"]),
+    ("Capital Von Jemima Kelly", ["Jemima Kelly"]),
+    ("Sport By Jane Doe", ["Jane Doe"]),
+    ("Ursula Von der Leyen", ["Ursula Von der Leyen"]),
+    ("Wernher Von Braun", ["Wernher Von Braun"]),
 ], ids=["by-and", "von-und", "inverted", "agency", "role", "korean-role", "e-mail", "url", "staff-reporter",
-        "french-et-kept", "text-label", "names-that-start-like-by"])
+        "french-et-kept", "text-label", "names-that-start-like-by", "section-then-von", "section-then-by",
+        "noble-von-der-kept", "noble-von-kept"])
 def test_split_byline(value, names):
     assert split_byline(value) == names
 
@@ -135,11 +141,76 @@ SITE = meta("og:site_name", "Daily Example")
     (meta("article:author", "https://www.facebook.com/jane") + meta("author", "Jane Doe", "name"), [],
      ["Jane Doe"]),
     ("", ["By John Smith"], ["John Smith"]),
+    (SITE + ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Daily Example"}})
+     + meta("articleAuthor", "Example Agency", "name"), [], ["Example Agency"]),
     ("", [], []),
 ], ids=["json-ld-people-and-agency", "json-ld-before-meta", "publisher-gives-way-to-a-name",
-        "publisher-kept-over-initials", "meta-without-urls", "trafilatura-byline", "none"])
+        "publisher-kept-over-initials", "meta-without-urls", "trafilatura-byline", "article-author-meta", "none"])
 def test_choose_authors(head, fallback, expected):
     assert choose_authors(read_declared(page(head)), fallback, "example.com") == expected
+
+
+@pytest.mark.parametrize("body, names", [
+    ("<ul><li><strong>Datum</strong> 28.04.2023</li><li><strong>Autorin/Autor</strong> Jane Doe</li></ul>",
+     ["Jane Doe"]),
+    ("<dl><dt>Author:</dt><dd>Jane Doe, John Smith</dd></dl>", ["Jane Doe", "John Smith"]),
+    ("<p><strong>Author</strong></p><p>Prose about authors.</p>", []),  # nothing right after the label
+    ("<p>Our <b>author</b> of the week is Jane Doe.</p>", []),
+    ("<p><strong>Autor des Buches</strong> Jane Doe</p>", []),  # not the bare label
+    ('<ul><li>Von: <a href="/jd">Jane Doe</a>, <span><a href="/js">John Smith</a></span></li></ul>',
+     ["Jane Doe", "John Smith"]),
+    ("<p>By: <a>Jane Doe</a></p>", ["Jane Doe"]),
+    ("<p>By: <a>the people who were there on the night of the storm</a></p>", []),  # a sentence, not names
+    ("<p>Photo by: <a>Jane Doe</a></p>", []),  # a photographer's credit
+], ids=["fact-list", "definition-list", "label-alone", "label-in-prose", "longer-label", "von-colon-links",
+        "by-colon", "by-colon-sentence", "photo-credit"])
+def test_labelled_authors(body, names):
+    assert labelled_authors(page(body=body)) == names
+
+
+PERSON = ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Jane Doe"}})
+
+
+@pytest.mark.parametrize("body, expected", [
+    ('<div class="bylines"><a rel="author">Jane Doe</a> <a rel="author">John Smith</a></div>',
+     ["Jane Doe", "John Smith"]),
+    ('<div class="byline"><span itemprop="author">John Smith</span> <span itemprop="author">Jane Doe</span></div>',
+     ["John Smith", "Jane Doe"]),
+    ('<div class="byline"><a rel="author">Jane Doe</a></div>', ["Jane Doe"]),  # the same name: no change
+    ('<div class="byline"><a rel="author">John Smith</a> <a rel="author">Ann Lee</a></div>',
+     ["Jane Doe"]),  # does not name JSON-LD's author: another story's byline
+    ('<div class="byline"><a rel="author">Jane Doe</a></div><aside><a rel="author">John Smith</a></aside>',
+     ["Jane Doe"]),  # links outside the byline credit other stories
+], ids=["rel-author", "itemprop-author", "same", "other-people", "outside-the-byline"])
+def test_byline_links_complete_json_ld_authors(body, expected):
+    assert choose_authors(read_declared(page(PERSON, body)), [], "example.com") == expected
+
+
+@pytest.mark.parametrize("body, names", [
+    ('<p>By TPN, in <a href="/news">News</a> &middot; <span>31 Jan 2025, 20:02</span></p>', ["TPN"]),
+    ("<div>By Jane Doe and John Smith | 3 May 2024</div>", ["Jane Doe", "John Smith"]),
+    ("<p>By Tuesday, the council will vote on the barrier.</p>", []),  # a sentence
+    ("<p>By signing up, you agree to our terms</p>", []),  # not capitalised: not a name
+    ("<p>By 2030, emissions fall</p>", []),
+    ("<p>Jane Doe, in News</p>", []),
+], ids=["by-name-comma", "by-two-names-bar", "sentence", "lower-case", "number", "no-by"])
+def test_by_line(body, names):
+    assert by_line(page(body=body)) == names
+
+
+def test_by_line_is_the_last_resort():
+    declared = read_declared(page(meta("author", "Jane Doe", "name"), "<p>By John Smith, in News</p>"))
+
+    assert choose_authors(declared, [], "example.com") == ["Jane Doe"]
+    assert choose_authors(read_declared(page(body="<p>By John Smith, in News</p>")), [], "example.com") == [
+        "John Smith"]
+
+
+def test_labelled_author_wins_over_a_site_name_meta_tag():
+    declared = read_declared(page(meta("author", "Daily Example", "name"),
+                                  "<ul><li><strong>Author</strong> Jane Doe</li></ul>"))
+
+    assert choose_authors(declared, ["Daily Example"], "example.com") == ["Jane Doe"]
 
 
 # --- publication time ------------------------------------------------------------------------------------------------
