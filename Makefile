@@ -12,15 +12,19 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test test-e2e server deploy worker bench quality lock clean
 
-# Where the server listens and where the other commands find it.
+# Where `make server` listens and where `make deploy` and `make worker` find it. Only those three targets
+# get these settings: `make demo`, `make test` and `make quality` start their own temporary Prefect.
 PREFECT_SERVER_API_HOST ?= 127.0.0.1
 PREFECT_SERVER_API_PORT ?= 4200
-PREFECT_API_URL ?= http://$(PREFECT_SERVER_API_HOST):$(PREFECT_SERVER_API_PORT)/api
 PAGEFOLD_WORK_POOL ?= pagefold
 PAGEFOLD_SCHEDULE_CRON ?= 0 2 * * *
 PAGEFOLD_SCHEDULE_TIMEZONE ?= UTC
-export PREFECT_SERVER_API_HOST PREFECT_SERVER_API_PORT PREFECT_API_URL PAGEFOLD_WORK_POOL \
-       PAGEFOLD_SCHEDULE_CRON PAGEFOLD_SCHEDULE_TIMEZONE
+server deploy worker: export PREFECT_SERVER_API_HOST := $(PREFECT_SERVER_API_HOST)
+server deploy worker: export PREFECT_SERVER_API_PORT := $(PREFECT_SERVER_API_PORT)
+deploy worker: export PREFECT_API_URL ?= http://$(PREFECT_SERVER_API_HOST):$(PREFECT_SERVER_API_PORT)/api
+deploy worker: export PAGEFOLD_WORK_POOL := $(PAGEFOLD_WORK_POOL)
+deploy: export PAGEFOLD_SCHEDULE_CRON := $(PAGEFOLD_SCHEDULE_CRON)
+deploy: export PAGEFOLD_SCHEDULE_TIMEZONE := $(PAGEFOLD_SCHEDULE_TIMEZONE)
 
 # The venv is rebuilt only when the lockfile or the project metadata changes.
 $(STAMP): requirements.lock pyproject.toml
@@ -54,10 +58,8 @@ bench: $(STAMP)
 	$(BIN)/python tests/bench_ingest.py
 
 # Extraction quality on ../shared/corpus/news-dev: plain trafilatura against `pagefold ingest`, per field.
-# Without PREFECT_API_URL (exported above for server/deploy/worker) the ingest starts its own temporary
-# Prefect server, so the report needs no `make server` running.
 quality: $(STAMP)
-	env -u PREFECT_API_URL $(BIN)/python tests/quality_report.py
+	$(BIN)/python tests/quality_report.py
 
 # Re-pin every dependency (needs the network to PyPI); commit the result.
 lock: $(STAMP)
