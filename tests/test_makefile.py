@@ -1,0 +1,35 @@
+"""The Makefile's targets hand each command the Prefect it should use: its own temporary one, or `make server`'s."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def prefect_environment(target: str, tmp_path: Path) -> dict[str, str]:
+    """The PREFECT_* variables the target's command receives (its tools replaced by one that prints them)."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    for tool in ("pagefold", "python", "prefect"):
+        script = fake / tool
+        script.write_text("#!/bin/sh\nenv | grep '^PREFECT_' || true\n")
+        script.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_", "MAKE"))}
+    result = subprocess.run(["make", "--no-print-directory", "--always-make", "-o", ".venv/.installed", target,
+                             f"BIN={fake}"], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return dict(line.split("=", 1) for line in result.stdout.splitlines() if line.startswith("PREFECT_"))
+
+
+@pytest.mark.parametrize("target", ["demo", "test", "quality"])
+def test_commands_that_start_their_own_prefect_get_no_server_address(target, tmp_path):
+    assert "PREFECT_API_URL" not in prefect_environment(target, tmp_path)
+
+
+@pytest.mark.parametrize("target", ["deploy", "worker"])
+def test_deploy_and_worker_find_the_local_server(target, tmp_path):
+    assert prefect_environment(target, tmp_path)["PREFECT_API_URL"] == "http://127.0.0.1:4200/api"
