@@ -64,7 +64,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -76,6 +76,7 @@ NEWS_DEV = ROOT.parent / "shared" / "corpus" / "news-dev"
 READABILITY = ("mozilla/readability", "ab4027a8b37669745016869a37a504727992b2ba")
 NEWSPAPER = ("codelucas/newspaper", "1618b547f31c2d1fd19ae3b6afd8f7542dd02074")
 NEWSPAPER4K = ("AndyTheFactory/newspaper4k", "540bff3e8344cb8291c4829fafd98860f30d9692")
+POSTLIGHT = ("postlight/parser", "e8ba7ece291efa4d915d50dd4deeec17d54359f2")
 
 # newspaper4k's test pages in other languages (tests/conftest.py, language_article_fixture) and its
 # recent English pages (tests/data/metadata/<name>.json "url"): name -> (URL, language).
@@ -155,9 +156,30 @@ READABILITY_CORRECTIONS: dict[str, dict] = {
 }
 
 # newspaper pages whose accepted text is not the article: photo galleries, where it holds captions only.
-NEWSPAPER_SKIPPED = {"slate.com1": "photo gallery", "cntraveler.com1": "photo gallery",
+NEWSPAPER_SKIPPED = {"slate.com2": "photo gallery", "cntraveler.com1": "photo gallery",
                      "cntraveler.com2": "photo gallery"}
 NEWSPAPER_MIN_WORDS = 100  # shorter accepted texts are a caption, a teaser or a notice, not an article
+
+# Postlight Parser test pages that are not articles (by the test's folder, the site's host).
+POSTLIGHT_SKIPPED = {
+    "biorxiv.org": "preprint record", "bookwalker.jp": "shop page", "clinicaltrials.gov": "trial record",
+    "genius.com": "song lyrics", "github.com": "code repository", "pastebin.com": "paste",
+    "jvndb.jvn.jp": "vulnerability record", "www.gruene.de": "party programme page",
+    "www.jnsa.org": "seminar page", "www.oreilly.co.jp": "book page", "www.reddit.com": "forum thread",
+    "www.youtube.com": "video page",
+}
+# Truth read in the page where the test's expected author is not a name list (a URL, a label with the
+# name, a section) or its title carries a page marker. Keys as in READABILITY_CORRECTIONS.
+POSTLIGHT_CORRECTIONS: dict[str, dict] = {
+    "www.asahi.com": {"authors": None}, "getnews.jp": {"authors": None},
+    "news.mynavi.jp": {"authors": ["後藤大地"]}, "www.infoq.com": {"authors": ["Diogo Carleto"]},
+    "weekly.ascii.jp": {"authors": ["オカモト"]}, "www.publickey1.jp": {"authors": ["Junichi Niino"]},
+    "www.itmedia.co.jp": {"authors": ["田中宏昌"],
+                          "title": "Intel NUCで最新SSDを比較してみた：さらば平成、さらば水冷、いくぜNUC"},
+    "www.al.com": {"authors": ["Mike Cason"]}, "fortune.com": {"authors": ["John Patrick Pullen"]},
+    "www.investmentexecutive.com": {"authors": ["Paul Wiseman", "Fatima Hussein"]},
+    "ici.radio-canada.ca": {"authors": None}, "www.thepoliticalinsider.com": {"authors": None},
+}
 
 _BLOCK = {"address", "article", "aside", "blockquote", "dd", "details", "div", "dl", "dt", "figcaption",
           "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol",
@@ -358,6 +380,78 @@ def newspaper4k_pages(mirror: Mirror) -> list[tuple[dict, dict]]:
     return rows
 
 
+_JS_STRING = r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`"""
+_JS_VALUE = rf"((?:{_JS_STRING})(?:\s*\+\s*(?:{_JS_STRING}))*|null)"
+
+
+def _js_value(literals: str) -> str | None:
+    """The value of a JavaScript string expression ('a' + "b", `c`), or None for null."""
+    if literals == "null":
+        return None
+    parts = re.findall(_JS_STRING, literals, flags=re.DOTALL)
+    escaped = {"n": "\n", "t": "\t", "r": ""}
+    return "".join(re.sub(r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2}))|\\(.)",
+                          lambda m: chr(int(m[1] or m[2], 16)) if m[1] or m[2] else escaped.get(m[3], m[3]),
+                          part[1:-1])
+                   for part in parts)
+
+
+def _mercury_day(value: str | None, japanese: bool) -> str | None:
+    """A date_published the Parser's tests give as a UTC instant. An instant at local midnight is a day
+    the page gave without a time (00:00 UTC, or 15:00 UTC on a Japanese page: midnight in Japan): the day
+    as the page printed it; any other instant is kept as it is."""
+    instant = iso_instant(value)
+    if instant is None:
+        return None
+    moment = datetime.fromisoformat(instant)
+    if (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0):
+        return moment.date().isoformat()
+    if japanese and (moment.hour, moment.minute, moment.second, moment.microsecond) == (15, 0, 0, 0):
+        return (moment + timedelta(hours=9)).date().isoformat()
+    return instant
+
+
+def postlight_pages(mirror: Mirror) -> list[tuple[dict, dict]]:
+    """(page, truth) rows from the Postlight Parser's custom-extractor tests: the first test case of each
+    site, whose title, author and date_published its authors wrote in by hand. No body truth (the tests
+    check only the first 13 words)."""
+    rows = []
+    for site_folder in mirror.names("src/extractors/custom"):
+        if site_folder in POSTLIGHT_SKIPPED:
+            continue
+        try:
+            test = mirror.read(f"src/extractors/custom/{site_folder}/index.test.js")
+        except SystemExit:
+            continue  # an extractor without a test
+        url = re.search(rf"url\s*=\s*{_JS_VALUE}", test)
+        fixture = re.search(r"readFileSync\(\s*['\"`]\./(fixtures/[^'\"`]+)['\"`]", test)
+        if not url or not fixture:
+            continue
+        first_case = test[fixture.end():]
+        first_case = first_case.split("readFileSync(", 1)[0]
+        expected = {}
+        for name in ("title", "author", "date_published"):
+            found = re.search(rf"assert\.equal\(\s*{name}\s*,\s*{_JS_VALUE}\s*,?\s*\)", first_case)
+            expected[name] = _js_value(found.group(1)) if found else None
+        url = _js_value(url.group(1))
+        site = site_of(url)
+        html = mirror.read(fixture.group(1))
+        fix = POSTLIGHT_CORRECTIONS.get(site_folder, {})
+        author = expected["author"]
+        japanese = declared_language(html) == "ja" or bool(re.search(r"[\u3040-\u30ff]", expected["title"] or ""))
+        truth = {
+            "url": url,
+            "title": fix.get("title", " ".join(expected["title"].split()) if expected["title"] else None),
+            "authors": fix["authors"] if "authors" in fix else split_byline(author),
+            "published_at": fix.get("published_at", _mercury_day(expected["date_published"], japanese)),
+            "body": None,
+            "publisher": site,
+            "language_country": declared_language(html),
+        }
+        rows.append(({"url": url, "html": html, "fetched_at": None, "publisher": site}, truth))
+    return rows
+
+
 def _newspaper_base_domain(url: str) -> str:
     """The file-name prefix newspaper's tests give a URL's pages (tests/unit_tests.py, get_base_domain)."""
     labels = (urlsplit(url).hostname or "").split(".")
@@ -413,7 +507,7 @@ def main() -> None:
     args = parser.parse_args()
     excluded = news_dev_sites()
     rows = (readability_pages(Mirror(args.mirrors, *READABILITY)) + newspaper_pages(Mirror(args.mirrors, *NEWSPAPER))
-            + newspaper4k_pages(Mirror(args.mirrors, *NEWSPAPER4K)))
+            + newspaper4k_pages(Mirror(args.mirrors, *NEWSPAPER4K)) + postlight_pages(Mirror(args.mirrors, *POSTLIGHT)))
     seen: set[str] = set()
     rows = [row for row in rows if row[0]["publisher"] not in excluded
             and not (row[0]["url"] in seen or seen.add(row[0]["url"]))]
