@@ -186,6 +186,7 @@ _BLOCK = {"address", "article", "aside", "blockquote", "dd", "details", "div", "
           "p", "pre", "section", "summary", "table", "tbody", "thead", "tfoot", "tr", "ul"}
 _CELL = {"td", "th"}
 _DROPPED = {"script", "style", "noscript", "template", "svg", "math", "head", "title"}
+_LINE_BREAK = "\u2028"  # a <br>: source newlines are only white space
 _TWO_LEVEL_SUFFIXES = {"ac", "co", "com", "edu", "gov", "ne", "net", "or", "org"}
 
 
@@ -230,7 +231,7 @@ def html_to_text(markup: str) -> str:
     current: list[str] = []
 
     def flush() -> None:
-        lines = [" ".join(line.split()) for line in "".join(current).split("\n")]
+        lines = [" ".join(line.split()) for line in "".join(current).split(_LINE_BREAK)]
         text = "\n".join(line for line in lines if line)
         if text:
             paragraphs.append(text)
@@ -246,7 +247,7 @@ def html_to_text(markup: str) -> str:
         if block:
             flush()
         if tag == "br":
-            current.append("\n")
+            current.append(_LINE_BREAK)
         if node.text:
             current.append(node.text)
         for child in node:
