@@ -22,8 +22,19 @@ Sources (repository, commit read, licence, what is taken):
   with `tests/data/text/<site><n>.txt`, the article text newspaper's authors accepted as correct
   (`tests/unit_tests.py`, ExhaustiveFullTextCase); the URL is line n of the site's pages in
   `tests/data/fulltext_url_list.txt`. Body truth only: title, authors and date are null. A text file
-  that records a failure instead of a text ("MISSED LAST PARAGRAPH", empty files) is not taken, nor is a
-  text that is mostly boilerplate by `NEWSPAPER_SKIPPED`.
+  that records a failure instead of a text ("MISSED LAST PARAGRAPH", empty files) is not taken, nor a photo
+  gallery's captions (`NEWSPAPER_SKIPPED`), nor one under `NEWSPAPER_MIN_WORDS`.
+- `AndyTheFactory/newspaper4k` at 540bff3e8344cb8291c4829fafd98860f30d9692, MIT. `tests/data/html/<name>.html`
+  with `tests/data/txt/<name>.txt` for the pages of `NEWSPAPER4K_PAGES` (its pages in Arabic, Burmese,
+  Chinese, Japanese, Latvian, Spanish and Thai, URLs and languages from its `tests/conftest.py`, and its
+  recent English pages, URLs from `tests/data/metadata/<name>.json`). Body truth only: the metadata files
+  are the extractor's output, with wrong authors, so they are not used.
+- `postlight/parser` at e8ba7ece291efa4d915d50dd4deeec17d54359f2, MIT or Apache-2.0 (dual). The first test
+  case of each `src/extractors/custom/<host>/index.test.js`: its URL, its `./fixtures/*.html` page, and the
+  `title`, `author` and `date_published` its authors wrote in by hand. No body truth (the tests check only
+  the first 13 words), so these pages are not scored for body. Pages that are not articles are skipped
+  (`POSTLIGHT_SKIPPED`); authors that are a URL or carry a label are corrected from the page
+  (`POSTLIGHT_CORRECTIONS`); a date_published at local midnight is the day the page printed (`_mercury_day`).
 
 Left out on purpose: flairNLP/fundus (its pages are news-dev), scrapinghub/article-extraction-benchmark
 and every bundle that contains it (kept for independent checks), and every site (registrable domain)
@@ -37,16 +48,17 @@ the page shows it came from and the URL is derived from it as https://<host>/_re
 Output, in news-dev's format (../shared/corpus/README.md): `pages.jsonl.gz` (url, html, fetched_at,
 publisher) and `truth.jsonl` (url, title, authors, published_at, body, publisher, language_country),
 where a field the source does not give is null. `publisher` is the site (registrable domain);
-`language_country` is the page's language as the source declares it (Readability's `lang`), else null;
+`language_country` is the page's language as the source declares it (Readability's `lang`, newspaper4k's
+fixture), else as the page declares it on its `<html>` element, else null;
 `fetched_at` is null (the sources do not say).
 
 Split, by site and deterministically: a site whose name's SHA-256, read as a number, is a multiple of 3
 goes to web-holdout (a third of the sites, and a site never changes sides when sources are added), the
-others to web-dev. web-holdout is looked at
-last, once: nobody tunes on it.
+others to web-dev. web-holdout is looked at last, once: nobody tunes on it.
 
 Fetch the mirrors first (they are bare git directories named <owner>+<name>/repo), with the team's
-`fetch` tool for github:mozilla/readability and github:codelucas/newspaper, then run
+`fetch` tool for github:mozilla/readability, github:codelucas/newspaper, github:AndyTheFactory/newspaper4k
+and github:postlight/parser, then run
 
     .venv/bin/python tests/corpora/build_web_corpus.py [--mirrors /work/.mirror] [--out ../corpora]
 
@@ -481,9 +493,9 @@ def split_by_site(rows: list[tuple[dict, dict]]) -> tuple[list, list]:
 def write_corpus(folder: Path, rows: list[tuple[dict, dict]]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     rows = sorted(rows, key=lambda row: (row[0]["publisher"], row[0]["url"]))
-    with gzip.open(folder / "pages.jsonl.gz.tmp", "wt", encoding="utf-8") as out:
+    with gzip.GzipFile(folder / "pages.jsonl.gz.tmp", "wb", mtime=0) as out:  # the same bytes on every build
         for page, _ in rows:
-            out.write(json.dumps(page, ensure_ascii=False) + "\n")
+            out.write((json.dumps(page, ensure_ascii=False) + "\n").encode("utf-8"))
     with open(folder / "truth.jsonl.tmp", "w", encoding="utf-8") as out:
         for _, truth in rows:
             out.write(json.dumps(truth, ensure_ascii=False) + "\n")
