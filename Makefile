@@ -57,7 +57,8 @@ worker: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python tests/bench_ingest.py
 
-# Extraction quality on ../shared/corpus/news-dev: plain trafilatura against `pagefold ingest`, per field.
+# Extraction quality on ../shared/corpus/news-dev and the corpora under ../corpora (web-dev; web-holdout with
+# tests/quality_report.py --holdout): plain trafilatura against `pagefold ingest`, per field, side by side.
 quality: $(STAMP)
 	$(BIN)/python tests/quality_report.py
 

@@ -12,8 +12,12 @@ here compare with numbers elsewhere:
   as written);
 - authors: F1 of the sets of normalised names, averaged over pages.
 
-A page the pipeline produced nothing for scores zero on every field whose
-truth is not empty, except body precision (see `body_precision_recall`). Pure functions only: the `make quality` report and the
+A truth field that is null (None) is not scored for that page: the source of
+the truth does not give it, so the corpus score of that field is the mean over
+the pages that have it (`scored` counts them). An empty value is truth: an
+empty author list means the page names nobody. A page the pipeline produced
+nothing for scores zero on every field whose truth is not empty, except body
+precision (see `body_precision_recall`). Pure functions only: the `make quality` report and the
 quality regression test both use this module, so they cannot disagree.
 """
 
@@ -83,19 +87,22 @@ def author_f1(expected: list[str] | None, produced: list[str] | None) -> float:
 
 @dataclass(frozen=True)
 class PageScore:
-    """One page's scores: body precision and recall, and 0-1 values for the other fields."""
+    """One page's scores: body precision and recall, and 0-1 values for the other fields; None for a
+    field whose truth is null (not scored)."""
 
-    body_precision: float
-    body_recall: float
-    title: float
-    date: float
-    authors: float
+    body_precision: float | None
+    body_recall: float | None
+    title: float | None
+    date: float | None
+    authors: float | None
 
     @property
-    def body(self) -> float:
+    def body(self) -> float | None:
+        if self.body_precision is None or self.body_recall is None:
+            return None
         return f1(self.body_precision, self.body_recall)
 
-    def field(self, name: str) -> float:
+    def field(self, name: str) -> float | None:
         return getattr(self, name)
 
 
@@ -105,29 +112,40 @@ def f1(precision: float, recall: float) -> float:
 
 def score_page(truth: dict, produced: dict | None) -> PageScore:
     """Scores of one produced row (`text`, `title`, `published_at`, `authors`) against one truth row
-    (`body`, `title`, `published_at`, `authors`); `produced` None is a page with no document."""
+    (`body`, `title`, `published_at`, `authors`); `produced` None is a page with no document. A truth
+    field that is null gives None (not scored)."""
     got = produced or {}
-    precision, recall = body_precision_recall(truth.get("body"), got.get("text"))
+    precision, recall = (body_precision_recall(truth["body"], got.get("text"))
+                         if truth.get("body") is not None else (None, None))
     return PageScore(
         body_precision=precision,
         body_recall=recall,
-        title=float(title_match(truth.get("title"), got.get("title"))),
-        date=float(same_day(truth.get("published_at"), got.get("published_at"))),
-        authors=author_f1(truth.get("authors"), got.get("authors")),
+        title=float(title_match(truth["title"], got.get("title"))) if truth.get("title") is not None else None,
+        date=(float(same_day(truth["published_at"], got.get("published_at")))
+              if truth.get("published_at") is not None else None),
+        authors=author_f1(truth["authors"], got.get("authors")) if truth.get("authors") is not None else None,
     )
 
 
-def summarise(scores: list[PageScore]) -> dict[str, float]:
-    """Corpus scores per field. Body F1 comes from the averaged precision and recall, not from page F1s."""
-    if not scores:
-        return {name: 0.0 for name in FIELDS}
-    n = len(scores)
-    return {
-        "body": f1(sum(s.body_precision for s in scores) / n, sum(s.body_recall for s in scores) / n),
-        "title": sum(s.title for s in scores) / n,
-        "date": sum(s.date for s in scores) / n,
-        "authors": sum(s.authors for s in scores) / n,
-    }
+def scored(scores: list[PageScore]) -> dict[str, int]:
+    """Pages scored per field: those whose truth has the field."""
+    return {name: sum(s.field(name) is not None for s in scores) for name in FIELDS}
+
+
+def summarise(scores: list[PageScore]) -> dict[str, float | None]:
+    """Corpus scores per field, over the pages that have the field's truth; None when none has it.
+    Body F1 comes from the averaged precision and recall, not from page F1s."""
+    result: dict[str, float | None] = {}
+    for name in FIELDS:
+        pages = [s for s in scores if s.field(name) is not None]
+        if not pages:
+            result[name] = None
+        elif name == "body":
+            result[name] = f1(sum(s.body_precision for s in pages) / len(pages),
+                              sum(s.body_recall for s in pages) / len(pages))
+        else:
+            result[name] = sum(s.field(name) for s in pages) / len(pages)
+    return result
 
 
 def _instant(value: str | datetime | date | None) -> datetime | date | None:

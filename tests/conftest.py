@@ -23,6 +23,8 @@ import flows.prefect_defaults  # noqa: F401  (before Prefect is imported)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 NEWS_DEV = SHARED / "corpus" / "news-dev"
+# Built by tests/corpora/build_web_corpus.py, outside the repository (its pages are not ours to commit).
+WEB_DEV = Path(__file__).resolve().parents[2] / "corpora" / "web-dev"
 
 
 def _free_port() -> int:
@@ -83,3 +85,8 @@ def prefect_harness():
 
 def needs_news_dev():
     return pytest.mark.skipif(not NEWS_DEV.exists(), reason=f"{NEWS_DEV} is absent (it ships with ../shared)")
+
+
+def needs_web_dev():
+    return pytest.mark.skipif(not (WEB_DEV / "truth.jsonl").exists(),
+                              reason=f"{WEB_DEV} is absent (tests/corpora/build_web_corpus.py builds it)")

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from tasks.scoring import (PageScore, author_f1, body_precision_recall, ngrams, normalise, same_day, score_page,
-                           summarise, title_match)
+                           scored, summarise, title_match)
 
 UTC = timezone.utc
 
@@ -97,4 +97,26 @@ def test_summarise_takes_body_f1_from_averaged_precision_and_recall():
 
     assert scores["body"] == pytest.approx(0.5)  # F1 of (0.5, 0.5); the mean of page F1s would be 0
     assert (scores["title"], scores["date"], scores["authors"]) == (0.5, 0.5, 0.75)
-    assert summarise([]) == {"body": 0.0, "title": 0.0, "date": 0.0, "authors": 0.0}
+    assert summarise([]) == {"body": None, "title": None, "date": None, "authors": None}
+
+
+def test_a_null_truth_field_is_not_scored_but_an_empty_one_is():
+    truth = {"body": None, "title": "T", "published_at": None, "authors": []}
+    row = {"text": "one two three four", "title": "Other", "published_at": datetime(2024, 5, 3, tzinfo=UTC),
+           "authors": []}
+
+    score = score_page(truth, row)
+
+    assert (score.body_precision, score.body_recall, score.body, score.date) == (None, None, None, None)
+    assert (score.title, score.authors) == (0.0, 1.0)  # no authors expected, none produced
+
+
+def test_corpus_scores_are_means_over_the_pages_that_have_the_field():
+    pages = [PageScore(1.0, 1.0, 1.0, None, None), PageScore(None, None, 0.0, 1.0, None),
+             PageScore(0.5, 0.5, None, 0.0, None)]
+
+    scores, counts = summarise(pages), scored(pages)
+
+    assert counts == {"body": 2, "title": 2, "date": 2, "authors": 0}
+    assert scores["body"] == pytest.approx(0.75)  # F1 of the two pages' mean precision and recall (0.75, 0.75)
+    assert (scores["title"], scores["date"], scores["authors"]) == (0.5, 0.5, None)
