@@ -74,7 +74,7 @@ def test_nested_nodes_are_not_the_article():
         "kicker-kept", "json-ld-without-og", "og-before-json-ld", "fallback", "none"])
 def test_choose_title(head, body, fallback, expected):
     declared = read_declared(page(head, body))
-    assert choose_title(declared, fallback, "globalnews.ca" if "Globalnews" in head else "site.example") == expected
+    assert choose_title(declared, fallback, "globalnews.ca" if "Globalnews" in head else "site.example").value == expected
 
 
 @pytest.mark.parametrize("title, others, site, expected", [
@@ -147,7 +147,7 @@ SITE = meta("og:site_name", "Daily Example")
 ], ids=["json-ld-people-and-agency", "json-ld-before-meta", "publisher-gives-way-to-a-name",
         "publisher-kept-over-initials", "meta-without-urls", "trafilatura-byline", "article-author-meta", "none"])
 def test_choose_authors(head, fallback, expected):
-    assert choose_authors(read_declared(page(head)), fallback, "example.com") == expected
+    assert choose_authors(read_declared(page(head)), fallback, "example.com").value == expected
 
 
 @pytest.mark.parametrize("body, names", [
@@ -183,7 +183,7 @@ PERSON = ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Jane
      ["Jane Doe"]),  # links outside the byline credit other stories
 ], ids=["rel-author", "itemprop-author", "same", "other-people", "outside-the-byline"])
 def test_byline_links_complete_json_ld_authors(body, expected):
-    assert choose_authors(read_declared(page(PERSON, body)), [], "example.com") == expected
+    assert choose_authors(read_declared(page(PERSON, body)), [], "example.com").value == expected
 
 
 @pytest.mark.parametrize("body, names", [
@@ -201,8 +201,8 @@ def test_by_line(body, names):
 def test_by_line_is_the_last_resort():
     declared = read_declared(page(meta("author", "Jane Doe", "name"), "<p>By John Smith, in News</p>"))
 
-    assert choose_authors(declared, [], "example.com") == ["Jane Doe"]
-    assert choose_authors(read_declared(page(body="<p>By John Smith, in News</p>")), [], "example.com") == [
+    assert choose_authors(declared, [], "example.com").value == ["Jane Doe"]
+    assert choose_authors(read_declared(page(body="<p>By John Smith, in News</p>")), [], "example.com").value == [
         "John Smith"]
 
 
@@ -210,7 +210,7 @@ def test_labelled_author_wins_over_a_site_name_meta_tag():
     declared = read_declared(page(meta("author", "Daily Example", "name"),
                                   "<ul><li><strong>Author</strong> Jane Doe</li></ul>"))
 
-    assert choose_authors(declared, ["Daily Example"], "example.com") == ["Jane Doe"]
+    assert choose_authors(declared, ["Daily Example"], "example.com").value == ["Jane Doe"]
 
 
 # --- publication time ------------------------------------------------------------------------------------------------
@@ -227,4 +227,4 @@ def test_labelled_author_wins_over_a_site_name_meta_tag():
 ], ids=["json-ld-over-meta-and-trafilatura", "publication-not-modification", "offset-without-colon",
         "no-offset-is-utc", "unparsable-skipped", "modification-never-used"])
 def test_choose_published(head, fallback, expected):
-    assert choose_published(read_declared(page(head)), fallback) == expected
+    assert choose_published(read_declared(page(head)), fallback).value == expected
