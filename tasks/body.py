@@ -45,6 +45,8 @@ NAME_WORDS = (2, 4)
 _NOT_IN_NAMES = re.compile(r"[\d.!?:;\"“”«»()]")
 # A paragraph that is one bold run and nothing else: how many CMSs typeset a byline inside the text.
 _BOLD_PARAGRAPHS = '//p[count(*) = 1 and (b or strong) and not(normalize-space(text()))]'
+# A lead paragraph is a sentence or more, not a kicker or a byline.
+LEAD_WORDS = 10
 _VISIBLE = "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 
 
@@ -196,6 +198,33 @@ def drop_headline(text: str, headlines: list[str]) -> str:
         if key and (line == key or line.endswith(" " + key)):
             return rest.lstrip("\n")
     return text
+
+
+def add_lead(text: str, tree) -> str:
+    """The text with the paragraphs the page shows right before its first paragraph, in the same box,
+    when they are prose and the text lacks them: a lead set apart by its class ("teaser", "intro") that
+    the extractor discarded as boilerplate. A heading, a short line (a byline, a date) or anything that
+    is not a paragraph ends the lead, and so does a hidden element.
+    """
+    first = normalise(text.partition("\n")[0])
+    if not first:
+        return text
+    start = next((p for p in tree.iter("p") if normalise(p.text_content()) == first), None)
+    lead = []
+    for sibling in start.itersiblings(preceding=True) if start is not None else ():
+        line = " ".join(sibling.text_content().split())
+        if (sibling.tag != "p" or _hidden(sibling) or len(line.split()) < LEAD_WORDS
+                or not line.endswith((".", "!", "?", "…", "\"", "”", "»", "«", "。"))):
+            break
+        if normalise(line) in normalise(text):
+            break
+        lead.insert(0, line)
+    return "\n".join([*lead, text]) if lead else text
+
+
+def _hidden(element) -> bool:
+    style = (element.get("style") or "").replace(" ", "").lower()
+    return element.get("hidden") is not None or element.get("aria-hidden") == "true" or "display:none" in style
 
 
 def add_standfirst(text: str, description: str | None, tree) -> str:

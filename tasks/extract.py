@@ -17,12 +17,14 @@ import trafilatura
 from ftfy import fix_encoding
 from ftfy.badness import is_bad
 
-from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_fact_boxes, prune_link_lists,
-                        prune_other_stories, prune_read_also, prune_social_embeds, split_printed_byline)
+from tasks.body import (add_lead, add_standfirst, drop_headline, prefer_article_body, prune_fact_boxes,
+                        prune_link_lists, prune_other_stories, prune_read_also, prune_social_embeds,
+                        split_printed_byline)
 from tasks.decoding import DecodeError, decode_page
 from tasks.entities import add_entities
 from tasks.language import choose_language, identify
 from tasks.markup import MarkupError, parse_html
+from tasks.paywall import prune_paywall_prompts
 from tasks.metadata import choose_authors, choose_published, choose_title, read_declared
 from tasks.records import Limits, RawPage, Reject
 from tasks.validate import ISO_639_1
@@ -81,6 +83,7 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
             prune_read_also(tree)
             prune_social_embeds(tree)
             prune_fact_boxes(tree)
+            prune_paywall_prompts(tree, declared.paywalled, declared.paid_selectors)
             doc = trafilatura.bare_extraction(
                 tree, url=page.url, with_metadata=True, include_comments=False, include_tables=True
             )
@@ -93,6 +96,7 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
     if text:
         text = prefer_article_body(text, declared.article_body)
         text = drop_headline(text, [*headlines, *declared.h1, doc.title])
+        text = add_lead(text, tree)
         text = add_standfirst(text, declared.description, tree)
         printed_authors, text = split_printed_byline(text, tree)
     if not text:
