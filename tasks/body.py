@@ -201,25 +201,24 @@ def drop_headline(text: str, headlines: list[str]) -> str:
 
 
 def add_lead(text: str, tree) -> str:
-    """The text with the paragraphs the page shows right before its first paragraph, in the same box,
-    when they are prose and the text lacks them: a lead set apart by its class ("teaser", "intro") that
-    the extractor discarded as boilerplate. A heading, a short line (a byline, a date) or anything that
-    is not a paragraph ends the lead, and so does a hidden element.
+    """The text with the paragraphs the page shows right before its first prose paragraph, in the same
+    box, when they are prose and the text lacks them: a lead set apart by its class ("teaser") that the
+    extractor discarded as boilerplate. A heading, a short line (a byline, a date), a line the text holds
+    already, anything that is not a paragraph, or a hidden paragraph ends the lead.
     """
-    first = normalise(text.partition("\n")[0])
-    if not first:
-        return text
-    start = next((p for p in tree.iter("p") if normalise(p.text_content()) == first), None)
-    lead = []
+    lines = text.split("\n")
+    paragraphs = {normalise(p.text_content()): p for p in tree.iter("p")}
+    at, start = next(((i, paragraphs[normalise(line)]) for i, line in enumerate(lines)
+                      if len(line.split()) >= LEAD_WORDS and normalise(line) in paragraphs), (0, None))
+    lead: list[str] = []
+    whole = normalise(text)
     for sibling in start.itersiblings(preceding=True) if start is not None else ():
         line = " ".join(sibling.text_content().split())
         if (sibling.tag != "p" or _hidden(sibling) or len(line.split()) < LEAD_WORDS
-                or not line.endswith((".", "!", "?", "…", "\"", "”", "»", "«", "。"))):
-            break
-        if normalise(line) in normalise(text):
+                or not line.endswith((".", "!", "?", "…", "\"", "”", "»", "«", "。")) or normalise(line) in whole):
             break
         lead.insert(0, line)
-    return "\n".join([*lead, text]) if lead else text
+    return "\n".join([*lines[:at], *lead, *lines[at:]]) if lead else text
 
 
 def _hidden(element) -> bool:

@@ -42,6 +42,7 @@ _LABEL = re.compile(r"(?:^|[\s|·•,(])(" + "|".join(map(re.escape, sorted(PUBL
                     + r")(?:\s+(?:on|am|le|el|il|op|den|dnia|em))?\s*[:：]?\s*", re.IGNORECASE)
 _END = re.compile(r"\s*(?:[|·•;()]|\b(?:" + "|".join(map(re.escape, MODIFIED_LABELS)) + r")\b)", re.IGNORECASE)
 PRINTED_DATE_CHARS = 60
+PRINTED_WORDS = 7
 # A printed line of dates is short; a longer element is prose, where "posted" means something else.
 _LINE_CHARS = 200
 _BODY_TEXT = "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
@@ -72,6 +73,17 @@ def parse_date(value: str | None, first_day: bool = True, languages: tuple[str, 
         if parsed is not None:
             return parsed
     return _named(value, languages) if re.search(r"[^\W\d_]", value) else None
+
+
+def parse_printed(value: str, first_day: bool = True, languages: tuple[str, ...] = ()) -> datetime | None:
+    """The date a printed line starts with: "12 May 2026 by the desk" gives 12 May 2026 (the longest
+    start of at most PRINTED_WORDS words that reads as a whole date)."""
+    words = value.split()[:PRINTED_WORDS]
+    for end in range(len(words), 0, -1):
+        parsed = parse_date(" ".join(words[:end]), first_day, languages)
+        if parsed is not None:
+            return parsed
+    return None
 
 
 def _iso(value: str) -> datetime | None:

@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tasks.dates import day_first, parse_date, printed_published, url_date
+from tasks.dates import day_first, parse_date, parse_printed, printed_published, url_date
 from tasks.plausibility import date_issue, holds_date, name_issue, text_issue
 from tasks.wire import without_agency_credit
 
@@ -47,8 +47,8 @@ MODIFIED_META = ("article:modified_time", "og:updated_time", "og:article:modifie
 _PUBLISHED_MARKUP = '//body//*[@itemprop="datePublished"] | //body//time[@pubdate]'
 _MODIFIED_MARKUP = '//*[@itemprop="dateModified"]'
 # Headings of a blog post: the visible title a classic blog template shows for the post.
-_POST_HEADINGS = ('//*[self::h1 or self::h2 or self::h3][contains(concat(" ", normalize-space(@class), " "), " post-title ")'
-                  ' or contains(concat(" ", normalize-space(@class), " "), " entry-title ")]')
+_POST_HEADINGS = ('//*[self::h1 or self::h2 or self::h3][contains(concat(" ", normalize-space(@class), " "), " post-title ")]'
+                  ' | //*[contains(concat(" ", normalize-space(@class), " "), " entry-title ")]')
 # Where each field's value came from: the vocabulary of the documents' `field_sources` (README, "Field issues").
 SOURCE_WORDS = {"json-ld": "in JSON-LD", "meta": "in meta tags", "page": "in the page", "url": "in the URL",
                 "trafilatura": "from trafilatura", "text": "in the text", "declared": "declared by the page"}
@@ -118,7 +118,7 @@ class Declared:
     og_title: str | None
     html_title: str | None  # <title>
     h1: list[str]
-    post_headings: list[str]  # h1/h2/h3 whose class is post-title or entry-title
+    post_headings: list[str]  # h1/h2/h3 of class post-title, any element of class entry-title
     site_names: list[str]  # og:site_name, JSON-LD publisher, application-name
     ld_authors: list[str]
     meta_authors: list[str]
@@ -128,7 +128,7 @@ class Declared:
     ld_published: str | None
     meta_published: str | None
     page_published: list[str]  # marked up as datePublished in the body, or printed after "Published"
-    modified: list[str]  # declared modification times: JSON-LD dateModified, meta tags, markup
+    modified: list[str]  # declared modification times: any JSON-LD node's dateModified, meta tags, markup
     locale: str | None  # <html lang> or og:locale as written ("en-US"): the order of numeric dates
     article_body: str | None
     description: str | None  # og:description, else the description meta tag
@@ -138,7 +138,8 @@ class Declared:
 
 def read_declared(tree) -> Declared:
     """Collect the declared metadata of a parsed page (an lxml HTML tree)."""
-    article = article_node(json_ld_nodes(tree))
+    nodes = json_ld_nodes(tree)
+    article = article_node(nodes)
     meta = meta_tags(tree)
     publisher = _ld_text((article or {}).get("publisher"))
     parts = (article or {}).get("hasPart")
@@ -161,7 +162,7 @@ def read_declared(tree) -> Declared:
         meta_published=next((v for key in PUBLISHED_META for v in meta.get(key, [])), None),
         page_published=[v for v in (_markup_time(e) for e in tree.xpath(_PUBLISHED_MARKUP)) if v]
         + printed_published(tree),
-        modified=[v for v in [_ld_text((article or {}).get("dateModified")),
+        modified=[v for v in [*(_ld_text(node.get("dateModified")) for node in nodes),
                               *(v for key in MODIFIED_META for v in meta.get(key, [])),
                               *(_markup_time(e) for e in tree.xpath(_MODIFIED_MARKUP))] if v],
         locale=(tree.get("lang") or _first(meta.get("og:locale")) or "").strip() or None,
@@ -555,7 +556,8 @@ def choose_published(declared: Declared, fallback_day: str | None, url: str | No
     for source, value in candidates:
         if value is None:
             continue
-        parsed = value if isinstance(value, datetime) else parse_date(value, first_day, languages)
+        parsed = value if isinstance(value, datetime) else (
+            parse_printed(value, first_day, languages) if source == "page" else parse_date(value, first_day, languages))
         shown = value.date().isoformat() if isinstance(value, datetime) else value
         if parsed is None:
             issues.append(f"published_at: {shown!r} {SOURCE_WORDS[source]} is not a date")

@@ -25,14 +25,16 @@ PROMPT_KINDS = {
                 r"|seguir leyendo|continuar leyendo|continua a leggere|continue lendo|lees verder|läs vidare"
                 r"|les videre|læs videre|czytaj dalej|devamını oku|читать далее|続きを読む|阅读全文|閱讀全文"
                 r"|this (?:article|story|content) is (?:only |exclusive)|exklusiv für|réservé aux|exclusivo para"
-                r"|riservato agli",
+                r"|riservato agli|\d+\s?%\s+(?:de cet article|of (?:this|the) (?:article|story)|(?:dieses|des) artikels"
+                r"|del artículo|dell'articolo)|free articles|articles gratuits|artículos gratuitos|kostenlosen artikel"
+                r"|gratis-artikel",
     "price": r"(?:€|\$|£|¥|₺|₽|\b(?:eur|euro|usd|chf|kr|zł|sek|nok|dkk)\b)\s?\d|\d(?:[.,]\d{1,2})?\s?(?:€|\$|£|₺|₽"
              r"|\b(?:eur|euro|usd|chf|kr|zł|sek|nok|dkk)\b)",
 }
 _KINDS = {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in PROMPT_KINDS.items()}
 # A line of this many words or more, without a prompt, is prose: the box around it is not a prompt; and
 # so is a line of PROMPT_WORDS or more, whatever it holds (prompts are short).
-PROSE_WORDS = 9
+PROSE_WORDS = 12
 PROMPT_WORDS = 60
 # A prompt box is short; a longer block is the article, whatever words it holds.
 BOX_CHARS = 1500
