@@ -45,8 +45,10 @@ NAME_WORDS = (2, 4)
 _NOT_IN_NAMES = re.compile(r"[\d.!?:;\"“”«»()]")
 # A paragraph that is one bold run and nothing else: how many CMSs typeset a byline inside the text.
 _BOLD_PARAGRAPHS = '//p[count(*) = 1 and (b or strong) and not(normalize-space(text()))]'
-# A lead paragraph is a sentence or more, not a kicker or a byline.
+# A lead paragraph is a sentence or more, not a kicker or a byline; one whose word 4-grams the text holds
+# for more than this share is there already (with a caption run into it, or links spelled out).
 LEAD_WORDS = 10
+LEAD_OVERLAP = 0.3
 _VISIBLE = "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 
 
@@ -211,11 +213,13 @@ def add_lead(text: str, tree) -> str:
     at, start = next(((i, paragraphs[normalise(line)]) for i, line in enumerate(lines)
                       if len(line.split()) >= LEAD_WORDS and normalise(line) in paragraphs), (0, None))
     lead: list[str] = []
-    whole = normalise(text)
+    held = ngrams(text)
     for sibling in start.itersiblings(preceding=True) if start is not None else ():
         line = " ".join(sibling.text_content().split())
+        grams = ngrams(line)
         if (sibling.tag != "p" or _hidden(sibling) or len(line.split()) < LEAD_WORDS
-                or not line.endswith((".", "!", "?", "…", "\"", "”", "»", "«", "。")) or normalise(line) in whole):
+                or not line.endswith((".", "!", "?", "…", "\"", "”", "»", "«", "。"))
+                or sum((grams & held).values()) > LEAD_OVERLAP * sum(grams.values())):
             break
         lead.insert(0, line)
     return "\n".join([*lines[:at], *lead, *lines[at:]]) if lead else text

@@ -128,7 +128,7 @@ def _named(value: str, languages: tuple[str, ...]) -> datetime | None:
     parsed = _dateparser()(value, languages=list(languages) or None, settings={
         "RETURN_AS_TIMEZONE_AWARE": True, "TIMEZONE": "UTC", "TO_TIMEZONE": "UTC",
         "REQUIRE_PARTS": ["day", "month", "year"], "PREFER_DATES_FROM": "past"})
-    return parsed
+    return parsed.astimezone(timezone.utc) if parsed is not None else None
 
 
 @lru_cache(maxsize=1)

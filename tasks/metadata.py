@@ -271,12 +271,17 @@ def choose_title(declared: Declared, fallback: str | None, hostname: str) -> Cho
     measured on news-dev neither order wins more pages, but og:title keeps every page that plain
     trafilatura (which reads og:title first too) already got right.
     """
-    keys = site_keys([*declared.site_names, hostname])
+    # Headings that show a post's title, most telling first; an <h1> repeated on the page is a brand.
+    unique_h1 = [h for h in declared.h1 if declared.h1.count(h) == 1]
+    # A "site name" that is the headline the page shows (a CMS that fills application-name with it) names no site.
+    headlines = {_fold(t) for t in (declared.og_title, declared.headline) if t} & {
+        _fold(h) for h in [*unique_h1, *declared.post_headings]}
+    keys = site_keys([*(n for n in declared.site_names if _fold(n) not in headlines), hostname])
     confirmations = [c for c in [*declared.h1, *declared.post_headings, declared.headline, declared.og_title,
                                  fallback] if c]
-    visible = [c for c in [*declared.h1, *declared.post_headings, declared.og_title, declared.headline] if c]
+    shown = [declared.post_headings, [t for t in (declared.og_title, declared.headline) if t], unique_h1]
     candidates = [("meta", declared.og_title), ("json-ld", declared.headline),
-                  ("page", confirmed_part(declared.html_title, visible)), ("trafilatura", fallback),
+                  ("page", confirmed_part(declared.html_title, shown, keys)), ("trafilatura", fallback),
                   ("page", declared.html_title)]
     issues = []
     for source, title in candidates:
@@ -290,18 +295,22 @@ def choose_title(declared: Declared, fallback: str | None, hostname: str) -> Cho
     return Chosen(None, None, issues)
 
 
-def confirmed_part(title: str | None, visible: list[str]) -> str | None:
-    """The part of a "Site: Title", "Title | Site" or "Site - Title" <title> that a visible heading (or
-    og:title, or JSON-LD's headline) shows alone, or None. A trailing agency credit ("Title - AFP") may
-    be in the part or not: "Blog: Title - AFP" with a heading "Title" gives "Title - AFP"."""
+def confirmed_part(title: str | None, shown: list[list[str]], keys: set[str]) -> str | None:
+    """The part of a "Site: Title", "Title | Site" or "Site - Title" <title> that the page shows alone, or
+    None: `shown` lists the titles the page shows, in groups from the most telling (a blog's post heading)
+    to the least (a lone <h1>). A part that is the site's name (`keys`, see `site_keys`) is never the
+    title. A trailing agency credit ("Title - AFP") may be in the part or not: "Blog: Title - AFP" with a
+    heading "Title" gives "Title - AFP"."""
     if not title:
         return None
-    shown = {_fold(v) for v in visible}
-    for match in re.finditer(_SEPARATOR, title):
-        for part in (title[match.end():], title[:match.start()]):
-            part = part.strip()
-            if len(_fold(part)) >= 5 and (_fold(part) in shown or _fold(_without_credit(part)) in shown):
-                return part
+    splits = [(title[:m.start()].strip(), title[m.end():].strip()) for m in re.finditer(_SEPARATOR, title)]
+    for group in shown:
+        folded = {_fold(v) for v in group}
+        for left, right in splits:
+            for part in (right, left):
+                key = _fold(part)
+                if len(key) >= 5 and key not in keys and (key in folded or _fold(_without_credit(part)) in folded):
+                    return part
     return None
 
 
