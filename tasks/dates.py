@@ -23,9 +23,11 @@ _TIME = re.compile(r"\b(\d{1,2})[:.h](\d{2})\b")
 # A date in a URL's path: /2026/11/18/, /2026-11-18-slug, /20261118/ (not a longer number: an id).
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)(?:([/-])(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])|(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01]))"
                        r"(?=[/_.-]|$)")
-# "Published", "Posted", and their translations, opening a printed line of the article's dates.
+# "Published", "Posted", and their translations, opening a printed line of the article's dates; "Datum" is
+# the label of the article's date in German, Dutch and Swedish fact lists ("<strong>Datum</strong> 28.04.2023").
 PUBLISHED_LABELS = (
-    "published", "posted", "first published", "publié", "publiée", "publicado", "publicada", "pubblicato",
+    "published", "posted", "first published", "date published", "publication date", "datum", "publiceringsdatum",
+    "date de publication", "fecha de publicación", "data di pubblicazione", "data publikacji", "udgivelsesdato", "publié", "publiée", "publicado", "publicada", "pubblicato",
     "veröffentlicht", "erschienen", "gepubliceerd", "geplaatst", "opublikowano", "publikováno", "publicerad",
     "publisert", "publiceret", "udgivet", "julkaistu", "yayınlanma", "yayınlandı", "yayın tarihi",
     "опубликовано", "публикация", "发布时间", "发布", "發佈時間", "發布", "公開日", "公開", "掲載日", "掲載", "입력",
@@ -45,6 +47,7 @@ PRINTED_DATE_CHARS = 60
 PRINTED_WORDS = 7
 # A printed line of dates is short; a longer element is prose, where "posted" means something else.
 _LINE_CHARS = 200
+_INLINE = frozenset({"strong", "b", "em", "i", "span", "a", "small", "label", "time", "abbr", "font", "u"})
 _BODY_TEXT = "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 
 
@@ -168,6 +171,8 @@ def printed_published(tree) -> list[str]:
         if not _LABEL.search(node):
             continue
         element = node.getparent().getparent() if node.is_tail else node.getparent()
+        while element is not None and element.tag in _INLINE and element.getparent() is not None:
+            element = element.getparent()  # the label's line: "<li><strong>Datum</strong> 28.04.2023</li>"
         line = " ".join((element.text_content() if element is not None else node).split())
         if len(line) > _LINE_CHARS:
             line = " ".join(node.split())

@@ -393,8 +393,8 @@ def choose_authors(declared: Declared, fallback: list[str], hostname: str,
                    printed: list[str] | None = None) -> Chosen:
     """The first source that names someone plausibly: the byline printed as a bold line in the text
     (`printed`), JSON-LD authors (people or organisations: the page names them as authors), the names
-    printed after an "Author" label, the author meta tags, trafilatura's byline, and, when none of these
-    names anyone (not even the site), a line of the page that opens with "By Name,".
+    printed after an "Author" label, the author meta tags, trafilatura's byline, and last a line of the
+    page that opens with "By Name," (not inside a link: that is another story's byline).
 
     Names that are dates, "Updated ..." lines or placeholders are dropped (field issues). A source that
     names only the site itself ("Mainichi" on mainichi.jp: what a CMS fills in when it has no byline
@@ -407,7 +407,7 @@ def choose_authors(declared: Declared, fallback: list[str], hostname: str,
     keys = site_keys([*declared.site_names, hostname])
     issues: list[str] = []
     candidates = [("page", printed or []), ("json-ld", declared.ld_authors), ("page", declared.labelled_authors),
-                  ("meta", declared.meta_authors), ("trafilatura", fallback)]
+                  ("meta", declared.meta_authors), ("trafilatura", fallback), ("page", declared.by_line)]
     site_only: Chosen | None = None
     for source, values in candidates:
         names = _plausible_names(values, source, issues)
@@ -426,10 +426,7 @@ def choose_authors(declared: Declared, fallback: list[str], hostname: str,
             issues.append(f"authors: {', '.join(site_only.value)!r} {SOURCE_WORDS[site_only.source]} is the "
                           "site's name, not a person's")
         return Chosen(names, source, issues)
-    if site_only:
-        return Chosen(site_only.value, site_only.source, issues)
-    names = _plausible_names(declared.by_line, "page", issues)
-    return Chosen(names, "page" if names else None, issues)
+    return Chosen(site_only.value, site_only.source, issues) if site_only else Chosen([], None, issues)
 
 
 def _plausible_names(values: list[str], source: str, issues: list[str]) -> list[str]:
@@ -518,11 +515,13 @@ def byline_links(tree) -> list[str]:
 def by_line(tree) -> list[str]:
     """The names of the first line that opens with "By" and names, then a comma, a middle dot or a bar:
     "<p>By Jane Doe, in <a>News</a> · 31 Jan 2025</p>". A sentence ("By Tuesday, the council will
-    vote.") ends with a full stop and is not a byline; words that are not capitalised are not names.
+    vote.") ends with a full stop and is not a byline; words that are not capitalised are not names; a
+    line inside a link is the byline of the story it links to.
     """
     for line in tree.iter("p", "div", "span"):
         opening = _BY_LINE.match(line.text or "")
-        if not opening or _clean_space(line.text_content()).endswith((".", "!", "?")):
+        if (not opening or _clean_space(line.text_content()).endswith((".", "!", "?"))
+                or next(line.iterancestors("a"), None) is not None):
             continue
         names = split_byline(opening.group(1))
         if names and all(_capitalised_name(name) for name in names):

@@ -193,7 +193,8 @@ def test_byline_links_complete_json_ld_authors(body, expected):
     ("<p>By signing up, you agree to our terms</p>", []),  # not capitalised: not a name
     ("<p>By 2030, emissions fall</p>", []),
     ("<p>Jane Doe, in News</p>", []),
-], ids=["by-name-comma", "by-two-names-bar", "sentence", "lower-case", "number", "no-by"])
+    ('<a href="/other-story"><span>Von Jane Doe, Berlin</span></a>', []),  # another story's teaser
+], ids=["by-name-comma", "by-two-names-bar", "sentence", "lower-case", "number", "no-by", "inside-a-link"])
 def test_by_line(body, names):
     assert by_line(page(body=body)) == names
 
@@ -274,8 +275,10 @@ def test_published_falls_back_past_placeholders(head, body, url, fallback, expec
      None, datetime(2026, 4, 3, 10, 15, tzinfo=UTC)),
     ("", '<time itemprop="datePublished" datetime="2026-02-14T09:00:00+01:00">14 Feb</time>', "2026-05-01",
      datetime(2026, 2, 14, 8, 0, tzinfo=UTC)),
+    ("", "<ul><li><strong>Datum</strong> 06.05.2026</li><li><strong>Autor</strong> Jane Doe</li></ul>"
+         "<h2>Other story <span>02.05.2026</span></h2>", "2026-05-02", datetime(2026, 5, 6, tzinfo=UTC)),
 ], ids=["printed-published-not-updated", "modification-day-from-trafilatura-dropped", "printed-german",
-        "marked-up-date-published"])
+        "marked-up-date-published", "fact-list-datum"])
 def test_published_is_never_a_modification_date(head, body, fallback, expected):
     chosen = choose_published(read_declared(page(head, body)), fallback, "https://isle.example/news/ferry", FETCHED)
 
@@ -319,8 +322,11 @@ def test_numeric_dates_follow_the_pages_day_month_order(lang, value, expected):
      ["Lena Ortiz"]),
     (SITE + meta("author", "Daily Example", "name"), "", ["Lena Ortiz"], ["Lena Ortiz"]),
     (SITE + meta("author", "Daily Example", "name"), "", [], ["Daily Example"]),
+    (SITE + meta("author", "Daily Example", "name"), "<p><span>Von Lena Ortiz, Lille</span></p>", [],
+     ["Lena Ortiz"]),
 ], ids=["given-family-names", "credential-kept", "suffixes-kept", "dotted-credentials", "date-only",
-        "updated-line", "name-then-date", "placeholder-string", "site-name-gives-way", "site-name-when-nothing-else"])
+        "updated-line", "name-then-date", "placeholder-string", "site-name-gives-way", "site-name-when-nothing-else",
+        "printed-by-line-over-site-name"])
 def test_authors_are_people_not_dates_or_placeholders(head, body, fallback, expected):
     assert choose_authors(read_declared(page(head, body)), fallback, "example.com").value == expected
 
