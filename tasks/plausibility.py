@@ -68,12 +68,15 @@ def text_issue(value: str) -> str | None:
 
 def name_issue(name: str) -> str | None:
     """Why an author's name is not a person's or organisation's name: a placeholder, a date or time
-    ("February 25, 2026", "Updated 10:43 am"), a lone month name, or a label of a date line."""
+    ("February 25, 2026", "Updated 10:43 am"), a lone month name, a label of a date line, or a social
+    network handle ("@jdoe")."""
     issue = text_issue(name)
     if issue:
         return issue
     if _DATE_IN_TEXT.search(name) or _MONTH_ONLY.match(name.strip()) or _DATE_WORDS.match(name.strip()):
         return "a date, not a name"
+    if name.strip().startswith("@"):
+        return "a handle, not a name"
     return None
 
 

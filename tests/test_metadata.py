@@ -324,9 +324,10 @@ def test_numeric_dates_follow_the_pages_day_month_order(lang, value, expected):
     (SITE + meta("author", "Daily Example", "name"), "", [], ["Daily Example"]),
     (SITE + meta("author", "Daily Example", "name"), "<p><span>Von Lena Ortiz, Lille</span></p>", [],
      ["Lena Ortiz"]),
+    (meta("author", "/@lortiz", "name") + meta("author", "Lena Ortiz", "name"), "", [], ["Lena Ortiz"]),
 ], ids=["given-family-names", "credential-kept", "suffixes-kept", "dotted-credentials", "date-only",
         "updated-line", "name-then-date", "placeholder-string", "site-name-gives-way", "site-name-when-nothing-else",
-        "printed-by-line-over-site-name"])
+        "printed-by-line-over-site-name", "handle-is-no-name"])
 def test_authors_are_people_not_dates_or_placeholders(head, body, fallback, expected):
     assert choose_authors(read_declared(page(head, body)), fallback, "example.com").value == expected
 
