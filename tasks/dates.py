@@ -64,7 +64,8 @@ def parse_date(value: str | None, first_day: bool = True, languages: tuple[str, 
     """An aware UTC datetime for a declared or printed date, or None when `value` is no date.
 
     ISO 8601 (a value without an offset is UTC), RFC 2822 ("Tue, 03 Mar 2026 10:00:00 GMT"), numeric
-    dates in the page's order (see `day_first`), then names of months in `languages` (dateparser).
+    dates in the page's order (see `day_first`), then names of months in `languages` (dateparser; English
+    when none is given: guessing among all its languages takes seconds).
     Never raises: a year-1 placeholder with an offset, which cannot be moved to UTC, is returned as it
     stands, in UTC, for the plausibility check to name it.
     """
@@ -128,7 +129,7 @@ def _numeric(value: str, first_day: bool) -> datetime | None:
 
 
 def _named(value: str, languages: tuple[str, ...]) -> datetime | None:
-    parsed = _dateparser()(value, languages=list(languages) or None, settings={
+    parsed = _dateparser()(value, languages=list(languages) or ["en"], settings={
         "RETURN_AS_TIMEZONE_AWARE": True, "TIMEZONE": "UTC", "TO_TIMEZONE": "UTC",
         "REQUIRE_PARTS": ["day", "month", "year"], "PREFER_DATES_FROM": "past"})
     return parsed.astimezone(timezone.utc) if parsed is not None else None
