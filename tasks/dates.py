@@ -27,6 +27,7 @@ _URL_DATE = re.compile(r"/((?:19|20)\d\d)(?:([/-])(0[1-9]|1[0-2])\2(0[1-9]|[12]\
 # the label of the article's date in German, Dutch and Swedish fact lists ("<strong>Datum</strong> 28.04.2023").
 PUBLISHED_LABELS = (
     "published", "posted", "first published", "date published", "publication date", "datum", "publiceringsdatum",
+    "erstellt", "erschienen am",
     "date de publication", "fecha de publicación", "data di pubblicazione", "data publikacji", "udgivelsesdato", "publié", "publiée", "publicado", "publicada", "pubblicato",
     "veröffentlicht", "erschienen", "gepubliceerd", "geplaatst", "opublikowano", "publikováno", "publicerad",
     "publisert", "publiceret", "udgivet", "julkaistu", "yayınlanma", "yayınlandı", "yayın tarihi",

@@ -24,8 +24,8 @@ from tasks.decoding import DecodeError, decode_page
 from tasks.entities import add_entities
 from tasks.language import choose_language, identify
 from tasks.markup import MarkupError, parse_html
-from tasks.paywall import prune_paywall_prompts
 from tasks.metadata import choose_authors, choose_published, choose_title, read_declared
+from tasks.paywall import prune_paywall_prompts
 from tasks.records import Limits, RawPage, Reject
 from tasks.validate import ISO_639_1
 from tasks.wire import find_agency, find_dateline, without_agency_credit
@@ -112,10 +112,9 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
     title = choose_title(declared, doc.title, hostname_of(url))
     authors = choose_authors(declared, split_authors(doc.author), hostname_of(url), printed_authors)
     published = choose_published(declared, doc.date, url, page.fetched_at)
-    headline, text, names = title.value, text, authors.value
-    repaired = []
+    headline, names, repaired = title.value, authors.value, []
     if is_bad(f"{headline or ''}\n{text}"):  # mojibake: the page was decoded with the wrong code page
-        headline, text, names = fix_encoding(headline or "") or None, fix_encoding(text), [fix_encoding(n) for n in names]
+        headline, text, names = redecoded(headline, text, names)
         if is_bad(f"{headline or ''}\n{text}"):
             return reject("undecodable", "decode", "the text reads as mojibake in every encoding tried")
         repaired = ["text: mojibake re-decoded"]
@@ -155,6 +154,12 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
             "agency": {"title": title.source, "author": authors.source}.get(agency_origin, "text") if agency else None,
         },
     }
+
+
+def redecoded(title: str | None, text: str, authors: list[str]) -> tuple[str | None, str, list[str]]:
+    """Title, text and authors read back from mojibake: ftfy finds the code page a UTF-8 text was wrongly
+    decoded with ("GrÃ¼ÃŸe" read as windows-1252) and decodes its bytes again ("Grüße")."""
+    return (fix_encoding(title) if title else None), fix_encoding(text), [fix_encoding(name) for name in authors]
 
 
 def count_words(text: str) -> int:

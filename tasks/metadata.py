@@ -19,7 +19,7 @@ from datetime import datetime
 
 from tasks.dates import day_first, parse_date, parse_printed, printed_published, url_date
 from tasks.plausibility import date_issue, holds_date, name_issue, text_issue
-from tasks.wire import without_agency_credit
+from tasks.wire import agency_name, without_agency_credit
 
 # schema.org types whose node describes the article itself (Article and its subtypes that news sites use).
 ARTICLE_TYPES = frozenset({
@@ -303,14 +303,20 @@ def confirmed_part(title: str | None, shown: list[list[str]], keys: set[str]) ->
     heading "Title" gives "Title - AFP"."""
     if not title:
         return None
-    splits = [(title[:m.start()].strip(), title[m.end():].strip()) for m in re.finditer(_SEPARATOR, title)]
+    separators = list(re.finditer(_SEPARATOR, title))
     for group in shown:
         folded = {_fold(v) for v in group}
-        for left, right in splits:
+        for i, match in enumerate(separators):
+            left, right = title[:match.start()].strip(), title[match.end():].strip()
             for part in (right, left):
                 key = _fold(part)
                 if len(key) >= 5 and key not in keys and (key in folded or _fold(_without_credit(part)) in folded):
-                    return part
+                    if part is right:
+                        return part
+                    # "Title - AFP | Blog": the agency credit after the title goes with it, for `agency`
+                    end = separators[i + 1].start() if i + 1 < len(separators) else len(title)
+                    credit = title[match.end():end].strip()
+                    return f"{left} - {credit}" if agency_name(credit) else left
     return None
 
 

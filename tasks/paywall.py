@@ -17,7 +17,8 @@ import re
 # Dutch, the Scandinavian languages, Polish, Turkish, Russian, Japanese, Chinese and Korean.
 PROMPT_KINDS = {
     "subscribe": r"subscri|abonn|\babos?\b|abo-|suscri|assin[ae]|abbona|prenumer|abonelik|abone ol|подпис|購読|订阅|訂閱|구독"
-                 r"|\bmembership\b|\bpremium\b",
+                 r"|\bmembership\b|\bpremium\b|unlimited access|unbegrenzte[nr]? zugang|accès illimité|acceso ilimitado"
+                 r"|accesso illimitato|kündbar|cancel any ?time|sans engagement|sin compromiso|sem compromisso",
     "login": r"\blog ?in\b|\bsign ?in\b|\banmelden\b|\beinloggen\b|\bse connecter\b|\bconnectez|iniciar sesión"
              r"|inicia sesión|\baccedi\b|\bentrar\b|\binloggen\b|logga in|logg inn|log ind|zaloguj|giriş yap"
              r"|войти|ログイン|登录|登入|로그인",

@@ -36,7 +36,9 @@ _MONTHS = (
 )
 _DATE_IN_TEXT = re.compile(
     rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\.?\s+(?:{_MONTHS})\b|\b\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{1,4}}\b"
-    r"|\b\d{1,2}:\d{2}\b|\b(?:19|20)\d\d\b", re.IGNORECASE)
+    r"|\b\d{1,2}:\d{2}\b|\b(?:19|20)\d\d\b"
+    r"|\b\d+\s+(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?)\s+ago\b|\bvor\s+\d+\s+(?:minuten|stunden|tagen)\b"
+    r"|\bil y a\s+\d+|\bhace\s+\d+", re.IGNORECASE)
 _MONTH_ONLY = re.compile(rf"^(?:{_MONTHS})\.?$", re.IGNORECASE)
 # Words that open a line of dates, not a name ("Updated: February 25, 2026").
 _DATE_WORDS = re.compile(

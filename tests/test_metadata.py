@@ -317,6 +317,7 @@ def test_numeric_dates_follow_the_pages_day_month_order(lang, value, expected):
     (meta("author", "Omar Haddad, M.D., MPH", "name"), "", [], ["Omar Haddad, M.D., MPH"]),
     ("", "", ["March 4, 2026"], []),
     ("", "", ["Updated: March 4, 2026 at 9:12 am"], []),
+    ("", "", ["3 hours ago"], []),
     ("", "", ["By Lena Ortiz, March 4, 2026"], ["Lena Ortiz"]),
     (ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "undefined"}}), "", ["Lena Ortiz"],
      ["Lena Ortiz"]),
@@ -326,7 +327,7 @@ def test_numeric_dates_follow_the_pages_day_month_order(lang, value, expected):
      ["Lena Ortiz"]),
     (meta("author", "/@lortiz", "name") + meta("author", "Lena Ortiz", "name"), "", [], ["Lena Ortiz"]),
 ], ids=["given-family-names", "credential-kept", "suffixes-kept", "dotted-credentials", "date-only",
-        "updated-line", "name-then-date", "placeholder-string", "site-name-gives-way", "site-name-when-nothing-else",
+        "updated-line", "relative-time", "name-then-date", "placeholder-string", "site-name-gives-way", "site-name-when-nothing-else",
         "printed-by-line-over-site-name", "handle-is-no-name"])
 def test_authors_are_people_not_dates_or_placeholders(head, body, fallback, expected):
     assert choose_authors(read_declared(page(head, body)), fallback, "example.com").value == expected
@@ -352,12 +353,15 @@ def test_dropped_authors_are_field_issues():
      "Harbour Notes", "Ferry returns to the island", "page"),
     ("<title>Harbour Notes - Ferry returns to the island</title>",
      '<div class="entry-title">Ferry returns to the island</div>', None, "Ferry returns to the island", "page"),
+    ("<title>Ferry returns to the island - AFP | Harbour Notes</title>",
+     '<h3 class="post-title">Ferry returns to the island</h3>', "Harbour Notes", "Ferry returns to the island - AFP",
+     "page"),
     (meta("og:title", "null") + "<title>Ferry returns | Isle</title>", "<h1>Ferry returns</h1>", None,
      "Ferry returns", "page"),
     (meta("og:title", "Daily Example") + SITE, "", "Ferry returns to the island", "Ferry returns to the island",
      "trafilatura"),
 ], ids=["blog-prefix-heading-with-credit", "blog-prefix-heading-without-credit", "title-pipe-site", "site-dash-title",
-        "placeholder-og-title", "og-title-is-the-site-name"])
+        "credit-before-the-site", "placeholder-og-title", "og-title-is-the-site-name"])
 def test_title_part_confirmed_by_a_visible_heading(head, body, fallback, expected, source):
     chosen = choose_title(read_declared(page(head, body)), fallback, "example.com")
 
