@@ -42,14 +42,14 @@ MODIFIED_LABELS = (
     "更新", "수정",
 )
 _LABEL = re.compile(r"(?:^|[\s|·•,(])(" + "|".join(map(re.escape, sorted(PUBLISHED_LABELS, key=len, reverse=True)))
-                    + r")(?:\s+(?:on|am|le|el|il|op|den|dnia|em))?\s*[:：]?\s*", re.IGNORECASE)
+                    + r")(?:\s+(?:on|am|le|el|il|op|den|dnia|em))?\s*[:：]?\s*")  # on lower-cased text: faster
 _END = re.compile(r"\s*(?:[|·•;()]|\b(?:" + "|".join(map(re.escape, MODIFIED_LABELS)) + r")\b)", re.IGNORECASE)
 PRINTED_DATE_CHARS = 60
 PRINTED_WORDS = 7
 # A printed line of dates is short; a longer element is prose, where "posted" means something else.
 _LINE_CHARS = 200
 _INLINE = frozenset({"strong", "b", "em", "i", "span", "a", "small", "label", "time", "abbr", "font", "u"})
-_BODY_TEXT = "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
+_BODY_TEXT = "//body//text()[normalize-space() and not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 
 
 def day_first(locale: str | None) -> bool:
@@ -166,18 +166,18 @@ def url_date(url: str | None) -> datetime | None:
 
 
 def printed_published(tree) -> list[str]:
-    """The dates of the short lines of the page that label them as the publication date, in page order:
-    "Published 3 March 2026 · Last updated 19 November 2026" gives "3 March 2026"."""
+    """The dates of the short lines of the page that label them as the publication date, in page order and
+    lower case: "Published 3 March 2026 · Last updated 19 November 2026" gives "3 march 2026"."""
     found = []
     for node in tree.xpath(_BODY_TEXT):
-        if not _LABEL.search(node):
+        if not _LABEL.search(node.lower()):
             continue
         element = node.getparent().getparent() if node.is_tail else node.getparent()
         while element is not None and element.tag in _INLINE and element.getparent() is not None:
             element = element.getparent()  # the label's line: "<li><strong>Datum</strong> 28.04.2023</li>"
-        line = " ".join((element.text_content() if element is not None else node).split())
+        line = " ".join((element.text_content() if element is not None else node).split()).lower()
         if len(line) > _LINE_CHARS:
-            line = " ".join(node.split())
+            line = " ".join(node.split()).lower()
         label = _LABEL.search(line)
         if label:
             date = _END.split(line[label.end():label.end() + PRINTED_DATE_CHARS], maxsplit=1)[0].strip(" ,:-–—")

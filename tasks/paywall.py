@@ -33,6 +33,10 @@ PROMPT_KINDS = {
              r"|\b(?:eur|euro|usd|chf|kr|zł|sek|nok|dkk)\b)",
 }
 _KINDS = {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in PROMPT_KINDS.items()}
+# Any kind, matched against lower-cased text (a pattern without IGNORECASE runs twice as fast).
+_ANY_KIND = re.compile("|".join(f"(?:{pattern})" for pattern in PROMPT_KINDS.values()))
+_TEXTS = ("//body//text()[normalize-space() and not(ancestor::script or ancestor::style or ancestor::noscript"
+          " or ancestor::template)]")
 # A line of this many words or more, without a prompt, is prose: the box around it is not a prompt; and
 # so is a line of PROMPT_WORDS or more, whatever it holds (prompts are short).
 PROSE_WORDS = 12
@@ -48,40 +52,75 @@ _SIMPLE_SELECTOR = re.compile(r"^\s*([.#])([\w-]+)\s*$")
 
 def prompt_kinds(line: str) -> set[str]:
     """The kinds of prompt a line of text holds: subscribe, login, continue, price."""
+    if not _ANY_KIND.search(line.lower()):
+        return set()
     return {kind for kind, pattern in _KINDS.items() if pattern.search(line)}
 
 
 def prune_paywall_prompts(tree, paywalled: bool = False, paid_selectors: tuple[str, ...] = ()) -> None:
-    """Remove from the tree the subscription and login prompt boxes (see the module's docstring)."""
+    """Remove from the tree the subscription and login prompt boxes (see the module's docstring).
+
+    Only the surroundings of the text that holds prompt words are examined: from each such text up
+    through its ancestors, as long as every line below is a prompt or a short line, the largest element
+    with enough kinds of prompt and something to act on is the box.
+    """
+    anchors = {node.getparent() for node in tree.xpath(_TEXTS) if _ANY_KIND.search(node.lower())}
+    if not anchors:
+        return
     paid = _paid_parts(tree, paid_selectors)
-    boxes: dict = {}
-    for element in reversed(list(tree.iter())):  # children before their parents
-        if isinstance(element.tag, str):
-            boxes[element] = _box(element, boxes)
     needed = 1 if paywalled else 2
-    for element in list(tree.iter()):
-        info = boxes.get(element)
-        if (info is None or not info[0] or len(info[1]) < needed or element.tag in _NEVER_BOXES
-                or not _actionable(element) or element.getparent() is None or _touches(element, paid)):
-            continue
-        if len(" ".join(element.text_content().split())) <= BOX_CHARS:
-            element.getparent().remove(element)
+    judged: dict = {}  # element -> (whether it may be a box or hold one, its kinds of prompt), once per element
+    boxes = []
+    for anchor in anchors:
+        box = None
+        for element in (anchor, *anchor.iterancestors()):
+            only_prompts, kinds = _judge(element, judged)
+            if not only_prompts:
+                break  # too long, or a prose line: every larger box holds it too
+            if len(kinds) >= needed and _actionable(element):
+                box = element
+        if box is not None and not _touches(box, paid):
+            boxes.append(box)
+    for box in boxes:
+        if box.getparent() is not None and not any(b in boxes for b in box.iterancestors()):
+            box.getparent().remove(box)
 
 
-def _box(element, boxes: dict) -> tuple[bool, set[str]]:
-    """(whether every line under `element` is a prompt or a short line, the kinds of prompt in them)."""
-    children = [c for c in element if isinstance(c.tag, str) and c.tag in _BLOCKS and c in boxes]
-    if not children:
-        words = element.text_content().split()
-        kinds = prompt_kinds(" ".join(words)) if len(words) < PROMPT_WORDS else set()
-        return (bool(kinds) or len(words) < PROSE_WORDS), kinds
-    own = " ".join(((element.text or "") + " ".join(c.tail or "" for c in element)).split())
-    kinds = prompt_kinds(own)
-    ok = bool(kinds) or len(own.split()) < PROSE_WORDS
-    for child in children:
-        child_ok, child_kinds = boxes[child]
-        ok, kinds = ok and child_ok, kinds | child_kinds
-    return ok, kinds
+def _longer_than(element, limit: int) -> bool:
+    """Whether the element's text, spaces collapsed, is longer than `limit`; reads no further than that."""
+    length = 0
+    for text in element.itertext():
+        length += len(" ".join(text.split()))
+        if length > limit:
+            return True
+    return False
+
+
+def _judge(element, judged: dict) -> tuple[bool, set[str]]:
+    """(whether every line under `element` is a prompt or a short line, the kinds of prompt in them), or
+    (False, {}) for an element too long to be a box. A line is the text of a block outside its block
+    children (inline elements included). Each element is judged once (`judged` holds the answers)."""
+    if element in judged:
+        return judged[element]
+    if element.tag in _NEVER_BOXES or _longer_than(element, BOX_CHARS):
+        judged[element] = (False, set())
+        return judged[element]
+    blocks = [child for child in element if isinstance(child.tag, str) and child.tag in _BLOCKS]
+    loose = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str) and child.tag not in _BLOCKS:
+            loose.append(child.text_content())
+        loose.append(child.tail or "")
+    words = " ".join(loose).split()
+    kinds = prompt_kinds(" ".join(words)) if len(words) < PROMPT_WORDS else set()
+    only_prompts = bool(kinds) or len(words) < PROSE_WORDS
+    for child in blocks:
+        if not only_prompts:
+            break
+        child_only, child_kinds = _judge(child, judged)
+        only_prompts, kinds = only_prompts and child_only, kinds | child_kinds
+    judged[element] = (only_prompts, kinds)
+    return judged[element]
 
 
 def _actionable(element) -> bool:

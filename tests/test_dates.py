@@ -34,7 +34,7 @@ def test_day_first(locale, expected):
 
 
 @pytest.mark.parametrize("body, expected", [
-    ("<p class='meta'>Published 3 March 2026 · Last updated 19 November 2026</p>", ["3 March 2026"]),
+    ("<p class='meta'>Published 3 March 2026 · Last updated 19 November 2026</p>", ["3 march 2026"]),
     ("<div>Publié le <time>12/05/2026</time> à 10h15 | Mis à jour le 13/05/2026</div>", ["12/05/2026 à 10h15"]),
     ("<p>Yayınlanma: 03.04.2026 10:15 Güncelleme: 04.04.2026</p>", ["03.04.2026 10:15"]),
     ("<p>She posted the letter to the council on Monday after the meeting had ended without a vote on the "
