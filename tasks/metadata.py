@@ -3,9 +3,12 @@
 Each field has its order of trust, measured on news-dev (see README, "Extraction quality"):
 the page's schema.org JSON-LD article node (written by the publisher's CMS for
 search engines) for authors and dates, og:title before the JSON-LD headline for
-titles, then the meta tags, then trafilatura's heuristics over the visible page.
-Each rule is a small pure function over values or an lxml tree, so it can be
-tested on a few lines of HTML.
+titles, then the meta tags, the visible page, the URL, then trafilatura's heuristics.
+Trust is per field and per value: a value that fails its plausibility check
+(tasks.plausibility) is dropped for the field's next source, never costing the
+page; each `choose_*` returns a `Chosen`: the value, its source and what was
+dropped (README, "Field issues"). Each rule is a small pure function over values
+or an lxml tree, so it can be tested on a few lines of HTML.
 """
 
 from __future__ import annotations
