@@ -577,7 +577,8 @@ def choose_published(declared: Declared, fallback_day: str | None, url: str | No
             parse_printed(value, first_day, languages) if source == "page" else parse_date(value, first_day, languages))
         shown = value.date().isoformat() if isinstance(value, datetime) else value
         if parsed is None:
-            issues.append(f"published_at: {shown!r} {SOURCE_WORDS[source]} is not a date")
+            if source != "page":  # a printed line is a guess of ours, not a value the page declares
+                issues.append(f"published_at: {shown!r} {SOURCE_WORDS[source]} is not a date")
             continue
         issue = date_issue(parsed, fetched_at)
         if issue is None and source == "trafilatura" and parsed.date() in modified_days:
