@@ -19,9 +19,12 @@ Evolution policy (see README, "Schema evolution"):
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "3.0"
 
 _UTC_MICROS = pa.timestamp("us", tz="UTC")
+# Where each field's value came from (README, "Field issues"): json-ld, meta, page, url, trafilatura, text, declared.
+FIELD_SOURCES = pa.struct([pa.field(name, pa.string(), nullable=True)
+                           for name in ("title", "authors", "published_at", "language", "dateline", "agency")])
 
 
 def _field(name: str, type_: pa.DataType, nullable: bool, description: str) -> pa.Field:
@@ -68,6 +71,11 @@ DOCUMENTS = _schema(
         _field("pipeline_version", pa.string(), False, "Pagefold version that wrote the row."),
         _field("dateline", pa.string(), True, "Place of a wire story's dateline as written (\"SEOUL\"), if any."),
         _field("agency", pa.string(), True, "News agency credited for the story (AFP, AP, Reuters, dpa, ...), if any."),
+        _field("field_issues", pa.list_(pa.string()), False,
+               "Values dropped as implausible, each '<field>: <value and source> is <why>'; empty when none."),
+        _field("field_sources", FIELD_SOURCES, False,
+               "Where title, authors, published_at, language, dateline and agency came from "
+               "(json-ld, meta, page, url, trafilatura, text, declared); null when the field is null."),
     ],
 )
 

@@ -45,6 +45,10 @@ NAME_WORDS = (2, 4)
 _NOT_IN_NAMES = re.compile(r"[\d.!?:;\"“”«»()]")
 # A paragraph that is one bold run and nothing else: how many CMSs typeset a byline inside the text.
 _BOLD_PARAGRAPHS = '//p[count(*) = 1 and (b or strong) and not(normalize-space(text()))]'
+# A lead paragraph is a sentence or more, not a kicker or a byline; one whose word 4-grams the text holds
+# for more than this share is there already (with a caption run into it, or links spelled out).
+LEAD_WORDS = 10
+LEAD_OVERLAP = 0.3
 _VISIBLE = "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 
 
@@ -196,6 +200,34 @@ def drop_headline(text: str, headlines: list[str]) -> str:
         if key and (line == key or line.endswith(" " + key)):
             return rest.lstrip("\n")
     return text
+
+
+def add_lead(text: str, tree) -> str:
+    """The text with the paragraphs the page shows right before its first prose paragraph, in the same
+    box, when they are prose and the text lacks them: a lead set apart by its class ("teaser") that the
+    extractor discarded as boilerplate. A heading, a short line (a byline, a date), a line the text holds
+    already, anything that is not a paragraph, or a hidden paragraph ends the lead.
+    """
+    lines = text.split("\n")
+    paragraphs = {normalise(p.text_content()): p for p in tree.iter("p")}
+    at, start = next(((i, paragraphs[normalise(line)]) for i, line in enumerate(lines)
+                      if len(line.split()) >= LEAD_WORDS and normalise(line) in paragraphs), (0, None))
+    lead: list[str] = []
+    held = ngrams(text)
+    for sibling in start.itersiblings(preceding=True) if start is not None else ():
+        line = " ".join(sibling.text_content().split())
+        grams = ngrams(line)
+        if (sibling.tag != "p" or _hidden(sibling) or len(line.split()) < LEAD_WORDS
+                or not line.endswith((".", "!", "?", "…", "\"", "”", "»", "«", "。"))
+                or sum((grams & held).values()) > LEAD_OVERLAP * sum(grams.values())):
+            break
+        lead.insert(0, line)
+    return "\n".join([*lines[:at], *lead, *lines[at:]]) if lead else text
+
+
+def _hidden(element) -> bool:
+    style = (element.get("style") or "").replace(" ", "").lower()
+    return element.get("hidden") is not None or element.get("aria-hidden") == "true" or "display:none" in style
 
 
 def add_standfirst(text: str, description: str | None, tree) -> str:

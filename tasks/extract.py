@@ -14,14 +14,18 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 import trafilatura
-from trafilatura.utils import load_html
+from ftfy import fix_encoding
+from ftfy.badness import is_bad
 
-from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_fact_boxes, prune_link_lists,
-                        prune_other_stories, prune_read_also, prune_social_embeds, split_printed_byline)
+from tasks.body import (add_lead, add_standfirst, drop_headline, prefer_article_body, prune_fact_boxes,
+                        prune_link_lists, prune_other_stories, prune_read_also, prune_social_embeds,
+                        split_printed_byline)
 from tasks.decoding import DecodeError, decode_page
 from tasks.entities import add_entities
 from tasks.language import choose_language, identify
+from tasks.markup import MarkupError, parse_html
 from tasks.metadata import choose_authors, choose_published, choose_title, read_declared
+from tasks.paywall import prune_paywall_prompts
 from tasks.records import Limits, RawPage, Reject
 from tasks.validate import ISO_639_1
 from tasks.wire import find_agency, find_dateline, without_agency_credit
@@ -70,9 +74,7 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
         return reject(exc.reason, "decode", str(exc))
     try:
         with time_limit(limits.extract_timeout_s):
-            tree = load_html(html)
-            if tree is None:
-                return reject("unparsable_html", "extract", "lxml could not build a tree from the page")
+            tree = parse_html(html)
             page_language = declared_language(tree)
             declared = read_declared(tree)
             headlines = [declared.og_title, declared.headline, declared.html_title]
@@ -81,9 +83,12 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
             prune_read_also(tree)
             prune_social_embeds(tree)
             prune_fact_boxes(tree)
+            prune_paywall_prompts(tree, declared.paywalled, declared.paid_selectors)
             doc = trafilatura.bare_extraction(
                 tree, url=page.url, with_metadata=True, include_comments=False, include_tables=True
             )
+    except MarkupError as exc:
+        return reject(exc.reason, "extract", str(exc))
     except ExtractionTimeout:
         return reject("extract_timeout", "extract", f"extraction took longer than {limits.extract_timeout_s} s")
     text = (doc.text or "").strip() if doc is not None else ""
@@ -91,6 +96,7 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
     if text:
         text = prefer_article_body(text, declared.article_body)
         text = drop_headline(text, [*headlines, *declared.h1, doc.title])
+        text = add_lead(text, tree)
         text = add_standfirst(text, declared.description, tree)
         printed_authors, text = split_printed_byline(text, tree)
     if not text:
@@ -103,8 +109,18 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
     url = page.url or doc.url
     if not url:
         return reject("missing_url", "extract", "neither the source nor the page gives a URL")
-    headline = choose_title(declared, doc.title, hostname_of(url))
-    authors = printed_authors or choose_authors(declared, split_authors(doc.author), hostname_of(url))
+    title = choose_title(declared, doc.title, hostname_of(url))
+    authors = choose_authors(declared, split_authors(doc.author), hostname_of(url), printed_authors)
+    published = choose_published(declared, doc.date, url, page.fetched_at)
+    headline, names, repaired = title.value, authors.value, []
+    if is_bad(f"{headline or ''}\n{text}"):  # mojibake: the page was decoded with the wrong code page
+        headline, text, names = redecoded(headline, text, names)
+        if is_bad(f"{headline or ''}\n{text}"):
+            return reject("undecodable", "decode", "the text reads as mojibake in every encoding tried")
+        repaired = ["text: mojibake re-decoded"]
+    language, language_source = choose_language(page_language, *identify(text))
+    dateline = find_dateline(text)[0]
+    agency, agency_origin = find_agency(text, headline, names)
     return {
         "doc_id": document_id(url, page.fetched_at),
         "url": url,
@@ -112,10 +128,10 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
         "hostname": hostname_of(url),
         "site_name": doc.sitename or None,
         "title": without_agency_credit(headline),
-        "authors": authors,
-        "published_at": choose_published(declared, doc.date),
+        "authors": names,
+        "published_at": published.value,
         "description": doc.description or None,
-        "language": choose_language(page_language, *identify(text)),
+        "language": language,
         "tags": [t for t in (doc.tags or []) if t],
         "categories": [c for c in (doc.categories or []) if c],
         "text": text,
@@ -126,9 +142,24 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
         "source_uri": page.source.uri,
         "source_line": page.source.line,
         "source_offset": page.source.offset,
-        "dateline": find_dateline(text)[0],
-        "agency": find_agency(text, headline, authors),
+        "dateline": dateline,
+        "agency": agency,
+        "field_issues": [*title.issues, *authors.issues, *published.issues, *repaired],
+        "field_sources": {
+            "title": title.source if headline else None,
+            "authors": authors.source if names else None,
+            "published_at": published.source,
+            "language": language_source,
+            "dateline": "text" if dateline else None,
+            "agency": {"title": title.source, "author": authors.source}.get(agency_origin, "text") if agency else None,
+        },
     }
+
+
+def redecoded(title: str | None, text: str, authors: list[str]) -> tuple[str | None, str, list[str]]:
+    """Title, text and authors read back from mojibake: ftfy finds the code page a UTF-8 text was wrongly
+    decoded with ("GrÃ¼ÃŸe" read as windows-1252) and decodes its bytes again ("Grüße")."""
+    return (fix_encoding(title) if title else None), fix_encoding(text), [fix_encoding(name) for name in authors]
 
 
 def count_words(text: str) -> int:

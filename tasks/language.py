@@ -40,11 +40,12 @@ def identify(text: str) -> tuple[str | None, float]:
     return (code if code in ISO_639_1 else None), float(probability)
 
 
-def choose_language(declared: str | None, detected: str | None, probability: float) -> str | None:
-    """The document's language: the identified one when it is confident, unless the page declares a
-    language the identifier confuses with it; else the declared one (None rather than a weak guess)."""
+def choose_language(declared: str | None, detected: str | None, probability: float) -> tuple[str | None, str | None]:
+    """The document's language and where it came from: the identified one ("text") when it is confident,
+    unless the page declares a language the identifier confuses with it; else the declared one
+    ("declared"; None and None rather than a weak guess)."""
     if detected is None or probability < CONFIDENT:
-        return declared
+        return declared, "declared" if declared else None
     if declared and any({declared, detected} <= group for group in _CLOSE):
-        return declared
-    return detected
+        return declared, "declared"
+    return detected, "text"

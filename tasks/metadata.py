@@ -3,9 +3,12 @@
 Each field has its order of trust, measured on news-dev (see README, "Extraction quality"):
 the page's schema.org JSON-LD article node (written by the publisher's CMS for
 search engines) for authors and dates, og:title before the JSON-LD headline for
-titles, then the meta tags, then trafilatura's heuristics over the visible page.
-Each rule is a small pure function over values or an lxml tree, so it can be
-tested on a few lines of HTML.
+titles, then the meta tags, the visible page, the URL, then trafilatura's heuristics.
+Trust is per field and per value: a value that fails its plausibility check
+(tasks.plausibility) is dropped for the field's next source, never costing the
+page; each `choose_*` returns a `Chosen`: the value, its source and what was
+dropped (README, "Field issues"). Each rule is a small pure function over values
+or an lxml tree, so it can be tested on a few lines of HTML.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ import html
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from tasks.readers import parse_timestamp
+from tasks.dates import day_first, parse_date, parse_printed, printed_published, url_date
+from tasks.plausibility import date_issue, holds_date, name_issue, text_issue
+from tasks.wire import agency_name, without_agency_credit
 
 # schema.org types whose node describes the article itself (Article and its subtypes that news sites use).
 ARTICLE_TYPES = frozenset({
@@ -37,6 +42,19 @@ _SPACES = re.compile(r"\s+")
 PUBLISHED_META = ("article:published_time", "og:article:published_time", "publishdate",
                   "publish-date", "pubdate", "dc.date.issued", "dcterms.created", "parsely-pub-date",
                   "sailthru.date")
+# Meta tags naming the modification time: never a publication time, and they unmask one (see choose_published).
+MODIFIED_META = ("article:modified_time", "og:updated_time", "og:article:modified_time", "modified_time",
+                 "last-modified", "lastmodified", "dc.date.modified", "dcterms.modified", "date-modified",
+                 "parsely-updated", "article:modified")
+# Elements of the body that mark up the publication time.
+_PUBLISHED_MARKUP = '//body//*[@itemprop="datePublished"] | //body//time[@pubdate]'
+_MODIFIED_MARKUP = '//*[@itemprop="dateModified"]'
+# Headings of a blog post: the visible title a classic blog template shows for the post.
+_POST_HEADINGS = ('//*[self::h1 or self::h2 or self::h3][contains(concat(" ", normalize-space(@class), " "), " post-title ")]'
+                  ' | //*[contains(concat(" ", normalize-space(@class), " "), " entry-title ")]')
+# Where each field's value came from: the vocabulary of the documents' `field_sources` (README, "Field issues").
+SOURCE_WORDS = {"json-ld": "in JSON-LD", "meta": "in meta tags", "page": "in the page", "url": "in the URL",
+                "trafilatura": "from trafilatura", "text": "in the text", "declared": "declared by the page"}
 AUTHOR_META = ("article:author", "author", "articleauthor", "dc.creator", "parsely-author", "sailthru.author", "byl")
 # Labels printed before the author's name in an article's fact list ("<strong>Autorin/Autor</strong> Jane Doe").
 AUTHOR_LABELS = frozenset({
@@ -77,7 +95,22 @@ _URL = re.compile(r"^(?:https?://|www\.)\S*$", re.IGNORECASE)
 _INVERTED = re.compile(r"([A-Z][a-z][^\s,]*),\s*([A-Z][a-z][^\s,]*(?:\s[A-Z][a-z][^\s,]*)?)")
 # Between two names in one byline string: the separators and the English and German "and" that
 # trafilatura splits on too, so a name like "Le Figaro et AFP" is not cut where it does not cut it.
-_NAME_SPLIT = re.compile(r"\s*(?:[;|/&]|,(?!\s*(?:jr|sr)\b)|\b(?:and|und)\b)\s*", re.IGNORECASE)
+# A comma before a suffix or credential does not separate two names: "Jane Doe, MD", "Martin King, Jr.".
+NAME_SUFFIXES = ("jr", "sr", "ii", "iii", "iv", "md", "m.d", "phd", "ph.d", "rn", "np", "mph", "mba", "msc", "bsc",
+                 "jd", "esq", "dds", "dmd", "dvm", "cpa", "cfa", "frcp", "frcs", "mbbs", "facp", "facc", "lcsw",
+                 "psyd", "edd", "pharmd", "mrcp", "dnp", "aprn", "pa-c", "obe", "mbe", "cbe", "kc", "qc")
+_SUFFIX = r"(?:" + "|".join(re.escape(s) for s in NAME_SUFFIXES) + r")\.?(?![\w.-])"
+_NAME_SPLIT = re.compile(rf"\s*(?:[;|/&]|,(?!\s*{_SUFFIX})|\b(?:and|und)\b)\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """A field's value, where it came from (a word of SOURCE_WORDS; None with a None value), and what was
+    dropped on the way ("published_at: placeholder 0001-01-01T00:00:00Z in JSON-LD")."""
+
+    value: object
+    source: str | None
+    issues: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -88,6 +121,7 @@ class Declared:
     og_title: str | None
     html_title: str | None  # <title>
     h1: list[str]
+    post_headings: list[str]  # h1/h2/h3 of class post-title, any element of class entry-title
     site_names: list[str]  # og:site_name, JSON-LD publisher, application-name
     ld_authors: list[str]
     meta_authors: list[str]
@@ -96,20 +130,30 @@ class Declared:
     by_line: list[str]  # names from a line that opens with "By Name,"
     ld_published: str | None
     meta_published: str | None
+    page_published: list[str]  # marked up as datePublished in the body, or printed after "Published"
+    modified: list[str]  # declared modification times: any JSON-LD node's dateModified, meta tags, markup
+    locale: str | None  # <html lang> or og:locale as written ("en-US"): the order of numeric dates
     article_body: str | None
     description: str | None  # og:description, else the description meta tag
+    paywalled: bool = False  # JSON-LD isAccessibleForFree false, on the article or one of its parts
+    paid_selectors: tuple[str, ...] = ()  # hasPart cssSelector of the parts that are not free
 
 
 def read_declared(tree) -> Declared:
     """Collect the declared metadata of a parsed page (an lxml HTML tree)."""
-    article = article_node(json_ld_nodes(tree))
+    nodes = json_ld_nodes(tree)
+    article = article_node(nodes)
     meta = meta_tags(tree)
     publisher = _ld_text((article or {}).get("publisher"))
+    parts = (article or {}).get("hasPart")
+    parts = [p for p in (parts if isinstance(parts, list) else [parts]) if isinstance(p, dict)]
+    not_free = [node for node in [article or {}, *parts] if _false(node.get("isAccessibleForFree"))]
     return Declared(
         headline=_ld_text((article or {}).get("headline")),
         og_title=_first(meta.get("og:title")) or _first(meta.get("twitter:title")),
         html_title=_clean_space(tree.findtext(".//title") or "") or None,
         h1=[t for t in (_clean_space(h.text_content()) for h in tree.iter("h1")) if t],
+        post_headings=[t for t in (_clean_space(h.text_content()) for h in tree.xpath(_POST_HEADINGS)) if t],
         site_names=[s for s in [_first(meta.get("og:site_name")), publisher, _first(meta.get("application-name"))]
                     if s],
         ld_authors=person_names((article or {}).get("author")),
@@ -119,9 +163,27 @@ def read_declared(tree) -> Declared:
         by_line=by_line(tree),
         ld_published=_ld_text((article or {}).get("datePublished") or (article or {}).get("dateCreated")),
         meta_published=next((v for key in PUBLISHED_META for v in meta.get(key, [])), None),
+        page_published=[v for v in (_markup_time(e) for e in tree.xpath(_PUBLISHED_MARKUP)) if v]
+        + printed_published(tree),
+        modified=[v for v in [*(_ld_text(node.get("dateModified")) for node in nodes),
+                              *(v for key in MODIFIED_META for v in meta.get(key, [])),
+                              *(_markup_time(e) for e in tree.xpath(_MODIFIED_MARKUP))] if v],
+        locale=(tree.get("lang") or _first(meta.get("og:locale")) or "").strip() or None,
         article_body=_ld_text((article or {}).get("articleBody")),
         description=_first(meta.get("og:description")) or _first(meta.get("description")),
+        paywalled=bool(not_free),
+        paid_selectors=tuple(p["cssSelector"] for p in parts if _false(p.get("isAccessibleForFree"))
+                             and isinstance(p.get("cssSelector"), str)),
     )
+
+
+def _false(value) -> bool:
+    """JSON-LD's false, as a boolean or as the string CMSs write ("False", "false")."""
+    return value is False or (isinstance(value, str) and value.strip().casefold() == "false")
+
+
+def _markup_time(element) -> str | None:
+    return (element.get("datetime") or element.get("content") or _clean_space(element.text_content())) or None
 
 
 # --- structured data --------------------------------------------------------------------------------------------
@@ -172,7 +234,8 @@ def _ld_text(value) -> str | None:
     if isinstance(value, list):
         value = next((v for v in value if v), None)
     if isinstance(value, dict):
-        value = value.get("name")
+        parts = [value.get(k) for k in ("givenName", "additionalName", "familyName")]
+        value = value.get("name") or " ".join(p for p in parts if isinstance(p, str) and p.strip()) or None
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         return None
     return _clean_space(html.unescape(str(value))) or None
@@ -201,20 +264,71 @@ def meta_tags(tree) -> dict[str, list[str]]:
 
 # --- title ------------------------------------------------------------------------------------------------------
 
-def choose_title(declared: Declared, fallback: str | None, hostname: str) -> str | None:
-    """The headline: og:title, else JSON-LD's headline, else trafilatura's; without the site's name.
+def choose_title(declared: Declared, fallback: str | None, hostname: str) -> Chosen:
+    """The headline: og:title, else JSON-LD's headline, else the part of <title> that a visible heading
+    confirms, else trafilatura's, else <title>; without the site's name. A placeholder ("null") or a
+    title that is only the site's name is dropped (a field issue) for the next source.
 
     og:title comes first because it is the headline the publisher chose to show wherever the story is
     shared. Where a newsroom keeps a second, search-engine headline in JSON-LD the two differ in wording;
     measured on news-dev neither order wins more pages, but og:title keeps every page that plain
     trafilatura (which reads og:title first too) already got right.
     """
-    title = declared.og_title or declared.headline or fallback or declared.html_title
+    # Headings that show a post's title, most telling first; an <h1> repeated on the page is a brand.
+    unique_h1 = [h for h in declared.h1 if declared.h1.count(h) == 1]
+    # A "site name" that is the headline the page shows (a CMS that fills application-name with it) names no site.
+    headlines = {_fold(t) for t in (declared.og_title, declared.headline) if t} & {
+        _fold(h) for h in [*unique_h1, *declared.post_headings]}
+    keys = site_keys([*(n for n in declared.site_names if _fold(n) not in headlines), hostname])
+    confirmations = [c for c in [*declared.h1, *declared.post_headings, declared.headline, declared.og_title,
+                                 fallback] if c]
+    shown = [declared.post_headings, [t for t in (declared.og_title, declared.headline) if t], unique_h1]
+    candidates = [("meta", declared.og_title), ("json-ld", declared.headline),
+                  ("page", confirmed_part(declared.html_title, shown, keys)), ("trafilatura", fallback),
+                  ("page", declared.html_title)]
+    issues = []
+    for source, title in candidates:
+        if not title:
+            continue
+        title = strip_site_name(trim_to_confirmed(title, confirmations, keys), keys)
+        issue = text_issue(title) or ("the site's name" if _fold(title) in keys else None)
+        if issue is None:
+            return Chosen(title, source, issues)
+        issues.append(f"title: {title!r} {SOURCE_WORDS[source]} is {_article(issue)}")
+    return Chosen(None, None, issues)
+
+
+def confirmed_part(title: str | None, shown: list[list[str]], keys: set[str]) -> str | None:
+    """The part of a "Site: Title", "Title | Site" or "Site - Title" <title> that the page shows alone, or
+    None: `shown` lists the titles the page shows, in groups from the most telling (a blog's post heading)
+    to the least (a lone <h1>). A part that is the site's name (`keys`, see `site_keys`) is never the
+    title. A trailing agency credit ("Title - AFP") may be in the part or not: "Blog: Title - AFP" with a
+    heading "Title" gives "Title - AFP"."""
     if not title:
         return None
-    keys = site_keys([*declared.site_names, hostname])
-    confirmations = [c for c in [*declared.h1, declared.headline, declared.og_title, fallback] if c]
-    return strip_site_name(trim_to_confirmed(title, confirmations, keys), keys)
+    separators = list(re.finditer(_SEPARATOR, title))
+    for group in shown:
+        folded = {_fold(v) for v in group}
+        for i, match in enumerate(separators):
+            left, right = title[:match.start()].strip(), title[match.end():].strip()
+            for part in (right, left):
+                key = _fold(part)
+                if len(key) >= 5 and key not in keys and (key in folded or _fold(_without_credit(part)) in folded):
+                    if part is right:
+                        return part
+                    # "Title - AFP | Blog": the agency credit after the title goes with it, for `agency`
+                    end = separators[i + 1].start() if i + 1 < len(separators) else len(title)
+                    credit = title[match.end():end].strip()
+                    return f"{left} - {credit}" if agency_name(credit) else left
+    return None
+
+
+def _without_credit(title: str) -> str:
+    return without_agency_credit(title) or title
+
+
+def _article(issue: str) -> str:
+    return issue if issue.startswith(("a ", "the ")) else f"a {issue}"
 
 
 def site_keys(site_names: list[str]) -> set[str]:
@@ -284,33 +398,60 @@ def _fold(text: str) -> str:
 
 # --- authors ----------------------------------------------------------------------------------------------------
 
-def choose_authors(declared: Declared, fallback: list[str], hostname: str) -> list[str]:
-    """JSON-LD authors (people or organisations: the page names them as authors), else the names printed
-    after an "Author" label, else the author meta tags, else trafilatura's byline.
+def choose_authors(declared: Declared, fallback: list[str], hostname: str,
+                   printed: list[str] | None = None) -> Chosen:
+    """The first source that names someone plausibly: the byline printed as a bold line in the text
+    (`printed`), JSON-LD authors (people or organisations: the page names them as authors), the names
+    printed after an "Author" label, the author meta tags, trafilatura's byline, and last a line of the
+    page that opens with "By Name," (not inside a link: that is another story's byline).
 
-    When none of these names anyone, a line of the page that opens with "By Name," is the byline.
+    Names that are dates, "Updated ..." lines or placeholders are dropped (field issues). A source that
+    names only the site itself ("Mainichi" on mainichi.jp: what a CMS fills in when it has no byline
+    field) is kept for the end: a later source wins over it with full names (not a bare initials tag
+    such as "amw"), and it stands when nothing names a person.
 
     Structured data sometimes keeps only the lead author of a shared byline: when the author links in the
     page's byline name everyone JSON-LD names and more, the byline's list is the full one.
-
-    A JSON-LD author that is only the publisher itself ("Mainichi" on mainichi.jp) is what a CMS fills
-    in when it has no byline field: a full name from the meta tags or the visible byline wins over it
-    (not a bare initials tag such as "amw"), and it is kept when there is none.
     """
-    meta = _unique([name for value in declared.meta_authors for name in split_byline(value)])
-    byline = _unique([name for value in fallback for name in split_byline(value)])
     keys = site_keys([*declared.site_names, hostname])
-    if declared.ld_authors and not all(_fold(name) in keys for name in declared.ld_authors):
-        linked = {_fold(name) for name in declared.byline_links}
-        more = len(linked) > len(declared.ld_authors) and linked >= {_fold(n) for n in declared.ld_authors}
-        return declared.byline_links if more else declared.ld_authors
-    if declared.labelled_authors:
-        return declared.labelled_authors
-    if declared.ld_authors:
-        people = [names for names in (meta, byline)
-                  if names and all(_fold(n) not in keys and _full_name(n) for n in names)]
-        return people[0] if people else declared.ld_authors
-    return meta or byline or declared.by_line
+    issues: list[str] = []
+    candidates = [("page", printed or []), ("json-ld", declared.ld_authors), ("page", declared.labelled_authors),
+                  ("meta", declared.meta_authors), ("trafilatura", fallback), ("page", declared.by_line)]
+    site_only: Chosen | None = None
+    for source, values in candidates:
+        names = _plausible_names(values, source, issues)
+        if not names:
+            continue
+        if all(_fold(name) in keys for name in names):
+            site_only = site_only or Chosen(names, source)
+            continue
+        if site_only is not None and source != "page" and not all(_full_name(name) for name in names):
+            continue
+        if source == "json-ld":
+            linked = {_fold(name) for name in declared.byline_links}
+            if len(linked) > len(names) and linked >= {_fold(n) for n in names}:
+                return Chosen(declared.byline_links, "page", issues)
+        if site_only is not None:
+            issues.append(f"authors: {', '.join(site_only.value)!r} {SOURCE_WORDS[site_only.source]} is the "
+                          "site's name, not a person's")
+        return Chosen(names, source, issues)
+    return Chosen(site_only.value, site_only.source, issues) if site_only else Chosen([], None, issues)
+
+
+def _plausible_names(values: list[str], source: str, issues: list[str]) -> list[str]:
+    """The names in a source's byline strings, without the ones that are dates or placeholders (each
+    dropped value becomes a field issue)."""
+    names = []
+    for value in values:
+        split = split_byline(value)
+        dropped = {name: issue for name in split if (issue := name_issue(name))}
+        names += [name for name in split if name not in dropped]
+        if dropped and holds_date(value):
+            issues.append(f"authors: {value!r} {SOURCE_WORDS[source]} holds a date, not a name")
+        else:
+            issues += [f"authors: {name!r} {SOURCE_WORDS[source]} is {_article(issue)}"
+                       for name, issue in dropped.items()]
+    return _unique(names)
 
 
 def _full_name(name: str) -> bool:
@@ -325,7 +466,7 @@ def split_byline(value: str) -> list[str]:
     if _URL.match(value):
         return []
     inverted = _INVERTED.fullmatch(value)
-    if inverted:
+    if inverted and not re.fullmatch(_SUFFIX, inverted.group(2), re.IGNORECASE):
         value = f"{inverted.group(2)} {inverted.group(1)}"
     return [name for name in (clean_name(part) for part in _NAME_SPLIT.split(value)) if name]
 
@@ -383,11 +524,13 @@ def byline_links(tree) -> list[str]:
 def by_line(tree) -> list[str]:
     """The names of the first line that opens with "By" and names, then a comma, a middle dot or a bar:
     "<p>By Jane Doe, in <a>News</a> · 31 Jan 2025</p>". A sentence ("By Tuesday, the council will
-    vote.") ends with a full stop and is not a byline; words that are not capitalised are not names.
+    vote.") ends with a full stop and is not a byline; words that are not capitalised are not names; a
+    line inside a link is the byline of the story it links to.
     """
     for line in tree.iter("p", "div", "span"):
         opening = _BY_LINE.match(line.text or "")
-        if not opening or _clean_space(line.text_content()).endswith((".", "!", "?")):
+        if (not opening or _clean_space(line.text_content()).endswith((".", "!", "?"))
+                or next(line.iterancestors("a"), None) is not None):
             continue
         names = split_byline(opening.group(1))
         if names and all(_capitalised_name(name) for name in names):
@@ -409,19 +552,48 @@ def _starts_its_line(element) -> bool:
 
 # --- publication time -------------------------------------------------------------------------------------------
 
-def choose_published(declared: Declared, fallback_day: str | None) -> datetime | None:
-    """Publication time in UTC: JSON-LD datePublished, else the publication meta tags, else trafilatura's
-    day (at midnight UTC). A declared time keeps its own offset; one without an offset is taken as UTC
-    (the page gives no better clue). Modification dates are never used; a value that is not ISO 8601 is
-    skipped."""
-    for value in (declared.ld_published, declared.meta_published, fallback_day):
-        try:
-            parsed = parse_timestamp(value)
-        except ValueError:
+def choose_published(declared: Declared, fallback_day: str | None, url: str | None = None,
+                     fetched_at: datetime | None = None) -> Chosen:
+    """Publication time in UTC from the first plausible source: JSON-LD datePublished, the publication
+    meta tags, the page (a time marked up as datePublished, a line printed after "Published"), the URL's
+    path, trafilatura's day (at midnight UTC).
+
+    A declared time keeps its own offset; one without an offset is taken as UTC (the page gives no
+    better clue). Numeric dates follow the page's day/month order (`tasks.dates.day_first`). Modification
+    dates are never used, and trafilatura's day is dropped when it is a declared modification day (its
+    date library falls back to the modification date when nothing else is declared). A placeholder (year
+    1, 1900, the epoch), a time before 1991 or after the fetch is dropped for the next source.
+    """
+    first_day = day_first(declared.locale)
+    languages = tuple(code for code in (_language(declared.locale), "en") if code)
+    modified_days = {d.date() for d in (parse_date(v, first_day) for v in declared.modified) if d}
+    candidates = [("json-ld", declared.ld_published), ("meta", declared.meta_published),
+                  *(("page", v) for v in declared.page_published), ("url", url_date(url)), ("trafilatura", fallback_day)]
+    issues = []
+    for source, value in candidates:
+        if value is None:
             continue
-        if parsed is not None:
-            return parsed
-    return None
+        parsed = value if isinstance(value, datetime) else (
+            parse_printed(value, first_day, languages) if source == "page" else parse_date(value, first_day, languages))
+        shown = value.date().isoformat() if isinstance(value, datetime) else value
+        if parsed is None:
+            if source != "page":  # a printed line is a guess of ours, not a value the page declares
+                issues.append(f"published_at: {shown!r} {SOURCE_WORDS[source]} is not a date")
+            continue
+        issue = date_issue(parsed, fetched_at)
+        if issue is None and source == "trafilatura" and parsed.date() in modified_days:
+            issue = "the modification date"
+        if issue is None:
+            return Chosen(parsed, source, issues)
+        where = SOURCE_WORDS[source]
+        issues.append(f"published_at: placeholder {shown} {where}" if issue == "placeholder"
+                      else f"published_at: {shown} {where} is {issue}")
+    return Chosen(None, None, issues)
+
+
+def _language(locale: str | None) -> str | None:
+    code = (locale or "")[:2].lower()
+    return code if code.isalpha() and len(code) == 2 else None
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------

@@ -2,13 +2,15 @@
 
 Runs on every batch before anything is written. A row that fails becomes a
 reject naming the first check it failed; nothing is dropped or repaired on
-the quiet. The checks read the declared schema, so a new column is checked
+the quiet. A field's plausibility (a placeholder date, a date as an author) is
+not checked here: extraction judges each field and falls back to its next
+source (tasks.plausibility), so one implausible field never costs a page. The checks read the declared schema, so a new column is checked
 for type and nullability without touching this module.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import pyarrow as pa
@@ -25,16 +27,14 @@ ISO_639_1 = frozenset(
     "vo wa wo xh yi yo za zh zu".split()
 )
 
-# Publication times before this are parse errors, not history: the web began in 1991.
-EARLIEST_PUBLICATION = datetime(1991, 1, 1, tzinfo=timezone.utc)
-# A page dated "today" in a timezone east of UTC can lie up to 14 hours ahead of UTC.
-FUTURE_TOLERANCE = timedelta(days=1)
-
 _INT_RANGES = {pa.int16(): 2**15, pa.int32(): 2**31, pa.int64(): 2**63}
 
 
 def check_document(row: dict, now: datetime, schema: pa.Schema = DOCUMENTS) -> str | None:
-    """The reason code of the first failed check, or None when the row is valid."""
+    """The reason code of the first failed check, or None when the row is valid.
+
+    `now` is no longer read (publication times are judged in extraction); it stays in the signature
+    for the batch code that calls this."""
     for field in schema:
         value = row.get(field.name)
         if value is None:
@@ -47,12 +47,6 @@ def check_document(row: dict, now: datetime, schema: pa.Schema = DOCUMENTS) -> s
         return "invalid_url"
     if row["language"] is not None and row["language"] not in ISO_639_1:
         return "invalid_language"
-    published = row["published_at"]
-    if published is not None:
-        if published > now + FUTURE_TOLERANCE:
-            return "published_in_future"
-        if published < EARLIEST_PUBLICATION:
-            return "published_too_old"
     if not row["text"].strip():
         return "empty_text"
     return None
@@ -70,4 +64,8 @@ def _has_type(value, type_: pa.DataType) -> bool:
         return isinstance(value, list) and all(v is not None and _has_type(v, type_.value_type) for v in value)
     if pa.types.is_boolean(type_):
         return isinstance(value, bool)
+    if pa.types.is_struct(type_):
+        return isinstance(value, dict) and set(value) <= {f.name for f in type_} and all(
+            (value.get(f.name) is None and f.nullable) or (value.get(f.name) is not None
+                                                            and _has_type(value[f.name], f.type)) for f in type_)
     return False  # a type this validator does not know yet must be taught, not waved through

@@ -92,14 +92,16 @@ def find_dateline(text: str | None) -> tuple[str | None, str | None]:
     return match.group("place").strip(" .-"), agency_name(match.group("credit"))
 
 
-def find_agency(text: str | None, title: str | None, authors: list[str]) -> str | None:
-    """The agency of a story: credited in its dateline, named as an author, credited after its title
-    ("... - AFP"), or credited at the end of its text ("(Reuters)"); None for a story of the site's own."""
+def find_agency(text: str | None, title: str | None, authors: list[str]) -> tuple[str | None, str | None]:
+    """The agency of a story and where it is credited: in its dateline ("dateline"), named as an author
+    ("author"), after its title ("title": "... - AFP"), or at the end of its text ("closing": "(Reuters)");
+    (None, None) for a story of the site's own."""
     _, agency = find_dateline(text)
-    named = [agency_name(author) for author in authors]
+    named = next((agency_name(author) for author in authors if agency_name(author)), None)
     title_credit = _TITLE_CREDIT.search(title or "")
     last_line = (text or "").rstrip().rsplit("\n", 1)[-1]
     closing = _TRAILING_CREDIT.search(last_line)
-    candidates = [agency, *named, agency_name(title_credit.group(1)) if title_credit else None,
-                  agency_name(closing.group(1) or closing.group(2)) if closing else None]
-    return next((c for c in candidates if c), None)
+    candidates = [(agency, "dateline"), (named, "author"),
+                  (agency_name(title_credit.group(1)) if title_credit else None, "title"),
+                  (agency_name(closing.group(1) or closing.group(2)) if closing else None, "closing")]
+    return next(((name, origin) for name, origin in candidates if name), (None, None))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tasks.demo_corpus import PAGES, truncated_gzip, warc_bytes
 
-FETCHED = "2026-11-20T05:00:00Z"
+FETCHED = "2026-11-27T09:00:00Z"  # after the harbour story's publication (27 November, 07:45 CET)
 GOOD_URLS = {
     "harbour": "https://www.harbourgazette.example/news/local/council-backs-tidal-barrier-after-winter-floods",
     "tageblatt": "https://www.nordstadt-tageblatt.example/lokales/neuer-radweg-weserstrasse-lueckenschluss",

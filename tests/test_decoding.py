@@ -38,14 +38,14 @@ def test_undeclared_legacy_encoding_is_detected(page, encoding):
     (GERMAN.encode("utf-8"), "utf-8", GERMAN),
     # Browsers read the Latin-1 label as windows-1252, which has the curly quotes and the euro sign.
     (SMART_QUOTES.encode("cp1252"), "iso-8859-1", SMART_QUOTES),
-    # A declared charset that decodes the bytes wins over UTF-8, even when the bytes are valid UTF-8 too.
-    (GERMAN.encode("utf-8"), "latin-1", GERMAN.encode("utf-8").decode("cp1252")),
+    # Bytes that are valid UTF-8 are UTF-8 whatever the label says: read as windows-1252 they would be mojibake.
+    (GERMAN.encode("utf-8"), "latin-1", GERMAN),
     # The HTTP header is trusted over the page's own <meta>.
     (with_meta('<meta charset="windows-1251">', "Привет").encode("koi8_r"), "koi8-r",
      with_meta('<meta charset="windows-1251">', "Привет")),
     # A label Python does not know is ignored, not fatal.
     (GERMAN.encode("utf-8"), "x-no-such-charset", GERMAN),
-], ids=["koi8-r", "windows-1251", "label-with-spaces", "utf-8", "latin1-as-cp1252", "declared-beats-utf8",
+], ids=["koi8-r", "windows-1251", "label-with-spaces", "utf-8", "latin1-as-cp1252", "utf8-beats-a-mislabel",
         "header-beats-meta", "unknown-label"])
 def test_declared_charset_is_honoured(data, declared, expected):
     assert decode_page(data, declared) == expected
@@ -96,3 +96,66 @@ def test_undecodable_pages_raise_decode_error_with_reason(body, reason):
 
     assert caught.value.reason == reason
     assert str(caught.value)  # a human-readable detail comes along
+
+
+# --- encodings as browsers read them --------------------------------------------------------------------------------
+
+CHINESE = "<html><head><title>新闻</title></head><body><p>我們的城市建了一座新的图书馆，镕钢厂旧址改成公园。</p></body></html>"
+JAPANESE = ("<html><head><title>記事</title></head><body><p>①髙橋さんの店が駅前に開店した。地元の野菜を使った料理が"
+            "人気で、初日から多くの客が訪れた。店主は「地域の皆さんに喜んでもらえる店にしたい」と話している。</p></body></html>")
+CSS_HEAD = "<style>" + "".join(f".item-{i} {{ margin: {i}px; color: #0{i % 10}a; }}\n" for i in range(1500)) + "</style>"
+
+
+@pytest.mark.parametrize("label, text, codec", [
+    ("gb2312", CHINESE, "gbk"),  # 們 and 镕 are GBK, not GB2312: browsers read every GBK label as GBK (gb18030)
+    ("GB_2312-80", CHINESE, "gb18030"),
+    ("shift_jis", JAPANESE, "cp932"),  # ① and 髙 exist only in Microsoft's Shift_JIS (windows-31j)
+    ("x-sjis", JAPANESE, "cp932"),
+], ids=["gb2312-is-gbk", "gb2312-alias", "shift_jis-is-windows-31j", "sjis-alias"])
+def test_labels_map_the_whatwg_way(label, text, codec):
+    data = text.encode(codec)
+    with pytest.raises((UnicodeError, LookupError)):  # Python's codec of that name cannot read it
+        data.decode(label)
+
+    assert decode_page(data, label) == text
+    assert decode_page(with_meta(f'<meta charset="{label}">', text).encode(codec)) == with_meta(
+        f'<meta charset="{label}">', text)
+
+
+@pytest.mark.parametrize("text, codec", [(CHINESE, "gb18030"), (RUSSIAN, "cp1251"), (JAPANESE, "cp932")],
+                         ids=["gbk", "windows-1251", "shift_jis"])
+def test_undeclared_page_is_judged_on_its_non_ascii_bytes_not_a_long_ascii_head(text, codec):
+    page = text.replace("<head>", "<head>" + CSS_HEAD)
+    assert len(CSS_HEAD) > 30_000
+
+    assert decode_page(page.encode(codec)) == page
+
+
+@pytest.mark.parametrize("declared, meta", [(None, ""), ("utf-8", ""), (None, '<meta charset="utf-8">'),
+                                            ("iso-8859-1", "")],
+                         ids=["undeclared", "header-utf-8", "meta-utf-8", "mislabelled-latin1"])
+def test_a_stray_byte_in_utf8_costs_one_character_not_the_page(declared, meta):
+    page = with_meta(meta, "Grüße aus Köln, schöne Grüße aus Düsseldorf und Münster.")
+    data = page.encode("utf-8").replace(b"aus D", b"aus \xffD")
+
+    text = decode_page(data, declared)
+
+    assert text == page.replace("aus D", "aus \ufffdD")
+
+
+def test_an_ascii_page_with_one_stray_byte_declared_utf8_keeps_utf8():
+    data = with_meta('<meta charset="utf-8">', "Plain words and one stray byte here: \xff.").encode("latin-1")
+
+    assert decode_page(data).count("\ufffd") == 1
+
+
+@pytest.mark.parametrize("label, codec", [("utf-16le", "utf-16-le"), ("UTF-16BE", "utf-16-be")])
+def test_declared_utf16_without_byte_order_mark_is_decoded_not_binary(label, codec):
+    assert decode_page(RUSSIAN.encode(codec), label) == RUSSIAN
+
+
+def test_a_meta_declaring_utf16_is_read_as_utf8():
+    """A <meta> readable as ASCII cannot be in UTF-16: browsers read the label as UTF-8."""
+    page = with_meta('<meta charset="utf-16">', "Grüße")
+
+    assert decode_page(page.encode("utf-8")) == page

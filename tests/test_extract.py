@@ -327,3 +327,52 @@ def test_seed_story_repost_keeps_the_story_and_drops_the_blog_furniture():
     assert doc["title"] == "Russia says open to missile defence cooperation with NATO"  # the credit is in `agency`
     assert (doc["dateline"], doc["agency"]) == ("SEOUL", "AFP")
     assert doc["published_at"] == datetime(2010, 11, 12, tzinfo=UTC)
+
+
+# --- field-level trust -------------------------------------------------------------------------------------------
+
+def test_a_placeholder_date_never_costs_the_article():
+    """JSON-LD's zero time (a CMS placeholder): the article is kept, dated by the printed line, and the drop is
+    recorded for analysts to count."""
+    head = jsonld(datePublished="0001-01-01T00:00:00Z", author={"@type": "Person", "name": "Jane Doe"})
+    html = article_page(head=head).replace(f"<h1>{TITLE}</h1>", f"<h1>{TITLE}</h1><p>Published 14 March 2024</p>")
+    page = raw_page(html.encode("utf-8"), url="https://www.harbour-gazette.example/2024/03/13/flood-barrier")
+
+    doc = extract_ok(page)
+
+    assert doc["published_at"] == datetime(2024, 3, 14, tzinfo=UTC)
+    assert doc["field_sources"]["published_at"] == "page"
+    assert doc["field_issues"] == ["published_at: placeholder 0001-01-01T00:00:00Z in JSON-LD"]
+    assert all(sentence in doc["text"] for sentence in ARTICLE)
+
+
+def test_field_sources_name_where_each_value_came_from():
+    head = JSONLD_AUTHORS + '<meta property="og:title" content="Harbour council approves flood barrier">'
+
+    doc = extract_ok(raw_page(article_page(head=head).encode("utf-8")))
+
+    assert doc["field_sources"] == {"title": "meta", "authors": "json-ld", "published_at": "json-ld",
+                                    "language": "text", "dateline": None, "agency": None}
+    assert doc["field_issues"] == []
+
+
+def test_blog_copy_of_a_wire_story_gets_the_post_title_and_the_agency():
+    html = article_page(head="").replace(f"<title>{TITLE}</title>", f"<title>Quay Watch: {TITLE} - AFP</title>")
+    html = html.replace(f"<h1>{TITLE}</h1>", f'<h3 class="post-title entry-title">{TITLE} - AFP</h3>')
+
+    doc = extract_ok(raw_page(html.encode("utf-8")))
+
+    assert (doc["title"], doc["agency"]) == (TITLE, "AFP")
+    assert doc["field_sources"]["title"] == doc["field_sources"]["agency"] == "page"
+
+
+def test_a_text_read_with_the_wrong_code_page_is_re_decoded():
+    """A crawler that decoded UTF-8 as windows-1252 hands over mojibake: it is never written as text."""
+    mojibake = article_page().replace("council", "Gemeinderat Köln, Düsseldorf und Münster’s council").encode(
+        "utf-8").decode("cp1252")
+    assert "KÃ¶ln" in mojibake
+
+    doc = extract_ok(raw_page(mojibake))
+
+    assert "Köln" in doc["text"] and "Ã" not in doc["text"]
+    assert "text: mojibake re-decoded" in doc["field_issues"]

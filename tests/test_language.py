@@ -25,15 +25,16 @@ def test_identify_names_the_language_of_a_sentence(code):
 
 
 @pytest.mark.parametrize("declared, detected, probability, expected", [
-    ("en", "en", 0.99, "en"),
-    ("en", "zu", 0.99, "zu"),  # a template's lang="en" over an isiZulu story
-    (None, "de", 0.99, "de"),
-    ("de", "fr", 0.5, "de"),  # an unsure identification does not overrule the page
-    (None, "fr", 0.5, None),  # nor stands alone
-    ("nb", "no", 0.99, "nb"),  # Norwegian Bokmål declared, Norwegian identified: the page is more precise
-    ("id", "ms", 0.99, "id"),
-    ("de", None, 0.99, "de"),
-    (None, None, 0.0, None),
+    ("en", "en", 0.99, ("en", "text")),
+    ("en", "zu", 0.99, ("zu", "text")),  # a template's lang="en" over an isiZulu story
+    (None, "de", 0.99, ("de", "text")),
+    ("de", "fr", 0.5, ("de", "declared")),  # an unsure identification does not overrule the page
+    (None, "fr", 0.5, (None, None)),  # nor stands alone
+    ("nb", "no", 0.99, ("nb", "declared")),  # Norwegian Bokmål declared, Norwegian identified: the page is more precise
+    ("id", "ms", 0.99, ("id", "declared")),
+    ("de", None, 0.99, ("de", "declared")),
+    (None, None, 0.0, (None, None)),
 ], ids=["agree", "text-wins", "undeclared", "unsure", "unsure-undeclared", "bokmal", "indonesian", "no-code", "none"])
 def test_choose_language(declared, detected, probability, expected):
+    """The language and where it came from (`field_sources.language`)."""
     assert choose_language(declared, detected, probability) == expected

@@ -74,7 +74,7 @@ def test_nested_nodes_are_not_the_article():
         "kicker-kept", "json-ld-without-og", "og-before-json-ld", "fallback", "none"])
 def test_choose_title(head, body, fallback, expected):
     declared = read_declared(page(head, body))
-    assert choose_title(declared, fallback, "globalnews.ca" if "Globalnews" in head else "site.example") == expected
+    assert choose_title(declared, fallback, "globalnews.ca" if "Globalnews" in head else "site.example").value == expected
 
 
 @pytest.mark.parametrize("title, others, site, expected", [
@@ -147,7 +147,7 @@ SITE = meta("og:site_name", "Daily Example")
 ], ids=["json-ld-people-and-agency", "json-ld-before-meta", "publisher-gives-way-to-a-name",
         "publisher-kept-over-initials", "meta-without-urls", "trafilatura-byline", "article-author-meta", "none"])
 def test_choose_authors(head, fallback, expected):
-    assert choose_authors(read_declared(page(head)), fallback, "example.com") == expected
+    assert choose_authors(read_declared(page(head)), fallback, "example.com").value == expected
 
 
 @pytest.mark.parametrize("body, names", [
@@ -183,7 +183,7 @@ PERSON = ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Jane
      ["Jane Doe"]),  # links outside the byline credit other stories
 ], ids=["rel-author", "itemprop-author", "same", "other-people", "outside-the-byline"])
 def test_byline_links_complete_json_ld_authors(body, expected):
-    assert choose_authors(read_declared(page(PERSON, body)), [], "example.com") == expected
+    assert choose_authors(read_declared(page(PERSON, body)), [], "example.com").value == expected
 
 
 @pytest.mark.parametrize("body, names", [
@@ -193,7 +193,8 @@ def test_byline_links_complete_json_ld_authors(body, expected):
     ("<p>By signing up, you agree to our terms</p>", []),  # not capitalised: not a name
     ("<p>By 2030, emissions fall</p>", []),
     ("<p>Jane Doe, in News</p>", []),
-], ids=["by-name-comma", "by-two-names-bar", "sentence", "lower-case", "number", "no-by"])
+    ('<a href="/other-story"><span>Von Jane Doe, Berlin</span></a>', []),  # another story's teaser
+], ids=["by-name-comma", "by-two-names-bar", "sentence", "lower-case", "number", "no-by", "inside-a-link"])
 def test_by_line(body, names):
     assert by_line(page(body=body)) == names
 
@@ -201,8 +202,8 @@ def test_by_line(body, names):
 def test_by_line_is_the_last_resort():
     declared = read_declared(page(meta("author", "Jane Doe", "name"), "<p>By John Smith, in News</p>"))
 
-    assert choose_authors(declared, [], "example.com") == ["Jane Doe"]
-    assert choose_authors(read_declared(page(body="<p>By John Smith, in News</p>")), [], "example.com") == [
+    assert choose_authors(declared, [], "example.com").value == ["Jane Doe"]
+    assert choose_authors(read_declared(page(body="<p>By John Smith, in News</p>")), [], "example.com").value == [
         "John Smith"]
 
 
@@ -210,7 +211,7 @@ def test_labelled_author_wins_over_a_site_name_meta_tag():
     declared = read_declared(page(meta("author", "Daily Example", "name"),
                                   "<ul><li><strong>Author</strong> Jane Doe</li></ul>"))
 
-    assert choose_authors(declared, ["Daily Example"], "example.com") == ["Jane Doe"]
+    assert choose_authors(declared, ["Daily Example"], "example.com").value == ["Jane Doe"]
 
 
 # --- publication time ------------------------------------------------------------------------------------------------
@@ -227,4 +228,141 @@ def test_labelled_author_wins_over_a_site_name_meta_tag():
 ], ids=["json-ld-over-meta-and-trafilatura", "publication-not-modification", "offset-without-colon",
         "no-offset-is-utc", "unparsable-skipped", "modification-never-used"])
 def test_choose_published(head, fallback, expected):
-    assert choose_published(read_declared(page(head)), fallback) == expected
+    assert choose_published(read_declared(page(head)), fallback).value == expected
+
+
+# --- field-level trust: each field falls back past implausible values ----------------------------------------------
+
+FETCHED = datetime(2026, 5, 20, 8, 0, tzinfo=UTC)
+
+
+def article_ld(**fields) -> str:
+    return ld({"@type": "NewsArticle", "headline": "Ferry returns to the island", **fields})
+
+
+@pytest.mark.parametrize("head, body, url, fallback, expected, source, issue", [
+    # a CMS's zero time in JSON-LD: the printed line, then the URL, then trafilatura give the day
+    (article_ld(datePublished="0001-01-01T00:00:00Z"), "<p class='meta'>Posted on 12 May 2026 by the desk</p>",
+     "https://isle.example/2026/05/11/ferry", None, datetime(2026, 5, 12, tzinfo=UTC), "page",
+     "published_at: placeholder 0001-01-01T00:00:00Z in JSON-LD"),
+    (article_ld(datePublished="0001-01-01T00:00:00+02:00"), "", "https://isle.example/2026/05/11/ferry", None,
+     datetime(2026, 5, 11, tzinfo=UTC), "url", "published_at: placeholder 0001-01-01T00:00:00+02:00 in JSON-LD"),
+    (meta("article:published_time", "1970-01-01T00:00:00Z"), "", "https://isle.example/news/ferry", "2026-05-10",
+     datetime(2026, 5, 10, tzinfo=UTC), "trafilatura", "published_at: placeholder 1970-01-01T00:00:00Z in meta tags"),
+    (article_ld(datePublished="1900-01-01"), "", "https://isle.example/news/ferry", None, None, None,
+     "published_at: placeholder 1900-01-01 in JSON-LD"),
+    (article_ld(datePublished="2031-01-01T10:00:00Z"), "", "https://isle.example/20260509/ferry", None,
+     datetime(2026, 5, 9, tzinfo=UTC), "url", "published_at: 2031-01-01T10:00:00Z in JSON-LD is after the fetch"),
+    (article_ld(datePublished="1987-06-01"), "", "https://isle.example/news/ferry", None, None, None,
+     "published_at: 1987-06-01 in JSON-LD is before 1991"),
+    (article_ld(datePublished="null"), "", "https://isle.example/news/ferry", "2026-05-08",
+     datetime(2026, 5, 8, tzinfo=UTC), "trafilatura", "published_at: 'null' in JSON-LD is not a date"),
+], ids=["zero-time-printed-line", "zero-time-with-offset-url", "epoch-trafilatura", "year-1900-none",
+        "after-fetch-url", "before-1991", "null-string"])
+def test_published_falls_back_past_placeholders(head, body, url, fallback, expected, source, issue):
+    chosen = choose_published(read_declared(page(head, body)), fallback, url, FETCHED)
+
+    assert (chosen.value, chosen.source) == (expected, source)
+    assert issue in chosen.issues
+
+
+@pytest.mark.parametrize("head, body, fallback, expected", [
+    # only modification dates declared: never the publication date, also when trafilatura falls back to them
+    (meta("article:modified_time", "2026-05-19T16:45:00Z") + meta("og:updated_time", "2026-05-19T16:45:00Z"),
+     "<p class='dates'>Published 3 March 2026 · Updated 19 May 2026</p>", "2026-05-19", datetime(2026, 3, 3, tzinfo=UTC)),
+    (ld({"@type": "WebPage", "dateModified": "2026-05-19T16:45:00Z"}), "", "2026-05-19", None),
+    (meta("article:modified_time", "2026-05-19T16:45:00Z"), "<span>Veröffentlicht am 03.04.2026, 10:15 Uhr</span>",
+     None, datetime(2026, 4, 3, 10, 15, tzinfo=UTC)),
+    ("", '<time itemprop="datePublished" datetime="2026-02-14T09:00:00+01:00">14 Feb</time>', "2026-05-01",
+     datetime(2026, 2, 14, 8, 0, tzinfo=UTC)),
+    ("", "<ul><li><strong>Datum</strong> 06.05.2026</li><li><strong>Autor</strong> Jane Doe</li></ul>"
+         "<h2>Other story <span>02.05.2026</span></h2>", "2026-05-02", datetime(2026, 5, 6, tzinfo=UTC)),
+], ids=["printed-published-not-updated", "modification-day-from-trafilatura-dropped", "printed-german",
+        "marked-up-date-published", "fact-list-datum"])
+def test_published_is_never_a_modification_date(head, body, fallback, expected):
+    chosen = choose_published(read_declared(page(head, body)), fallback, "https://isle.example/news/ferry", FETCHED)
+
+    assert chosen.value == expected
+
+
+@pytest.mark.parametrize("lang, value, expected", [
+    ("de", "03.04.2026 10:15", datetime(2026, 4, 3, 10, 15, tzinfo=UTC)),
+    ("tr", "03.04.2026", datetime(2026, 4, 3, tzinfo=UTC)),
+    ("tr-TR", "03/04/2026", datetime(2026, 4, 3, tzinfo=UTC)),
+    ("en-GB", "03/04/2026", datetime(2026, 4, 3, tzinfo=UTC)),
+    ("en-US", "03/04/2026", datetime(2026, 3, 4, tzinfo=UTC)),
+    ("en-US", "13/04/2026", datetime(2026, 4, 13, tzinfo=UTC)),  # no month 13: the order is plain
+    ("en-US", "03.04.2026", datetime(2026, 4, 3, tzinfo=UTC)),  # a dotted date is day first everywhere
+    ("fr", "2026/04/03", datetime(2026, 4, 3, tzinfo=UTC)),
+    ("de", "3. April 2026", datetime(2026, 4, 3, tzinfo=UTC)),
+    ("tr", "3 Nisan 2026", datetime(2026, 4, 3, tzinfo=UTC)),
+], ids=["de-dotted-time", "tr-dotted", "tr-slashes", "en-gb-slashes", "en-us-slashes", "en-us-day-over-12",
+        "en-us-dotted", "year-first", "de-month-name", "tr-month-name"])
+def test_numeric_dates_follow_the_pages_day_month_order(lang, value, expected):
+    tree = load_html(f'<html lang="{lang}"><head>{article_ld(datePublished=value)}</head><body><p>x</p></body></html>')
+
+    chosen = choose_published(read_declared(tree), None, None, FETCHED)
+
+    assert (chosen.value, chosen.source) == (expected, "json-ld")
+
+
+@pytest.mark.parametrize("head, body, fallback, expected", [
+    (ld({"@type": "NewsArticle", "author": [{"@type": "Person", "givenName": "Mirela", "familyName": "Voss"},
+                                            {"@type": "Person", "givenName": "Ken", "additionalName": "T.",
+                                             "familyName": "Adeyemi-Lund"}]})
+     + meta("author", "Daily Example", "name"), "", [], ["Mirela Voss", "Ken T. Adeyemi-Lund"]),
+    (ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Priya Raman, MD"}}), "", [],
+     ["Priya Raman, MD"]),
+    ("", "", ["Alan Greer, PhD and Ruth Kim, Jr."], ["Alan Greer, PhD", "Ruth Kim, Jr"]),
+    (meta("author", "Omar Haddad, M.D., MPH", "name"), "", [], ["Omar Haddad, M.D., MPH"]),
+    ("", "", ["March 4, 2026"], []),
+    ("", "", ["Updated: March 4, 2026 at 9:12 am"], []),
+    ("", "", ["3 hours ago"], []),
+    ("", "", ["By Lena Ortiz, March 4, 2026"], ["Lena Ortiz"]),
+    (ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "undefined"}}), "", ["Lena Ortiz"],
+     ["Lena Ortiz"]),
+    (SITE + meta("author", "Daily Example", "name"), "", ["Lena Ortiz"], ["Lena Ortiz"]),
+    (SITE + meta("author", "Daily Example", "name"), "", [], ["Daily Example"]),
+    (SITE + meta("author", "Daily Example", "name"), "<p><span>Von Lena Ortiz, Lille</span></p>", [],
+     ["Lena Ortiz"]),
+    (meta("author", "/@lortiz", "name") + meta("author", "Lena Ortiz", "name"), "", [], ["Lena Ortiz"]),
+], ids=["given-family-names", "credential-kept", "suffixes-kept", "dotted-credentials", "date-only",
+        "updated-line", "relative-time", "name-then-date", "placeholder-string", "site-name-gives-way", "site-name-when-nothing-else",
+        "printed-by-line-over-site-name", "handle-is-no-name"])
+def test_authors_are_people_not_dates_or_placeholders(head, body, fallback, expected):
+    assert choose_authors(read_declared(page(head, body)), fallback, "example.com").value == expected
+
+
+def test_dropped_authors_are_field_issues():
+    chosen = choose_authors(read_declared(page(SITE + meta("author", "Daily Example", "name"))),
+                            ["Updated: March 4, 2026 at 9:12 am", "Lena Ortiz"], "example.com")
+
+    assert (chosen.value, chosen.source) == (["Lena Ortiz"], "trafilatura")
+    assert chosen.issues == ["authors: 'Updated: March 4, 2026 at 9:12 am' from trafilatura holds a date, not a name",
+                             "authors: 'Daily Example' in meta tags is the site's name, not a person's"]
+
+
+@pytest.mark.parametrize("head, body, fallback, expected, source", [
+    ("<title>Harbour Notes: Ferry returns to the island - AFP</title>",
+     '<h3 class="post-title entry-title">Ferry returns to the island - AFP</h3>', "Harbour Notes",
+     "Ferry returns to the island - AFP", "page"),
+    ("<title>Harbour Notes: Ferry returns to the island - AFP</title>",
+     '<h2 class="post-title">Ferry returns to the island</h2>', "Harbour Notes", "Ferry returns to the island - AFP",
+     "page"),
+    ("<title>Ferry returns to the island | Harbour Notes</title>", "<h1>Ferry returns to the island</h1>",
+     "Harbour Notes", "Ferry returns to the island", "page"),
+    ("<title>Harbour Notes - Ferry returns to the island</title>",
+     '<div class="entry-title">Ferry returns to the island</div>', None, "Ferry returns to the island", "page"),
+    ("<title>Ferry returns to the island - AFP | Harbour Notes</title>",
+     '<h3 class="post-title">Ferry returns to the island</h3>', "Harbour Notes", "Ferry returns to the island - AFP",
+     "page"),
+    (meta("og:title", "null") + "<title>Ferry returns | Isle</title>", "<h1>Ferry returns</h1>", None,
+     "Ferry returns", "page"),
+    (meta("og:title", "Daily Example") + SITE, "", "Ferry returns to the island", "Ferry returns to the island",
+     "trafilatura"),
+], ids=["blog-prefix-heading-with-credit", "blog-prefix-heading-without-credit", "title-pipe-site", "site-dash-title",
+        "credit-before-the-site", "placeholder-og-title", "og-title-is-the-site-name"])
+def test_title_part_confirmed_by_a_visible_heading(head, body, fallback, expected, source):
+    chosen = choose_title(read_declared(page(head, body)), fallback, "example.com")
+
+    assert (chosen.value, chosen.source) == (expected, source)

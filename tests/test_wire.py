@@ -29,13 +29,13 @@ def test_find_dateline(text, expected):
 
 
 @pytest.mark.parametrize("text, title, authors, expected", [
-    ("Berlin (dpa) - Die Regierung", "Headline", [], "dpa"),
-    ("The council met.", "Headline", ["Jane Doe", "The Associated Press"], "AP"),
-    ("The council met.", "Russia says open to cooperation - AFP", [], "AFP"),
-    ("The council met.\nThe vote is next week. (Reuters)", "Headline", [], "Reuters"),
-    ("The council met.\n© dpa", "Headline", [], "dpa"),
-    ("The council met, he told AFP", "Headline", [], None),  # quoting an agency is not being its copy
-    ("The council met.", "Headline - The Daily Example", ["Jane Doe"], None),
+    ("Berlin (dpa) - Die Regierung", "Headline", [], ("dpa", "dateline")),
+    ("The council met.", "Headline", ["Jane Doe", "The Associated Press"], ("AP", "author")),
+    ("The council met.", "Russia says open to cooperation - AFP", [], ("AFP", "title")),
+    ("The council met.\nThe vote is next week. (Reuters)", "Headline", [], ("Reuters", "closing")),
+    ("The council met.\n© dpa", "Headline", [], ("dpa", "closing")),
+    ("The council met, he told AFP", "Headline", [], (None, None)),  # quoting an agency is not being its copy
+    ("The council met.", "Headline - The Daily Example", ["Jane Doe"], (None, None)),
 ], ids=["dateline", "author", "title-credit", "closing-credit", "closing-copyright", "quoted", "own-story"])
 def test_find_agency(text, title, authors, expected):
     assert find_agency(text, title, authors) == expected
