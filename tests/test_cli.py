@@ -34,9 +34,9 @@ def prefect_home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("prefect-home")
 
 
-def pagefold(*args: str, home: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PREFECT_HOME=str(home), COLUMNS="200")
+def pagefold(*args: str, home: Path, **env_vars: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_"))}
+    env.update(PAGEFOLD_PREFECT_HOME=str(home), COLUMNS="200", **env_vars)
     return subprocess.run([PAGEFOLD, *args], env=env, capture_output=True, text=True, timeout=600,
                           stdin=subprocess.DEVNULL)
 
