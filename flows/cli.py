@@ -69,8 +69,8 @@ DayOpt = dict(parser=parse_day, metavar="YYYY-MM-DD")
 def choose_prefect(api_url: str | None) -> TemporaryServer | None:
     """Point this command's flow runs at `api_url`, or start a temporary local Prefect for them now."""
     note = use_prefect(api_url)
-    if api_url or "not used" in note:
-        console.print(f"[dim]{note}[/dim]")
+    if note:
+        console.print(f"[dim]{note}[/dim]", soft_wrap=True)
     return None if api_url else TemporaryServer()
 
 

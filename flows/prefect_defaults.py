@@ -51,32 +51,33 @@ def command_line_home() -> Path:
     return Path(state) / "pagefold" / "prefect"
 
 
-def use_prefect(api_url: str | None) -> str:
+def use_prefect(api_url: str | None) -> str | None:
     """Send this process's flow runs to `api_url`, or to a temporary local server on Pagefold's own home.
 
     Must run before Prefect is imported (Prefect reads its settings once). An exported PREFECT_API_URL
-    or PREFECT_PROFILE is set aside unless `api_url` is given. Returns a line saying what was chosen.
+    or PREFECT_PROFILE is set aside unless `api_url` is given. Returns a line for the user when the
+    choice may surprise them (a server given, or an exported PREFECT_API_URL not used), else None.
     """
     if api_url:
         os.environ["PREFECT_API_URL"] = api_url
         return f"Prefect: the server at {api_url}"
     ignored = os.environ.pop("PREFECT_API_URL", None)
     os.environ.pop("PREFECT_PROFILE", None)
-    home = command_line_home()
-    os.environ["PREFECT_HOME"] = str(home)
+    os.environ["PREFECT_HOME"] = str(command_line_home())
     # Registering block types at start-up first imports every installed Prefect collection (Dask's among them):
     # about 1 s of the temporary server's start, for blocks that command-line runs do not use.
     os.environ.setdefault("PREFECT_SERVER_REGISTER_BLOCKS_ON_START", "false")
     os.environ.setdefault("PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION", "false")
-    note = f" (PREFECT_API_URL={ignored} is not used: pass --prefect-api to run there)" if ignored else ""
-    return f"Prefect: a temporary local server, home {home}{note}"
+    if ignored:
+        return f"Prefect: a temporary local server; PREFECT_API_URL={ignored} is not used (--prefect-api URL runs there)"
+    return None
 
 
 class TemporaryServer:
     """A temporary Prefect API for this command's runs, in a subprocess started before Prefect is imported.
 
     The API Prefect itself would start when none is configured (`create_app(ephemeral=True)`: the API and
-    the services that record runs, no UI, no scheduler), but started at the command's first line, so that
+    the services of an ephemeral server, no UI), but started at the command's first line, so that
     its few CPU seconds of start-up overlap the command's own imports and the extraction pool's start
     instead of following them; the command's Prefect finds it in PREFECT_API_URL. Stopped at exit.
     """
