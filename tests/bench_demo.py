@@ -24,7 +24,7 @@ def timed_demo(workdir: Path, env: dict[str, str]) -> tuple[float, float]:
     """(wall seconds, CPU seconds of the demo's process tree)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run([PAGEFOLD, "demo", "--workdir", str(workdir)], env=env, check=True, stdout=subprocess.DEVNULL,
+    subprocess.run([PAGEFOLD, "demo", "--workdir", str(workdir)], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    stdin=subprocess.DEVNULL)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

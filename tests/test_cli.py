@@ -161,12 +161,14 @@ def test_an_exported_prefect_api_url_does_not_send_cli_runs_to_the_operators_ser
     lake, _ = ingested
     raw = tmp_path / "raw"
     write_day(raw, "2026-11-21", {"crawl/legacy.warc.gz": hard_input_objects()["crawl/legacy.warc.gz"]})
-    operator = "http://127.0.0.1:9/api"
+    operator, operator_home = "http://127.0.0.1:9/api", tmp_path / "operator-prefect-home"
     result = pagefold("ingest", "--source", str(raw), "--dest", str(tmp_path / "lake"), home=prefect_home,
-                      PREFECT_API_URL=operator)
+                      PREFECT_API_URL=operator, PREFECT_HOME=str(operator_home))
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"PREFECT_API_URL={operator} is not used" in " ".join(result.stdout.split())
     assert "yes: pages = documents + rejects" in result.stdout
+    assert not (operator_home / "prefect.db").exists()  # make server's database (~/.prefect) is not touched
+    assert (prefect_home / "prefect.db").exists()
 
 
 def test_prefect_api_sends_the_run_to_the_server_given(tmp_path, prefect_home):
