@@ -15,7 +15,9 @@ exports PREFECT_API_URL. That home stays migrated between runs.
 from __future__ import annotations
 
 import atexit
+import ctypes
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -89,7 +91,7 @@ class TemporaryServer:
         self.api_url = f"http://127.0.0.1:{port}/api"
         command = [sys.executable, "-m", "uvicorn", "--factory", f"{__name__}:temporary_api", "--host", "127.0.0.1",
                    "--port", str(port), "--log-level", "error", "--lifespan", "on"]
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, preexec_fn=_detach_but_die_with_parent)
         os.environ["PREFECT_API_URL"] = self.api_url
         os.environ["PREFECT_UI_URL"] = ""  # it has no UI: no "View at <url>" line for a page that does not exist
         atexit.register(self.stop)
@@ -120,6 +122,15 @@ class TemporaryServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def _detach_but_die_with_parent() -> None:
+    """In the server's process before it starts: a session of its own, so that a Ctrl-C in the terminal reaches
+    only the command, which can then still report its flow run's end to this server before stopping it; and,
+    on Linux, SIGTERM when the command dies, even by SIGKILL, so that no server outlives it."""
+    os.setsid()
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
 
 
 def temporary_api():
