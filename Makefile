@@ -21,7 +21,7 @@ PAGEFOLD_SCHEDULE_CRON ?= 0 2 * * *
 PAGEFOLD_SCHEDULE_TIMEZONE ?= UTC
 server deploy worker: export PREFECT_SERVER_API_HOST := $(PREFECT_SERVER_API_HOST)
 server deploy worker: export PREFECT_SERVER_API_PORT := $(PREFECT_SERVER_API_PORT)
-deploy worker: export PREFECT_API_URL ?= http://$(PREFECT_SERVER_API_HOST):$(PREFECT_SERVER_API_PORT)/api
+deploy worker: export PREFECT_API_URL ?= $(SERVER_API_URL)
 deploy worker: export PAGEFOLD_WORK_POOL := $(PAGEFOLD_WORK_POOL)
 deploy: export PAGEFOLD_SCHEDULE_CRON := $(PAGEFOLD_SCHEDULE_CRON)
 deploy: export PAGEFOLD_SCHEDULE_TIMEZONE := $(PAGEFOLD_SCHEDULE_TIMEZONE)
@@ -44,12 +44,22 @@ test-e2e: $(STAMP)
 	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	$(BIN)/python -m pytest -m e2e
 
+# The `prefect` command in another shell finds this server only through PREFECT_API_URL: without it, it
+# starts a temporary server on the same SQLite file ("database is locked", runs left Late).
+SERVER_API_URL = http://$(PREFECT_SERVER_API_HOST):$(PREFECT_SERVER_API_PORT)/api
+define USE_SERVER
+	@echo "In each shell where you run the prefect command, first run:"
+	@echo "    export PREFECT_API_URL=$(SERVER_API_URL)"
+endef
+
 server: $(STAMP)
+	$(USE_SERVER)
 	PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/prefect server start
 
 deploy: $(STAMP)
 	$(BIN)/prefect --no-prompt work-pool create $(PAGEFOLD_WORK_POOL) --type process --overwrite
 	$(BIN)/prefect --no-prompt deploy --all --prefect-file deployments/prefect.yaml
+	$(USE_SERVER)
 
 worker: $(STAMP)
 	$(BIN)/prefect worker start --pool $(PAGEFOLD_WORK_POOL)

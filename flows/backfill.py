@@ -67,8 +67,8 @@ def backfill(
     start_date: dt.date,
     end_date: dt.date,
     max_parallel_days: int = 2,
-    source: str | None = None,
-    dest: str | None = None,
+    source: str = "",
+    dest: str = "",
 ) -> list[dict]:
     """Ingest every day from `start_date` to `end_date`, both included, as one child run per day.
 

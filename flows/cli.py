@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
+import os
+import re
 import sys
 import threading
 from pathlib import Path
@@ -14,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-import flows.prefect_defaults  # noqa: F401  (must run before Prefect is imported)
+from flows.prefect_defaults import API_URL_ENV, TemporaryServer, use_prefect  # before Prefect is imported
 from tasks.progress import BOARD, Snapshot
 
 app = typer.Typer(
@@ -32,17 +35,55 @@ EndpointOpt = Annotated[
     typer.Option(help="S3-compatible endpoint URL (MinIO, R2, ...); default: AWS_ENDPOINT_URL, else AWS."),
 ]
 LakeOpt = Annotated[str, typer.Option(help="The lake to query: a folder or s3://bucket/prefix.")]
+PrefectApiOpt = Annotated[
+    Optional[str],
+    typer.Option("--prefect-api", envvar=API_URL_ENV, metavar="URL",
+                 help="Run on this Prefect server, e.g. make server's http://127.0.0.1:4200/api, where its UI shows "
+                      "the run. Default: a temporary local Prefect of Pagefold's own (an exported PREFECT_API_URL "
+                      "is not used)."),
+]
+
+
+def parse_day(value: str | dt.date) -> dt.date:
+    """A YYYY-MM-DD option as a date; a well-formed day that does not exist is named as such."""
+    if isinstance(value, dt.date):
+        return value
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise typer.BadParameter(f"{value!r} is not a day written YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        year, month, _ = map(int, value.split("-"))
+        if year < 1:
+            reason = "there is no year 0"
+        elif not 1 <= month <= 12:
+            reason = f"there is no month {month}"
+        else:
+            reason = f"{calendar.month_name[month]} {year} has {calendar.monthrange(year, month)[1]} days"
+        raise typer.BadParameter(f"{value} is not a real date: {reason}") from None
+
+
+DayOpt = dict(parser=parse_day, metavar="YYYY-MM-DD")
+
+
+def choose_prefect(api_url: str | None) -> TemporaryServer | None:
+    """Point this command's flow runs at `api_url`, or start a temporary local Prefect for them now."""
+    note = use_prefect(api_url)
+    if note:
+        console.print(f"[dim]{note}[/dim]", soft_wrap=True)
+    return None if api_url else TemporaryServer()
 
 
 @app.command()
 def ingest(
     source: SourceOpt,
     dest: DestOpt,
-    date: Annotated[Optional[dt.datetime], typer.Option(formats=["%Y-%m-%d"], help="Only this day (YYYY-MM-DD); default: every dt= folder found.")] = None,
+    date: Annotated[Optional[dt.date], typer.Option(**DayOpt, help="Only this day; default: every dt= folder found.")] = None,
     s3_endpoint: EndpointOpt = None,
     workers: Annotated[Optional[int], typer.Option(min=1, help="Processes for extraction; default: one per core.")] = None,
     batch_mb: Annotated[int, typer.Option(min=1, help="Raw megabytes per batch (one Prefect task per batch).")] = 64,
     max_page_mb: Annotated[float, typer.Option(help="Pages larger than this are rejected as page_too_large.")] = 5.0,
+    prefect_api: PrefectApiOpt = None,
 ) -> None:
     """Read raw pages, extract clean text and metadata, and write documents and rejects to the lake.
 
@@ -50,9 +91,10 @@ def ingest(
     document or as a reject with its reason; the summary shows that the two
     add up to the pages read.
     """
+    server = choose_prefect(prefect_api)
     summary = run_with_progress(
-        source=source, dest=dest, date=date.date() if date else None, s3_endpoint=s3_endpoint, workers=workers,
-        batch_mb=batch_mb, max_page_mb=max_page_mb,
+        server, source=source, dest=dest, date=date, s3_endpoint=s3_endpoint_setting(s3_endpoint, prefect_api),
+        workers=workers, batch_mb=batch_mb, max_page_mb=max_page_mb,
     )
     print_summary(summary)
 
@@ -61,18 +103,21 @@ def ingest(
 def backfill(
     source: SourceOpt,
     dest: DestOpt,
-    start: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="First day (YYYY-MM-DD).")],
-    end: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="Last day, included (YYYY-MM-DD).")],
+    start: Annotated[dt.date, typer.Option(**DayOpt, help="First day.")],
+    end: Annotated[dt.date, typer.Option(**DayOpt, help="Last day, included.")],
+    prefect_api: PrefectApiOpt = None,
 ) -> None:
     """Ingest every day from --start to --end with the backfill flow: one child run per day, then a summary.
 
     Here the days run one after another in this process; launched from its deployment in the Prefect UI,
     they run as separate, retryable runs of the daily deployment.
     """
+    server = choose_prefect(prefect_api)
     from flows.backfill import backfill as backfill_flow
 
-    state = backfill_flow(start_date=start.date(), end_date=end.date(), source=source, dest=dest,
-                          return_state=True)
+    if server:
+        server.ready()
+    state = backfill_flow(start_date=start, end_date=end, source=source, dest=dest, return_state=True)
     table = Table("date", "state", "documents in lake", "rejects in lake", "message", title="Backfill")
     for row in _backfill_rows(state):
         table.add_row(row["date"], row["state"], str(row["documents in lake"]), str(row["rejects in lake"]),
@@ -103,31 +148,71 @@ def query(
     lake: LakeOpt = "lake",
     s3_endpoint: EndpointOpt = None,
     max_rows: Annotated[int, typer.Option(help="Rows to print at most.")] = 50,
+    prefect_api: Annotated[
+        Optional[str],
+        typer.Option("--prefect-api", envvar=API_URL_ENV, metavar="URL",
+                     help="Read the Prefect variable pagefold_s3_endpoint from this server when no endpoint is set."),
+    ] = None,
 ) -> None:
     """Run SQL over the lake with DuckDB; the datasets are views named `documents`, `entities` and `rejects`.
 
-    Without SQL: an interactive prompt on a terminal, else the views and their columns.
+    Without SQL: an interactive prompt on a terminal, else the views and their columns. An S3 lake that
+    cannot be reached fails in seconds with one line saying where it looked.
     """
-    from tasks.query import open_lake, run_sql
-    from tasks.storage import Location, endpoint_from_env
+    import duckdb
 
-    con, views = open_lake(Location(lake, endpoint_from_env(s3_endpoint)))
+    from tasks.query import LakeUnreachable, open_lake, run_sql
+    from tasks.storage import Location
+
+    try:
+        con, views = open_lake(Location(lake, s3_endpoint_setting(s3_endpoint, prefect_api)))
+    except LakeUnreachable as exc:
+        fail(str(exc))
     if not views:
         console.print(f"[yellow]No datasets under {lake} yet: run `pagefold ingest` first.[/yellow]")
         raise typer.Exit(1)
     if sql:
-        print_result(*run_sql(con, sql, max_rows))
+        try:
+            print_result(*run_sql(con, sql, max_rows))
+        except duckdb.Error as exc:
+            fail(f"query failed: {exc}")
         return
     print_views(con, views)
     if sys.stdin.isatty():
         _prompt(con, max_rows)
 
 
+def s3_endpoint_setting(explicit: str | None, prefect_api: str | None) -> str | None:
+    """The S3 endpoint, looked up as deployed runs look it up (README, "Configuration").
+
+    The option, else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else PAGEFOLD_S3_ENDPOINT, else the Prefect
+    variable pagefold_s3_endpoint, read only from a server given with --prefect-api (a temporary one has
+    no variables). None: AWS itself.
+    """
+    from tasks.storage import endpoint_from_env
+
+    endpoint = endpoint_from_env(explicit) or os.environ.get("PAGEFOLD_S3_ENDPOINT")
+    if endpoint or not prefect_api:
+        return endpoint or None
+    use_prefect(prefect_api)
+    from flows import config
+
+    return config.setting("s3_endpoint")
+
+
+def fail(message: str) -> None:
+    """One line on stderr, exit status 1."""
+    Console(stderr=True, soft_wrap=True).print(f"[red]{message}[/red]", highlight=False)
+    raise typer.Exit(1)
+
+
 @app.command()
 def demo(
     workdir: Annotated[Path, typer.Option(help="Where the demo's raw pages and lake go.")] = Path("demo-output"),
+    prefect_api: PrefectApiOpt = None,
 ) -> None:
     """Build the demo corpus as raw objects, ingest it, and query the result."""
+    server = choose_prefect(prefect_api)
     from tasks.demo_corpus import DEMO_DAY, build_demo_source
     from tasks.query import open_lake, run_sql
     from tasks.storage import Location
@@ -135,7 +220,9 @@ def demo(
     raw, lake = workdir / "raw", workdir / "lake"
     objects = build_demo_source(raw)
     console.print(f"Demo corpus: {len(objects)} raw objects written under [bold]{raw}/dt={DEMO_DAY}/[/bold]")
-    summary = run_with_progress(source=str(raw), dest=str(lake))
+    # Nine pages keep one extraction process busy for about a second; a second process would only load
+    # trafilatura and the spaCy model once more (about 4 s of CPU on a machine with two cores).
+    summary = run_with_progress(server, source=str(raw), dest=str(lake), workers=1)
     print_summary(summary)
     con, _ = open_lake(Location(str(lake)))
     console.print("\n[bold]Documents[/bold] (pagefold query --lake", lake, '"SELECT ... FROM documents")')
@@ -175,17 +262,23 @@ FROM rejects ORDER BY reason, source_uri
 """
 
 
-def run_with_progress(**params) -> dict:
-    """Run the ingest flow here, with live progress on a terminal or steady lines in logs."""
-    from flows.ingest import ingest as ingest_flow
+def run_with_progress(server: TemporaryServer | None, **params) -> dict:
+    """Run the ingest flow here, with live progress on a terminal or steady lines in logs.
+
+    `server`: the temporary Prefect being started for this run, if any; the flow waits for it.
+    """
     from tasks import pool
 
     pool.warm_up(params.get("workers") or pool.default_workers())  # overlaps Prefect's start-up
+    from flows.ingest import ingest as ingest_flow
+
     stop = threading.Event()
     show = _live_progress if console.is_terminal else _log_progress
     watcher = threading.Thread(target=show, args=(stop,), daemon=True)
     watcher.start()
     try:
+        if server:
+            server.ready()
         summary, error = ingest_flow(**params), None
     except Exception as exc:
         summary, error = None, exc

@@ -34,8 +34,8 @@ def _run_name() -> str:
 @flow(name="ingest-day", flow_run_name=_run_name, log_prints=False)
 def ingest_day(
     date: dt.date | None = None,
-    source: str | None = None,
-    dest: str | None = None,
+    source: str = "",
+    dest: str = "",
     workers: int | None = None,
     batch_mb: int = 64,
 ) -> dict:

@@ -3,9 +3,9 @@
 One day's landing folder holds every format the pipeline accepts (JSONL,
 WARC, single HTML pages), pages in three scripts and legacy encodings, a
 page with no article and a truncated file, so `make demo` exercises the
-same paths production does. The seed wire story is added when
-`../shared/corpus/seed/article.txt` sits beside the checkout (it is read
-there, never copied into the repository).
+same paths production does. Everything it needs ships in `demo/pages`
+(invented pages and an invented wire story reposted on a blog), so every
+checkout's demo prints the same result, with or without `../shared`.
 """
 
 from __future__ import annotations
@@ -23,10 +23,13 @@ from warcio.warcwriter import WARCWriter
 
 REPO = Path(__file__).resolve().parents[1]
 PAGES = REPO / "demo" / "pages"
+# The team's seed story (a real AFP repost), which the extraction tests use when ../shared is present.
 SEED_STORY = REPO.parent / "shared" / "corpus" / "seed" / "article.txt"
+# The demo's own wire story of the same kind: invented, so that the demo never depends on ../shared.
+REPOST_STORY = PAGES / "wire-repost-story.txt"
+REPOST_URL = "https://easterndesk.example/2026/11/nordic-ministers-agree-joint-arctic-watch.html"
 DEMO_DAY = "2026-11-27"
 FETCHED_AT = f"{DEMO_DAY}T06:05:00Z"
-SEED_URL = "https://easterndesk.example/2010/11/russia-open-to-missile-defence-cooperation.html"
 
 
 def build_demo_source(raw: Path) -> list[Path]:
@@ -47,8 +50,7 @@ def build_demo_source(raw: Path) -> list[Path]:
         ]),
         write_file(day / "blogs" / "field-notes-sourdough.html", page("field-notes-sourdough.html")),
         write_warc(day / "crawl" / "eastern-desk-and-wires.warc.gz", [
-            *([(SEED_URL, seed_repost_page(SEED_STORY.read_text("utf-8")), "text/html; charset=utf-8")]
-              if SEED_STORY.exists() else []),
+            (REPOST_URL, seed_repost_page(REPOST_STORY.read_text("utf-8")), "text/html; charset=utf-8"),
             ("https://easterndesk.example/2010/11/baltic-ports-brace-for-strike.html", page("wire-afp-ports.html"),
              "text/html; charset=utf-8"),
             # Legacy encodings, declared nowhere: detection has to find them.
@@ -67,7 +69,8 @@ def build_demo_source(raw: Path) -> list[Path]:
 
 
 def seed_repost_page(story: str) -> bytes:
-    """The wire story in the blog's page template; the blog adds its own comment footer."""
+    """A wire story as text (title line, paragraphs, the blog's 'N comments:' footer) in the blog's page
+    template, which adds its own navigation and comment footer."""
     title, paragraphs = split_story(story)
     template = (PAGES / "wire-repost-template.html").read_text("utf-8")
     body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)

@@ -1,34 +1,148 @@
-"""SQL over the lake with DuckDB, each dataset registered as a view.
+"""Reading the lake: DuckDB views for SQL, pyarrow datasets and pandas frames with the declared types.
 
-Datasets are opened through pyarrow (local or S3 alike, since DuckDB's own
-S3 extension cannot be installed offline) with the declared schema, so
-partitions written before a new optional column read as null in it.
+Datasets are opened through pyarrow (local or S3 alike: DuckDB's own S3
+extension is downloaded on first use, which a machine without internet
+cannot do) with the declared schema and partitioning, so `date` reads as a
+date, nullable integers stay integers, and partitions written before a new
+optional column read as null in it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import boto3
 import duckdb
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
 from schemas import DATASETS, PARTITIONING
-from tasks.storage import Location, arrow_filesystem
+from tasks.storage import Location, arrow_filesystem, endpoint_from_env
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# How long `check_reachable` may take on an unreachable endpoint: two attempts of at most 3 s to connect.
+PROBE_CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 2})
+
+
+class LakeUnreachable(Exception):
+    """The lake's S3 location cannot be listed: no connection, no such bucket, no credentials or no access."""
+
+
+def check_reachable(lake: Location) -> None:
+    """Fail within seconds, in one sentence that says what to set, when an S3 lake cannot be listed.
+
+    pyarrow's S3 client, which does the reading, retries a refused connection for
+    about 20 s and then raises a 40-line error. A folder always passes.
+    Raises LakeUnreachable.
+    """
+    if not lake.is_s3:
+        return
+    if lake.s3_endpoint:
+        where = f"S3 at {lake.s3_endpoint}"
+        fix = "check --s3-endpoint, AWS_ENDPOINT_URL or the Prefect variable pagefold_s3_endpoint"
+    else:
+        where = "AWS S3 (no S3 endpoint set)"
+        fix = "for MinIO, R2 or another S3-compatible store, pass --s3-endpoint URL or set AWS_ENDPOINT_URL"
+    client = boto3.session.Session().client("s3", endpoint_url=lake.s3_endpoint, config=PROBE_CONFIG)
+    try:
+        client.list_objects_v2(Bucket=lake.bucket, Prefix=lake.prefix, MaxKeys=1)
+    except NoCredentialsError:
+        raise LakeUnreachable(f"no S3 credentials to read {lake.url}: set AWS_PROFILE, or AWS_ACCESS_KEY_ID "
+                              "and AWS_SECRET_ACCESS_KEY") from None
+    except EndpointConnectionError:
+        raise LakeUnreachable(f"cannot reach {where} to read {lake.url}: {fix}") from None
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code == "NoSuchBucket":
+            raise LakeUnreachable(f"no bucket {lake.bucket!r} at {where}: {fix}") from None
+        raise LakeUnreachable(f"{where} refused to list {lake.url}: {code or exc}") from None
+    except BotoCoreError as exc:  # time-outs and other transport errors
+        raise LakeUnreachable(f"cannot read {lake.url} from {where}: {exc}; {fix}") from None
+
+
+def dataset(lake: str | Location, name: str, s3_endpoint: str | None = None) -> ds.Dataset:
+    """One dataset of the lake (`documents`, `entities` or `rejects`) as a pyarrow dataset.
+
+    Read with its declared schema plus the `date` partition column (date32), whatever the
+    files hold. `lake`: a folder or s3://bucket/prefix; `s3_endpoint` defaults to
+    AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL. Raises KeyError for an unknown name and
+    FileNotFoundError when the lake has no such dataset yet.
+    """
+    location = lake if isinstance(lake, Location) else Location(lake, endpoint_from_env(s3_endpoint))
+    fs, base = arrow_filesystem(location)
+    path = f"{base}/{name}"
+    schema = with_partition_column(DATASETS[name])
+    if fs.get_file_info(path).type != pafs.FileType.Directory:
+        raise FileNotFoundError(f"no {name} dataset under {location.url}")
+    return ds.dataset(path, schema=schema, format="parquet", filesystem=fs, partitioning=PARTITIONING)
+
+
+def read_pandas(lake: str | Location, name: str, columns: list[str] | None = None, filters: list | None = None,
+                s3_endpoint: str | None = None) -> pd.DataFrame:
+    """One dataset of the lake as a pandas DataFrame with the declared types.
+
+    `date` holds `datetime.date` values (compare with `datetime.date(2026, 11, 27)`); nullable
+    integers (`http_status`, `source_line`, ...) are pandas' Int16/Int32/Int64, never float;
+    strings are pandas strings; lists are arrays. `filters` are pyarrow's (DNF, as in
+    `pandas.read_parquet`), pushed down to the files; a `date` value may be a date or
+    'YYYY-MM-DD'. Needs pandas.
+    """
+    table = dataset(lake, name, s3_endpoint).to_table(
+        columns=columns, filter=_filter_expression(filters) if filters else None)
+    return table.to_pandas(types_mapper=_nullable_pandas_type)
+
+
+def _filter_expression(filters: list) -> ds.Expression:
+    import pyarrow.parquet as pq
+
+    dnf = filters if isinstance(filters[0], list) else [filters]
+    as_dates = [[(c, op, _as_date(v) if c == "date" else v) for c, op, v in conjunction] for conjunction in dnf]
+    return pq.filters_to_expression(as_dates)
+
+
+def _as_date(value):
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    if isinstance(value, (list, tuple, set)):
+        return type(value)(_as_date(v) for v in value)
+    return value
+
+
+def _nullable_pandas_type(arrow_type: pa.DataType):
+    """pandas' nullable dtype for an Arrow integer, boolean or string type (None: pandas' default)."""
+    import pandas as pd
+
+    if pa.types.is_integer(arrow_type):
+        kind = "UInt" if pa.types.is_unsigned_integer(arrow_type) else "Int"
+        return pd.api.types.pandas_dtype(f"{kind}{arrow_type.bit_width}")
+    if pa.types.is_boolean(arrow_type):
+        return pd.BooleanDtype()
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return pd.StringDtype()
+    return None
 
 
 def open_lake(lake: Location) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
-    """A DuckDB connection with a view per dataset found in the lake, and the views' names."""
-    fs, base = arrow_filesystem(lake)
+    """A DuckDB connection with a view per dataset found in the lake, and the views' names.
+
+    Raises LakeUnreachable when an S3 lake cannot be listed.
+    """
+    check_reachable(lake)
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     views = []
     for name, schema in DATASETS.items():
-        path = f"{base}/{name}"
-        if fs.get_file_info(path).type != pafs.FileType.Directory:
+        try:
+            arrow = dataset(lake, name)
+        except FileNotFoundError:
             continue
-        dataset = ds.dataset(path, schema=with_partition_column(schema), format="parquet", filesystem=fs,
-                             partitioning=PARTITIONING)
-        con.register(f"{name}_arrow", dataset)
+        con.register(f"{name}_arrow", arrow)
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM {name}_arrow")
         for field in schema:
             description = (field.metadata or {}).get(b"description", b"").decode().replace("'", "''")

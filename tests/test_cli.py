@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -34,9 +35,9 @@ def prefect_home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("prefect-home")
 
 
-def pagefold(*args: str, home: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PREFECT_HOME=str(home), COLUMNS="200")
+def pagefold(*args: str, home: Path, **env_vars: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_"))}
+    env.update(PAGEFOLD_PREFECT_HOME=str(home), COLUMNS="200", **env_vars)
     return subprocess.run([PAGEFOLD, *args], env=env, capture_output=True, text=True, timeout=600,
                           stdin=subprocess.DEVNULL)
 
@@ -133,3 +134,105 @@ def test_backfill_ingests_each_day_of_the_range_and_lists_them(tmp_path, prefect
     written = duckdb.sql(f"SELECT DISTINCT CAST(date AS VARCHAR) FROM read_parquet('{tmp_path}/lake/documents/*/*.parquet',"
                          " hive_partitioning = true) ORDER BY 1").fetchall()
     assert [d for (d,) in written] == days
+
+
+@pytest.mark.parametrize("value, message", [
+    ("2026-11-31", "2026-11-31 is not a real date: November 2026 has 30 days"),
+    ("2026-02-29", "2026-02-29 is not a real date: February 2026 has 28 days"),
+    ("2026-13-01", "2026-13-01 is not a real date: there is no month 13"),
+    ("27/11/2026", "'27/11/2026' is not a day written YYYY-MM-DD"),
+])
+def test_a_date_that_does_not_exist_is_called_so(value, message, tmp_path, prefect_home):
+    result = pagefold("ingest", "--source", str(tmp_path), "--dest", str(tmp_path / "lake"), "--date", value,
+                      home=prefect_home)
+    assert result.returncode == 2
+    assert message in " ".join(result.stderr.split())
+
+
+def test_backfill_dates_are_checked_as_dates_too(tmp_path, prefect_home):
+    result = pagefold("backfill", "--source", str(tmp_path), "--dest", str(tmp_path / "lake"), "--start",
+                      "2026-11-30", "--end", "2026-11-31", home=prefect_home)
+    assert result.returncode == 2 and "November 2026 has 30 days" in " ".join(result.stderr.split())
+
+
+def test_an_exported_prefect_api_url_does_not_send_cli_runs_to_the_operators_server(ingested, prefect_home, tmp_path):
+    """The operator's shell exports PREFECT_API_URL for the prefect command; `pagefold ingest` still runs on its own
+    temporary Prefect (here the exported server does not even exist), and says it did not use it."""
+    lake, _ = ingested
+    raw = tmp_path / "raw"
+    write_day(raw, "2026-11-21", {"crawl/legacy.warc.gz": hard_input_objects()["crawl/legacy.warc.gz"]})
+    operator, operator_home = "http://127.0.0.1:9/api", tmp_path / "operator-prefect-home"
+    result = pagefold("ingest", "--source", str(raw), "--dest", str(tmp_path / "lake"), home=prefect_home,
+                      PREFECT_API_URL=operator, PREFECT_HOME=str(operator_home))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"PREFECT_API_URL={operator} is not used" in " ".join(result.stdout.split())
+    assert "yes: pages = documents + rejects" in result.stdout
+    assert not (operator_home / "prefect.db").exists()  # make server's database (~/.prefect) is not touched
+    assert (prefect_home / "prefect.db").exists()
+
+
+def test_prefect_api_sends_the_run_to_the_server_given(tmp_path, prefect_home):
+    """Asked for a server, the command uses it (here none answers, so the run cannot start)."""
+    write_day(tmp_path / "raw", "2026-11-21", {"crawl/legacy.warc.gz": hard_input_objects()["crawl/legacy.warc.gz"]})
+    result = pagefold("ingest", "--source", str(tmp_path / "raw"), "--dest", str(tmp_path / "lake"),
+                      "--prefect-api", "http://127.0.0.1:9/api", home=prefect_home)
+    assert result.returncode != 0
+    assert "Prefect: the server at http://127.0.0.1:9/api" in result.stdout
+    assert not (tmp_path / "lake" / "documents").exists()
+
+
+@pytest.fixture
+def s3_lake(ingested, s3_bucket) -> str:
+    """The ingested lake, copied to a bucket of moto's S3 server."""
+    lake, _ = ingested
+    bucket, client = s3_bucket
+    for path in lake.rglob("*.parquet"):
+        if not any(part.startswith("_") for part in path.relative_to(lake).parts):
+            client.upload_file(str(path), bucket, f"lake/{path.relative_to(lake)}")
+    return f"s3://{bucket}/lake"
+
+
+REJECTS_SQL = "SELECT reason, count(*) AS n FROM rejects GROUP BY reason ORDER BY reason"
+
+
+@pytest.mark.parametrize("how", ["option", "AWS_ENDPOINT_URL", "PAGEFOLD_S3_ENDPOINT"])
+def test_query_reads_an_s3_lake_with_the_endpoint_from_the_option_or_the_environment(how, s3_lake, s3_endpoint,
+                                                                                    prefect_home):
+    args = ["--s3-endpoint", s3_endpoint] if how == "option" else []
+    env = {} if how == "option" else {how: s3_endpoint}
+    result = pagefold("query", "--lake", s3_lake, *args, REJECTS_SQL, home=prefect_home, **env,
+                      AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    assert result.returncode == 0, result.stderr
+    assert "invalid_json" in result.stdout and "unsupported_format" in result.stdout
+
+
+def test_query_reads_the_endpoint_from_the_prefect_variable_of_the_server_given(s3_lake, s3_endpoint, prefect_home,
+                                                                              prefect_harness):
+    from prefect.settings import PREFECT_API_URL
+    from prefect.variables import Variable
+
+    Variable.set("pagefold_s3_endpoint", s3_endpoint, overwrite=True)
+    try:
+        result = pagefold("query", "--lake", s3_lake, "--prefect-api", PREFECT_API_URL.value(), REJECTS_SQL,
+                          home=prefect_home, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    finally:
+        Variable.unset("pagefold_s3_endpoint")
+    assert result.returncode == 0, result.stderr
+    assert "invalid_json" in result.stdout
+
+
+@pytest.mark.parametrize("endpoint, names", [
+    ("http://127.0.0.1:9", ["http://127.0.0.1:9", "--s3-endpoint"]),  # nothing listens on port 9 (discard)
+    (None, ["no S3 endpoint set", "--s3-endpoint", "AWS_ENDPOINT_URL"]),  # AWS itself: no internet here
+])
+def test_query_of_an_unreachable_s3_lake_fails_in_seconds_with_one_line(endpoint, names, prefect_home):
+    args = ["--s3-endpoint", endpoint] if endpoint else []
+    started = time.monotonic()
+    result = pagefold("query", "--lake", "s3://pagefold-nowhere/lake", *args, "SELECT 1", home=prefect_home,
+                      AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+    elapsed = time.monotonic() - started
+    assert result.returncode == 1
+    assert elapsed < 10, f"took {elapsed:.1f} s"
+    [line] = result.stderr.splitlines()
+    assert all(name in line for name in names), line
+    assert "Traceback" not in result.stdout + result.stderr

@@ -57,3 +57,13 @@ def test_no_deployment_parameter_can_carry_a_secret(deployments):
         names = set(deployment.parameter_openapi_schema["properties"])
         assert not {n for n in names if any(w in n for w in ("key", "secret", "password", "token", "credential"))}
         assert deployment.parameters == {}
+
+
+@pytest.mark.parametrize("name", ["ingest-day/daily", "backfill/backfill"])
+def test_source_and_dest_are_plain_optional_text_fields_in_the_run_forms(deployments, name):
+    """The UI renders a schema with anyOf (`str | None`) as a type toggle; a plain string is a text field."""
+    schema = deployments[name].parameter_openapi_schema
+    for field in ("source", "dest"):
+        prop = schema["properties"][field]
+        assert (prop.get("type"), prop.get("default"), "anyOf" in prop) == ("string", "", False), prop
+        assert field not in schema.get("required", [])

@@ -76,9 +76,10 @@ def operator(tmp_path_factory):
         assert deploy.returncode == 0, deploy.stdout + deploy.stderr
         worker = start("worker", env, root / "worker.log")
         try:
-            yield f"http://127.0.0.1:{port}", root, env["PREFECT_API_URL"]
+            yield f"http://127.0.0.1:{port}", root, env["PREFECT_API_URL"], worker
         finally:
-            stop(worker)
+            if worker.poll() is None:
+                stop(worker)
     finally:
         stop(server)
 
@@ -102,7 +103,7 @@ def pick_day(page, day: int) -> None:
 def test_a_backfill_launched_from_the_ui_custom_run_form_completes_and_writes_its_days(operator):
     from playwright.sync_api import expect, sync_playwright
 
-    ui, root, api = operator
+    ui, root, api, _ = operator
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -112,6 +113,10 @@ def test_a_backfill_launched_from_the_ui_custom_run_form_completes_and_writes_it
             page.get_by_role("link", name="backfill", exact=True).first.click()
             page.get_by_role("button", name="Run", exact=True).click()
             page.get_by_text("Custom run").click()
+            # source and dest are plain optional text fields: a `str | None` parameter renders as a type toggle.
+            expect(page.get_by_text("max_parallel_days").first).to_be_visible(timeout=60_000)
+            assert page.locator(".schema-form-property-any-of").count() == 0
+            expect(page.get_by_text("source (Optional)", exact=True).first).to_be_visible()
 
             # The picker opens on the current month: backfill its first two days.
             page.locator(".p-date-button__control").nth(0).click()
@@ -155,3 +160,16 @@ def get_json_post(url: str, body: dict):
     request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)
+
+
+def test_make_worker_stops_on_one_ctrl_c(operator):
+    """Ctrl-C in a terminal sends SIGINT to the whole foreground process group: make, prefect and its children.
+    Runs after the backfill, so the worker has executed flow runs."""
+    *_, worker = operator
+    started = time.monotonic()
+    os.killpg(worker.pid, signal.SIGINT)
+    try:
+        worker.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        pytest.fail("make worker still running 15 s after one SIGINT")
+    print(f"make worker stopped {time.monotonic() - started:.1f} s after one SIGINT")

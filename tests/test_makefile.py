@@ -33,3 +33,25 @@ def test_commands_that_start_their_own_prefect_get_no_server_address(target, tmp
 @pytest.mark.parametrize("target", ["deploy", "worker"])
 def test_deploy_and_worker_find_the_local_server(target, tmp_path):
     assert prefect_environment(target, tmp_path)["PREFECT_API_URL"] == "http://127.0.0.1:4200/api"
+
+
+def make_output(target: str, tmp_path: Path, *overrides: str) -> str:
+    """What `make TARGET` prints, its tools replaced by ones that do nothing."""
+    fake = tmp_path / "quiet-bin"
+    fake.mkdir(exist_ok=True)
+    for tool in ("pagefold", "python", "prefect"):
+        (fake / tool).write_text("#!/bin/sh\ntrue\n")
+        (fake / tool).chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_", "MAKE"))}
+    return subprocess.run(["make", "--no-print-directory", "--always-make", "-o", ".venv/.installed", target,
+                           f"BIN={fake}", *overrides], cwd=ROOT, env=env, capture_output=True, text=True,
+                          check=True).stdout
+
+
+@pytest.mark.parametrize("target", ["server", "deploy"])
+def test_server_and_deploy_print_the_export_line_for_the_operators_shell(target, tmp_path):
+    """Without PREFECT_API_URL in their shell, `prefect deployment run` starts a second server on the same database."""
+    assert "    export PREFECT_API_URL=http://127.0.0.1:4200/api\n" in make_output(target, tmp_path)
+    moved = make_output(target, tmp_path, "PREFECT_SERVER_API_PORT=4300")
+    exported = [line.strip() for line in moved.splitlines() if line.strip().startswith("export ")]
+    assert exported == ["export PREFECT_API_URL=http://127.0.0.1:4300/api"]

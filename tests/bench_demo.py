@@ -1,0 +1,50 @@
+"""Benchmark: how long a warm `make demo` takes (`pagefold demo`, its Prefect home already migrated).
+
+Run with `.venv/bin/python tests/bench_demo.py [--runs N]`. One untimed run first creates the Prefect home
+(the first start migrates its database); then N timed runs print wall seconds, CPU seconds of the
+command and everything it started (Prefect's server, the extraction processes), and the load average,
+since wall time on a shared machine says as much about the neighbours as about the demo. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PAGEFOLD = str(Path(sys.executable).with_name("pagefold"))
+
+
+def timed_demo(workdir: Path, env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the demo's process tree)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run([PAGEFOLD, "demo", "--workdir", str(workdir)], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   stdin=subprocess.DEVNULL)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="pagefold-bench-demo-") as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_"))}
+        env.update(PAGEFOLD_PREFECT_HOME=str(Path(tmp) / "prefect-home"), COLUMNS="120")
+        wall, cpu = timed_demo(Path(tmp) / "demo", env)
+        print(f"first run (creates the Prefect home): {wall:5.1f} s wall, {cpu:5.1f} s CPU", flush=True)
+        for run in range(1, args.runs + 1):
+            wall, cpu = timed_demo(Path(tmp) / "demo", env)
+            print(f"warm run {run}: {wall:5.1f} s wall, {cpu:5.1f} s CPU, load average {os.getloadavg()[0]:.1f} "
+                  f"on {os.cpu_count()} cores", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,193 @@
+"""The README as a user follows it: the demo output it shows, and its commands and queries, run as written.
+
+A module fixture plays a user's checkout after `make demo`: a folder with `.venv` linked to this one, in
+which `.venv/bin/pagefold demo` (what `make demo` runs) writes `demo-output/`. Then
+
+- the README's sample of the demo's output equals what that run printed (timings aside);
+- every `.venv/bin/pagefold` line of its ```sh blocks, every ```sql block and every ```python block runs
+  from that folder without error. The S3 buckets they name are moto's: the demo's lake under every lake
+  URI, its raw pages under every `--source`. Other lines of ```sh blocks (make, export, pip) are not run
+  here: the make targets have tests of their own.
+
+`.venv/bin/python -m tests.test_readme --write` runs the demo and writes its output into the README.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import boto3
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+SAMPLE = re.compile(r"(<!-- demo-output: (?P<name>[a-z ]+?)(?: \(.*?\))? -->\n```text\n)(?P<body>.*?)(```)", re.S)
+TIMINGS = re.compile(r"(│ (?:seconds|pages per second) +│) +[\d.]+ │")
+
+
+def code_blocks(language: str, text: str | None = None) -> list[str]:
+    return re.findall(rf"^```{language}\n(.*?)^```", text or README.read_text("utf-8"), re.S | re.M)
+
+
+def user_env(home: Path, **extra: str) -> dict[str, str]:
+    """A user's shell: no Prefect or Pagefold settings of ours, a Prefect home of the test's, a 100-column width."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_"))}
+    env.update(PAGEFOLD_PREFECT_HOME=str(home), COLUMNS="100", **extra)
+    return env
+
+
+def run_demo(checkout: Path, home: Path) -> str:
+    """`.venv/bin/pagefold demo` in a folder standing for the user's checkout; its standard output."""
+    if not (checkout / ".venv").exists():
+        (checkout / ".venv").symlink_to(ROOT / ".venv")
+    result = subprocess.run([".venv/bin/pagefold", "demo"], cwd=checkout, env=user_env(home), capture_output=True,
+                            text=True, timeout=600, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def demo_samples(stdout: str) -> dict[str, str]:
+    """The parts of the demo's output the README shows: the run summary and the top entities tables."""
+    lines = stdout.splitlines()
+
+    def table_after(marker: str) -> str:
+        start = next(i for i, line in enumerate(lines) if line.startswith(marker))
+        top = next(i for i in range(start, len(lines)) if lines[i].startswith(("┌", "┏")))
+        bottom = next(i for i in range(top, len(lines)) if lines[i].startswith("└"))
+        return "\n".join(line.rstrip() for line in lines[top:bottom + 1]) + "\n"
+
+    return {"summary": table_after("Demo corpus:"), "top entities": table_after("Top people")}
+
+
+def without_timings(sample: str) -> str:
+    return TIMINGS.sub(r"\1 <timing> │", sample)
+
+
+def readme_samples() -> dict[str, str]:
+    return {m["name"]: m["body"] for m in SAMPLE.finditer(README.read_text("utf-8"))}
+
+
+def write_samples() -> None:
+    """Run the demo and put its output into the README's sample blocks."""
+    with tempfile.TemporaryDirectory(prefix="pagefold-readme-") as tmp:
+        samples = demo_samples(run_demo(Path(tmp), Path(tmp) / "prefect-home"))
+    text = SAMPLE.sub(lambda m: m.group(1) + samples[m["name"]] + m.group(4), README.read_text("utf-8"))
+    README.write_text(text, "utf-8")
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory) -> tuple[Path, Path, str]:
+    """A user's checkout after `make demo`: (its folder, the Prefect home, what the demo printed)."""
+    folder = tmp_path_factory.mktemp("checkout")
+    home = tmp_path_factory.mktemp("prefect-home")
+    return folder, home, run_demo(folder, home)
+
+
+def test_the_readme_shows_what_the_demo_prints(checkout):
+    _, _, stdout = checkout
+    shown = readme_samples()
+    assert set(shown) == {"summary", "top entities"}
+    printed = demo_samples(stdout)
+    for name, sample in shown.items():
+        assert without_timings(sample) == without_timings(printed[name]), f"README's {name} differs from the demo's"
+
+
+def test_the_demo_corpus_is_the_same_with_or_without_the_shared_folder(tmp_path):
+    """Its wire story is its own invented one, never ../shared's seed story, so every user sees the same demo."""
+    from tasks.demo_corpus import build_demo_source
+
+    objects = build_demo_source(tmp_path)
+    [warc] = [o for o in objects if o.name.endswith(".warc.gz")]
+    content = gzip.decompress(warc.read_bytes())
+    assert b"Nordic ministers agree joint watch over Arctic shipping lanes" in content
+    assert b"Lavrov" not in content
+
+
+def s3_uris(commands: list[str]) -> tuple[set[str], set[str]]:
+    """(raw sources, lakes): the s3:// URIs given as --source, and every other one but --dest."""
+    sources, lakes = set(), set()
+    for command in commands:
+        for flag, uri in re.findall(r"(--\w[\w-]*\s+|[\"'(])?(s3://[^\s\"']+)", command):
+            (sources if flag.strip() == "--source" else set() if flag.strip() == "--dest" else lakes).add(uri)
+    return sources, lakes
+
+
+def upload(folder: Path, uri: str, client) -> None:
+    bucket, _, prefix = uri[len("s3://"):].partition("/")
+    for path in folder.rglob("*"):
+        if path.is_file():
+            client.upload_file(str(path), bucket, f"{prefix.strip('/')}/{path.relative_to(folder)}".lstrip("/"))
+
+
+@pytest.fixture(scope="module")
+def s3_env(checkout, s3_endpoint) -> dict[str, str]:
+    """moto's S3 holding what the README's commands expect, and a user's environment pointing at it."""
+    folder, home, _ = checkout
+    runnable = [line for block in code_blocks("sh") for line in block.splitlines()
+                if line.startswith(".venv/bin/pagefold ")] + code_blocks("python")
+    sources, lakes = s3_uris(runnable)
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+    uris = sources | lakes | {u for c in runnable for u in re.findall(r"--dest\s+(s3://\S+)", c)}
+    for bucket in {u[len("s3://"):].split("/")[0] for u in uris}:
+        client.create_bucket(Bucket=bucket)
+    for uri in sources:
+        upload(folder / "demo-output" / "raw", uri, client)
+    for uri in lakes:
+        upload(folder / "demo-output" / "lake", uri, client)
+    return user_env(home, AWS_ENDPOINT_URL=s3_endpoint, AWS_ACCESS_KEY_ID="testing",
+                    AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+
+
+def shell_commands() -> list[str]:
+    return [line for block in code_blocks("sh") for line in block.splitlines() if line.startswith(".venv/bin/pagefold ")]
+
+
+@pytest.mark.parametrize("command", shell_commands())
+def test_each_pagefold_command_of_the_readme_runs(command, checkout, s3_env):
+    folder, _, _ = checkout
+    result = subprocess.run(command, shell=True, cwd=folder, env=s3_env, capture_output=True, text=True, timeout=600,
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("sql", code_blocks("sql"), ids=lambda sql: sql.split("\n")[0][:40])
+def test_each_sql_query_of_the_readme_runs_in_duckdb(sql, checkout):
+    folder, _, _ = checkout
+    script = "import duckdb, sys; rows = duckdb.sql(sys.stdin.read()).fetchall(); print(len(rows))"
+    result = subprocess.run([".venv/bin/python", "-c", script], input=sql, cwd=folder, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("code", code_blocks("python"), ids=lambda code: code.strip().split("\n")[-1][:40])
+def test_each_python_example_of_the_readme_runs(code, checkout, s3_env):
+    folder, _, _ = checkout
+    result = subprocess.run([".venv/bin/python", "-"], input=code, cwd=folder, env=s3_env, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_pandas_example_reads_dates_as_dates_and_nullable_integers_as_integers(checkout, s3_env):
+    """Point 5 of issue 12, as the README's pandas example writes it."""
+    folder, _, _ = checkout
+    [example] = [code for code in code_blocks("python") if "read_pandas" in code]
+    probe = example + (
+        "\nassert len(docs) == int((docs.date == dt.date(2026, 11, 27)).sum()) > 0"
+        "\nassert str(docs.http_status.dtype) == 'Int16' and str(docs.source_line.dtype) == 'Int64'"
+        "\nassert str(docs.source_offset.dtype) == 'Int64' and len(nato) == len(nato_too) > 0\n")
+    result = subprocess.run([".venv/bin/python", "-"], input=probe, cwd=folder, env=s3_env, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--write"]:
+        sys.exit("usage: python -m tests.test_readme --write")
+    write_samples()
