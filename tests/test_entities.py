@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -153,9 +154,15 @@ def test_a_person_named_at_the_end_of_an_office_span_is_a_person():
 
 def test_an_organisation_before_a_person_stays_an_organisation():
     common = frozenset({"chief", "executive"})
-    found = resolve([Mention("Quillfield Analytics Adrian Voss", "ORG", 0), Mention("Voss", "PERSON", 90)], "en",
+    found = resolve([Mention("Quillfield Analytics Adrian Voss", "ORG", 0), Mention("Mr Voss", "PERSON", 90)], "en",
                     common | {"analytics"})
     assert {(e.label, e.canonical) for e in found} == {("ORG", "Quillfield Analytics"), ("PERSON", "Adrian Voss")}
+
+
+def test_a_place_named_after_a_word_the_model_also_took_for_a_person_stays_a_place():
+    found = resolve([Mention("Gdansk", "GPE", 0), Mention("Gdansk", "PERSON", 40), Mention("Gdansk", "PERSON", 80),
+                     Mention("Gdansk", "GPE", 120), Mention("the Gulf of Gdansk", "FAC", 160)], "en")
+    assert {(e.label, e.canonical, e.count) for e in found} == {("GPE", "Gdansk", 4), ("FAC", "Gulf of Gdansk", 1)}
 
 
 def test_without_a_dictionary_only_the_surname_is_taken_out_of_the_span():
@@ -314,3 +321,57 @@ def test_a_worker_does_not_keep_the_strings_of_the_pages_it_has_seen():
     novel = " ".join(f"Zorblax{i} met Quendor{i} in Vrillton{i}." for i in range(500))
     model.mentions([("Zorblax headline", novel)])
     assert len(model.nlp.vocab.strings) == before
+
+
+# --- the model registry -----------------------------------------------------------------------------------------------
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_the_readme_registry_table_lists_every_registered_model():
+    rows = [line.split("|")[1:-1] for line in README.read_text("utf-8").splitlines()
+            if line.startswith("| `") and "pages/s" not in line]
+    listed = {cells[0].strip(" `"): cells[1] for cells in rows if len(cells) >= 6}
+    for spec in entities.REGISTRY:
+        assert spec.language in listed, f"{spec.language} missing from the README's registry table"
+        assert spec.names[0] in listed[spec.language]
+
+
+def test_every_registered_model_is_installed_or_shipped():
+    """The default setting names only models that `make .venv/.installed` brings: none may fail to load."""
+    for spec in entities.REGISTRY:
+        assert entities.model_for(spec.language) is not None
+
+
+def test_shipped_pipelines_stay_small():
+    for pipeline in entities.models.PIPELINES.iterdir():
+        size = sum(p.stat().st_size for p in pipeline.rglob("*") if p.is_file())
+        assert size < 30_000_000, f"{pipeline.name}: {size / 1e6:.1f} MB"
+
+
+# --- German and French pages, with the registered models --------------------------------------------------------------
+
+def test_a_german_page_gets_its_people_places_and_organisations():
+    html = (PAGES / "tageblatt-radweg.html").read_bytes()
+    [doc] = extract_pages([page_of(html, "https://www.nordstadt-tageblatt.example/lokales/radweg")], Limits())
+    assert (doc["language"], doc["entities_status"]) == ("de", "done")
+    rows = {e["canonical"]: e for e in doc["entities"]}
+    assert {"Jens Habermann", "Ulrike Sommerfeld"} <= set(doc["people"])
+    assert rows["Jens Habermann"]["count"] == 2  # "Oberbürgermeister Jens Habermann", then "sagte Habermann"
+    assert "Weserstraße" in doc["places"]
+    assert "Habermann" not in rows and "Oberbürgermeister Jens Habermann" not in rows
+
+
+def test_a_french_page_gets_its_people_places_and_organisations():
+    html = (PAGES / "gazette-littoral-ferry.html").read_bytes()
+    [doc] = extract_pages([page_of(html, "https://www.gazette-du-littoral.example/economie/ferry-port-kerlan")],
+                          Limits())
+    assert (doc["language"], doc["entities_status"]) == ("fr", "done")
+    rows = {e["canonical"]: e for e in doc["entities"]}
+    # "Mme Dufresne", "Mme Carvalho", "M. Morvan" count for the full names; "La ministre chargée des Transports
+    # Hélène Carvalho" is a person, not an organisation.
+    assert {name: rows[name]["count"] for name in ("Claire Dufresne", "Hélène Carvalho", "Julien Morvan")} == \
+        {"Claire Dufresne": 2, "Hélène Carvalho": 2, "Julien Morvan": 2}
+    assert {"Armor Ferries", "CFDT"} <= set(doc["organizations"])
+    assert {"Port-Kerlan", "Plymouth", "Rennes", "Élysée"} <= set(doc["places"])
+    assert not [name for name in doc["organizations"] if "Carvalho" in name]

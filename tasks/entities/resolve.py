@@ -128,16 +128,22 @@ def _split_office_before_name(named: list[tuple[str, str, Mention]], language: s
 
     "Former minister for Women and Equalities Nicola Brandt" is labelled as
     one organisation by the model; when the document names a person with the
-    span's last word ("Ms Brandt"), that word, with the given names before it,
-    is the person. What is left before it stays an entity of its own label
-    only if it holds a word that is not a common word of the language (an
-    organisation's name, not a portfolio).
+    span's last word as a surname (the end of a full name, or after a title:
+    "Ms Brandt"), that word, with the given names before it, is the person;
+    not when a small word stands before it ("Gulf of Gdansk"). What is left
+    before it stays an entity of its own label only if it holds a word that
+    is not a common word of the language (an organisation's name, not a
+    portfolio).
     """
-    surnames = {name.split()[-1].casefold() for name, label, _ in named if label == "PERSON"}
+    # A person's surname: the last word of a full name, or of a name written with a title ("Ms Brandt").
+    surnames = {name.split()[-1].casefold() for name, label, mention in named if label == "PERSON"
+                and (len(name.split()) > 1 or name != clean_name(mention.text, language))}
     out = []
     for name, label, mention in named:
         words = name.split()
-        if label == "PERSON" or len(words) < 2 or words[-1].casefold() not in surnames:
+        # "Gulf of Gdansk", "Universität zu Lübeck": a name that ends with a place after a small word is a name.
+        if (label == "PERSON" or len(words) < 2 or words[-1].casefold() not in surnames
+                or not words[-2][:1].isupper()):
             out.append((name, label, mention))
             continue
         first = len(words) - 1
