@@ -178,6 +178,11 @@ def test_a_german_genitive_counts_for_the_name():
     assert {e.canonical: e.count for e in found} == {"Angela Merkel": 2, "Deutschland": 2, "Bundestag": 2, "Paris": 1}
 
 
+def test_a_genitive_of_a_surname_with_another_label_joins_the_person():
+    found = resolve([Mention("Joe Biden", "PER", 0), Mention("Bidens", "ORG", 30)], "de")
+    assert [(e.canonical, e.label, e.count) for e in found] == [("Joe Biden", "PERSON", 2)]
+
+
 def test_a_place_named_more_often_than_the_person_it_is_part_of_stays_a_place():
     """A title the model misread as a person ('Ferry de Port-Kerlan') must not swallow the town."""
     found = resolve([Mention("Ferry de Port-Kerlan", "PER", None)] + [Mention("Port-Kerlan", "LOC", i) for i in (5, 50)],

@@ -74,7 +74,7 @@ def resolve(mentions: list[Mention], language: str, common_words: frozenset[str]
         if stem is not None and (stem in known or _full_name(stem, full_names, [])):
             folded = stem
         key = _full_name(folded, full_names, named[:index])
-        if key and label != "PERSON" and not _person_now_and_then(labels[folded], labels[key]):
+        if key and label != "PERSON" and not _person_now_and_then(labels[name.casefold()], labels[key]):
             key = None
         groups.setdefault(key or folded, []).append((name, label, mention))
     entities = []
