@@ -178,15 +178,21 @@ def test_a_german_genitive_counts_for_the_name():
     assert {e.canonical: e.count for e in found} == {"Angela Merkel": 2, "Deutschland": 2, "Bundestag": 2, "Paris": 1}
 
 
+def test_a_surname_the_model_mostly_calls_an_organisation_still_counts_for_the_person():
+    found = resolve([Mention("Annalena Baerbock", "PER", 0)] + [Mention("Baerbock", "ORG", i) for i in (40, 80, 120)],
+                    "de")
+    assert [(e.canonical, e.label, e.count) for e in found] == [("Annalena Baerbock", "PERSON", 4)]
+
+
 def test_a_genitive_of_a_surname_with_another_label_joins_the_person():
     found = resolve([Mention("Joe Biden", "PER", 0), Mention("Bidens", "ORG", 30)], "de")
     assert [(e.canonical, e.label, e.count) for e in found] == [("Joe Biden", "PERSON", 2)]
 
 
-def test_a_place_named_more_often_than_the_person_it_is_part_of_stays_a_place():
+def test_a_person_that_starts_with_a_common_word_is_no_full_name_for_others_to_join():
     """A title the model misread as a person ('Ferry de Port-Kerlan') must not swallow the town."""
     found = resolve([Mention("Ferry de Port-Kerlan", "PER", None)] + [Mention("Port-Kerlan", "LOC", i) for i in (5, 50)],
-                    "fr")
+                    "fr", frozenset({"ferry", "de"}))
     assert {(e.label, e.canonical, e.count) for e in found} == {("PERSON", "Ferry de Port-Kerlan", 1),
                                                                 ("LOC", "Port-Kerlan", 2)}
 

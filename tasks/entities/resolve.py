@@ -51,11 +51,11 @@ def resolve(mentions: list[Mention], language: str, common_words: frozenset[str]
     portfolio ("minister for Women and Equalities") from a given name.
 
     A name that is part of a longer person's name of the same document joins
-    it, whatever its own label, as long as its other labels are fewer than
-    the person mentions (the model calls a lone surname a place or an
-    organisation now and then; a place named three times is a place), and so does a German genitive of a name of
-    the document ("Merkels"); one entity then takes the label most of its
-    mentions have, the full name's label breaking ties.
+    it, whatever its own label (the model calls a lone surname a place or an
+    organisation now and then), and the entity is that person, unless that
+    "person" is a misread headline (`_misread_person`); so does a German genitive of a name of
+    the document ("Merkels"). Any other entity takes the label most of its
+    mentions have, the first full form's label breaking ties.
     """
     named = _named(mentions, language)
     named = _split_office_before_name(named, language, common_words)
@@ -74,16 +74,18 @@ def resolve(mentions: list[Mention], language: str, common_words: frozenset[str]
         if stem is not None and (stem in known or _full_name(stem, full_names, [])):
             folded = stem
         key = _full_name(folded, full_names, named[:index])
-        if key and label != "PERSON" and not _person_now_and_then(labels[name.casefold()], labels[key]):
+        if key and label != "PERSON" and _misread_person(key, labels[name.casefold()], labels[key], common_words):
             key = None
-        groups.setdefault(key or folded, []).append((name, label, mention))
+        key = key or folded
+        groups.setdefault(key, []).append((name, label, mention))
     entities = []
     for key, group in groups.items():
         own = [(name, label, m) for name, label, m in group if name.casefold() == key] or group
         # "SEOUL —" in a dateline and "Seoul" in the text are one place; the name takes the ordinary casing.
         canonical, _, first = next((g for g in own if not g[0].isupper()), own[0])
         votes = Counter(label for _, label, _ in group)
-        label = max(votes, key=lambda lab: (votes[lab], lab == own[0][1]))
+        # Short forms joined a person's full name: the entity is that person, whatever the model said of them.
+        label = "PERSON" if key in full_names else max(votes, key=lambda lab: (votes[lab], lab == own[0][1]))
         starts = [m.start for _, _, m in group if m.start is not None]
         entities.append(Entity(canonical, label, " ".join(first.text.split()), len(group),
                                min(starts) if starts else None, any(m.start is None for _, _, m in group)))
@@ -174,11 +176,12 @@ def _part_of(mention: Mention, first_word: str) -> Mention:
     return Mention(mention.text[at:], "PERSON", start)
 
 
-def _person_now_and_then(short: Counter, full: Counter) -> bool:
-    """Whether a short form's other labels are the model's occasional slips ("Medvedev" once a place after
-    "Dmitry Medvedev"), not what the short form is: a town named three times is not a person named once."""
+def _misread_person(full: str, short: Counter, full_labels: Counter, common_words: frozenset[str]) -> bool:
+    """Whether a "person" is a misread headline that a place or organisation should not join: it starts with a
+    common word ("Ferry de Port-Kerlan") and is named as a person less often than the short form is named as
+    something else (a town named three times)."""
     others = sum(n for label, n in short.items() if label != "PERSON")
-    return others <= short["PERSON"] + full["PERSON"]
+    return _common(full.split()[0], common_words) and others > full_labels["PERSON"]
 
 
 def _full_name(name: str, full_names: list[str], earlier: list[tuple[str, str, Mention]]) -> str | None:
