@@ -3,7 +3,9 @@
     python -m tasks.entities.training.package LANG MODEL_DIR METRICS_JSON TRAIN_SECONDS
 
 writes `tasks/entities/pipelines/<LANG>_pagefold_ner/` (what `tasks.entities.models`
-loads), replacing the previous one, and prints its size and test scores.
+loads), replacing the previous one, and prints its size and test scores. Its string
+store keeps only the labels: the pipeline predicts the same without the words of the
+corpora (checked on news-dev's 52 German pages), and ships none of them.
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ def main() -> None:
     if target.exists():
         shutil.rmtree(target)
     nlp.to_disk(target)
+    # The string store would list every word of the training corpora; prediction needs only the labels (the
+    # features are hashes computed from the text), so the shipped pipeline carries no word list of the corpora.
+    (target / "vocab" / "strings.json").write_text(json.dumps(sorted(nlp.get_pipe("ner").labels)))
     size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
     print(f"{target}: {size / 1e6:.1f} MB; test ents_f {scores['ents_f']:.3f} (p {scores['ents_p']:.3f}, "
           f"r {scores['ents_r']:.3f}); per type: "
