@@ -10,7 +10,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-e2e server deploy worker bench quality lock clean
+.PHONY: demo test test-e2e server deploy worker bench bench-ner quality lock train-ner clean
 
 # Where `make server` listens and where `make deploy` and `make worker` find it. Only those three targets
 # get these settings: `make demo`, `make test` and `make quality` start their own temporary Prefect.
@@ -66,6 +66,33 @@ worker: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tests/bench_ingest.py
+
+# NER alone: each language's model (load time, pages/s) and batching (documents per call, nlp.pipe batch size).
+bench-ner: $(STAMP)
+	$(BIN)/python tests/bench_ner.py
+
+# Train a language's NER pipeline and ship it in tasks/entities/pipelines/ (README, "Entity models"):
+#   make train-ner LANG=de [NER_SOURCES=/work/.mirror]
+# The corpora are public repositories fetched as bare git directories under NER_SOURCES (never committed).
+# LANG names the language here only: the commands below run with a UTF-8 locale.
+NER_SOURCES ?= /work/.mirror
+NER_WORK    ?= /tmp/pagefold-train-ner-$(LANG)
+train-ner: $(STAMP)
+	@test "$(origin LANG)" = "command line" || { echo "usage: make train-ner LANG=de [NER_SOURCES=DIR]"; exit 2; }
+	rm -rf $(NER_WORK) && mkdir -p $(NER_WORK)
+	env LANG=C.UTF-8 $(BIN)/python -m tasks.entities.training.corpora $(LANG) $(NER_WORK) --sources $(NER_SOURCES)
+	for split in train dev test; do \
+	  env LANG=C.UTF-8 $(BIN)/python -m spacy convert $(NER_WORK)/$$split.conll $(NER_WORK) --converter ner \
+	    --n-sents 10 --lang $(LANG) || exit 1; done
+	start=$$(date +%s); \
+	env LANG=C.UTF-8 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m spacy train \
+	  tasks/entities/training/$(LANG).cfg --output $(NER_WORK)/out \
+	  --paths.train $(NER_WORK)/train.spacy --paths.dev $(NER_WORK)/dev.spacy && \
+	echo $$(( $$(date +%s) - start )) > $(NER_WORK)/train_seconds
+	env LANG=C.UTF-8 $(BIN)/python -m spacy evaluate $(NER_WORK)/out/model-best $(NER_WORK)/test.spacy \
+	  --output $(NER_WORK)/test-metrics.json
+	env LANG=C.UTF-8 $(BIN)/python -m tasks.entities.training.package $(LANG) $(NER_WORK)/out/model-best \
+	  $(NER_WORK)/test-metrics.json $$(cat $(NER_WORK)/train_seconds)
 
 # Extraction quality on ../shared/corpus/news-dev and the corpora under ../corpora (web-dev; web-holdout with
 # tests/quality_report.py --holdout): plain trafilatura against `pagefold ingest`, per field, side by side.

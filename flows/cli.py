@@ -231,6 +231,8 @@ def demo(
     print_result(*run_sql(con, DEMO_REJECTS_SQL, 50))
     console.print(f"\n[bold]Top people, organisations and places of {DEMO_DAY}[/bold] (entities joined to documents)")
     print_result(*run_sql(con, DEMO_TOP_ENTITIES_SQL, 50))
+    console.print("\n[bold]Top people by language of the page[/bold] (entities joined to documents)")
+    print_result(*run_sql(con, DEMO_PEOPLE_BY_LANGUAGE_SQL, 50))
     console.print(
         f"\nThe lake is in [bold]{lake}[/bold] (documents/, entities/ and rejects/, partitioned by date=).\n"
         f"Query it:  .venv/bin/pagefold query --lake {lake} \"SELECT hostname, title FROM documents\"\n"
@@ -254,6 +256,14 @@ WITH named AS (
 SELECT kind, name, documents, mentions FROM named
 QUALIFY row_number() OVER (PARTITION BY kind ORDER BY documents DESC, mentions DESC, name) <= 5
 ORDER BY kind, documents DESC, mentions DESC, name
+"""
+DEMO_PEOPLE_BY_LANGUAGE_SQL = """
+SELECT language, canonical AS person, sum(count) AS mentions, any_value(hostname) AS site
+FROM entities JOIN documents USING (date, doc_id)
+WHERE label = 'PERSON'
+GROUP BY language, person
+QUALIFY row_number() OVER (PARTITION BY language ORDER BY mentions DESC, person) <= 3
+ORDER BY language, mentions DESC, person
 """
 DEMO_REJECTS_SQL = """
 SELECT reason, stage, coalesce(url, '') AS url, regexp_extract(source_uri, '[^/]+$') AS object,

@@ -1,7 +1,7 @@
 """The demo corpus: the team's sample pages, packed as the raw objects Pagefold reads.
 
 One day's landing folder holds every format the pipeline accepts (JSONL,
-WARC, single HTML pages), pages in three scripts and legacy encodings, a
+WARC, single HTML pages), pages in five languages and three scripts and legacy encodings, a
 page with no article and a truncated file, so `make demo` exercises the
 same paths production does. Everything it needs ships in `demo/pages`
 (invented pages and an invented wire story reposted on a blog), so every
@@ -45,6 +45,8 @@ def build_demo_source(raw: Path) -> list[Path]:
              "status": 200},
             {"url": "https://www.nordstadt-tageblatt.example/lokales/neuer-radweg-weserstrasse-lueckenschluss",
              "html": page("tageblatt-radweg.html").decode("utf-8"), "fetched_at": FETCHED_AT, "status": 200},
+            {"url": "https://www.gazette-du-littoral.example/economie/ferry-port-kerlan-plymouth",
+             "html": page("gazette-littoral-ferry.html").decode("utf-8"), "fetched_at": FETCHED_AT, "status": 200},
             {"url": "https://www.harbourgazette.example/members/login",
              "html": page("members-login.html").decode("utf-8"), "fetched_at": FETCHED_AT, "status": 200},
         ]),

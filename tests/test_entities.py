@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -40,11 +41,14 @@ def models(monkeypatch):
     ("Sergei\nLavrov", "en", "Sergei Lavrov"),
     ("Theresa May", "en", "Theresa May"),        # an article-like start that is part of the name
     ("l’Élysée", "fr", "Élysée"),
+    ("d'Israël", "fr", "Israël"),
+    ("des Bundestags", "de", "Bundestags"),     # the genitive ending goes when the entities are grouped
+    ("„Die Linke“", "de", "Linke"),
     ("the Hague", "de", "the Hague"),           # articles are stripped per language
     ("2010", "en", ""),                         # nothing left that is a name
     ("—", "en", ""),
 ], ids=["possessive", "article", "plural-possessive", "quotes", "newline", "theresa", "french-elision",
-        "other-language", "digits", "dash"])
+        "french-de", "german-genitive-article", "german-quotes", "other-language", "digits", "dash"])
 def test_clean_name(mention, language, expected):
     assert clean_name(mention, language) == expected
 
@@ -110,6 +114,87 @@ def test_summary_lists_people_organisations_and_places_most_mentioned_first():
                      Mention("Jane Doe", "PERSON", 60)], "en")
     assert entities.summarize(found) == {"people": ["Jane Doe"], "organizations": ["NATO"],
                                          "places": ["Europe", "Moscow", "Kremlin"]}
+
+
+@pytest.mark.parametrize("mention, language, expected", [
+    ("Herr Olaf Scholz", "de", "Olaf Scholz"),
+    ("Bundeskanzlerin Angela Merkel", "de", "Angela Merkel"),
+    ("Frau Dr. Weber", "de", "Weber"),
+    ("M. Julien Morvan", "fr", "Julien Morvan"),
+    ("Mme Borne", "fr", "Borne"),
+    ("Sr. Sánchez", "es", "Sánchez"),
+    ("Mme Borne", "en", "Mme Borne"),  # titles are per language
+], ids=["herr", "office", "frau-dr", "monsieur", "madame", "senor", "other-language"])
+def test_courtesy_titles_and_offices_before_a_persons_name_go_per_language(mention, language, expected):
+    [entity] = resolve([Mention(mention, "PER", 0)], language)
+    assert entity.canonical == expected
+
+
+@pytest.mark.parametrize("mention, language, expected", [
+    ("Labour MP", "en", "Labour"),
+    ("SPD-Chef", "de", "SPD"),
+    ("Grünen-Fraktionschefin", "de", "Grünen"),
+    ("Fraktionschef", "de", "Fraktionschef"),  # nothing before the office: left as the model said
+], ids=["en-party-mp", "de-compound", "de-compound-long", "office-alone"])
+def test_an_office_after_an_organisations_name_is_not_part_of_it(mention, language, expected):
+    [entity] = resolve([Mention(mention, "ORG", 0)], language)
+    assert entity.canonical == expected
+
+
+def test_a_person_named_at_the_end_of_an_office_span_is_a_person():
+    """'Former minister for Women and Equalities Nicola Brandt ... Ms Brandt's concerns' (a reported fault)."""
+    common = frozenset({"women", "and", "equalities", "minister", "for"})
+    found = resolve([Mention("Labour MP", "ORG", 12), Mention("Hana Morrow", "PERSON", 22),
+                     Mention("Women and Equalities Nicola Brandt", "ORG", 100), Mention("Hana Morrow", "PERSON", 300),
+                     Mention("Ms Brandt's", "PERSON", 400)], "en", common)
+    rows = {(e.label, e.canonical): (e.count, e.first_offset) for e in found}
+    assert rows == {("ORG", "Labour"): (1, 12), ("PERSON", "Hana Morrow"): (2, 22),
+                    ("PERSON", "Nicola Brandt"): (2, 100 + len("Women and Equalities "))}
+
+
+def test_an_organisation_before_a_person_stays_an_organisation():
+    common = frozenset({"chief", "executive"})
+    found = resolve([Mention("Quillfield Analytics Adrian Voss", "ORG", 0), Mention("Mr Voss", "PERSON", 90)], "en",
+                    common | {"analytics"})
+    assert {(e.label, e.canonical) for e in found} == {("ORG", "Quillfield Analytics"), ("PERSON", "Adrian Voss")}
+
+
+def test_a_place_named_after_a_word_the_model_also_took_for_a_person_stays_a_place():
+    found = resolve([Mention("Gdansk", "GPE", 0), Mention("Gdansk", "PERSON", 40), Mention("Gdansk", "PERSON", 80),
+                     Mention("Gdansk", "GPE", 120), Mention("the Gulf of Gdansk", "FAC", 160)], "en")
+    assert {(e.label, e.canonical, e.count) for e in found} == {("GPE", "Gdansk", 4), ("FAC", "Gulf of Gdansk", 1)}
+
+
+def test_without_a_dictionary_only_the_surname_is_taken_out_of_the_span():
+    found = resolve([Mention("Verkehrsministerin Brandt", "ORG", 0), Mention("Frau Brandt", "PER", 50)], "de")
+    assert {(e.label, e.canonical, e.count) for e in found} == {("PERSON", "Brandt", 2)}
+
+
+def test_a_german_genitive_counts_for_the_name():
+    found = resolve([Mention("Angela Merkel", "PER", 0), Mention("Merkels", "PER", 40),
+                     Mention("Deutschland", "LOC", 60), Mention("Deutschlands", "LOC", 90),
+                     Mention("des Bundestags", "ORG", 120), Mention("Bundestag", "ORG", 150),
+                     Mention("Paris", "LOC", 200)], "de")
+    assert {e.canonical: e.count for e in found} == {"Angela Merkel": 2, "Deutschland": 2, "Bundestag": 2, "Paris": 1}
+
+
+def test_a_surname_the_model_mostly_calls_an_organisation_still_counts_for_the_person():
+    found = resolve([Mention("Annalena Baerbock", "PER", 0)] + [Mention("Baerbock", "ORG", i) for i in (40, 80, 120)],
+                    "de")
+    assert [(e.canonical, e.label, e.count) for e in found] == [("Annalena Baerbock", "PERSON", 4)]
+
+
+def test_a_genitive_of_a_surname_with_another_label_joins_the_person():
+    found = resolve([Mention("Joe Biden", "PER", 0), Mention("Bidens", "ORG", 30)], "de")
+    assert [(e.canonical, e.label, e.count) for e in found] == [("Joe Biden", "PERSON", 2)]
+
+
+def test_a_person_that_starts_with_a_common_word_is_no_full_name_for_others_to_join():
+    """A title the model misread as a person ('Ferry de Port-Kerlan') must not swallow the town."""
+    found = resolve([Mention("Ferry de Port-Kerlan", "PER", None)] + [Mention("Port-Kerlan", "LOC", i) for i in (5, 50)],
+                    "fr", frozenset({"ferry", "de"}))
+    assert {(e.label, e.canonical, e.count) for e in found} == {("PERSON", "Ferry de Port-Kerlan", 1),
+                                                                ("LOC", "Port-Kerlan", 2)}
 
 
 @pytest.mark.parametrize("text, size", [
@@ -184,9 +269,9 @@ def test_seed_story_has_nothing_from_the_blog_furniture(seed_document):
 
 
 def test_a_page_in_a_language_without_a_model_keeps_its_document_without_entities():
-    html = (PAGES / "tageblatt-radweg.html").read_bytes()
-    [doc] = extract_pages([page_of(html, "https://www.nordstadt-tageblatt.example/lokales/radweg")], Limits())
-    assert doc["language"] == "de" and doc["text"]
+    html = (PAGES / "tokyo-shinbun.sjis.html").read_bytes()
+    [doc] = extract_pages([page_of(html, "https://wangan-shinbun.example/news/20261126-library.html")], Limits())
+    assert doc["language"] == "ja" and doc["text"]
     assert (doc["entities_status"], doc["entity_count"], doc["people"], doc["entities"]) == \
         ("unsupported_language", 0, [], [])
 
@@ -247,3 +332,57 @@ def test_a_worker_does_not_keep_the_strings_of_the_pages_it_has_seen():
     novel = " ".join(f"Zorblax{i} met Quendor{i} in Vrillton{i}." for i in range(500))
     model.mentions([("Zorblax headline", novel)])
     assert len(model.nlp.vocab.strings) == before
+
+
+# --- the model registry -----------------------------------------------------------------------------------------------
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_the_readme_registry_table_lists_every_registered_model():
+    rows = [line.split("|")[1:-1] for line in README.read_text("utf-8").splitlines()
+            if line.startswith("| `") and "pages/s" not in line]
+    listed = {cells[0].strip(" `"): cells[1] for cells in rows if len(cells) >= 6}
+    for spec in entities.REGISTRY:
+        assert spec.language in listed, f"{spec.language} missing from the README's registry table"
+        assert spec.names[0] in listed[spec.language]
+
+
+def test_every_registered_model_is_installed_or_shipped():
+    """The default setting names only models that `make .venv/.installed` brings: none may fail to load."""
+    for spec in entities.REGISTRY:
+        assert entities.model_for(spec.language) is not None
+
+
+def test_shipped_pipelines_stay_small():
+    for pipeline in entities.models.PIPELINES.iterdir():
+        size = sum(p.stat().st_size for p in pipeline.rglob("*") if p.is_file())
+        assert size < 30_000_000, f"{pipeline.name}: {size / 1e6:.1f} MB"
+
+
+# --- German and French pages, with the registered models --------------------------------------------------------------
+
+def test_a_german_page_gets_its_people_places_and_organisations():
+    html = (PAGES / "tageblatt-radweg.html").read_bytes()
+    [doc] = extract_pages([page_of(html, "https://www.nordstadt-tageblatt.example/lokales/radweg")], Limits())
+    assert (doc["language"], doc["entities_status"]) == ("de", "done")
+    rows = {e["canonical"]: e for e in doc["entities"]}
+    assert {"Jens Habermann", "Ulrike Sommerfeld"} <= set(doc["people"])
+    assert rows["Jens Habermann"]["count"] == 2  # "Oberbürgermeister Jens Habermann", then "sagte Habermann"
+    assert "Weserstraße" in doc["places"]
+    assert "Habermann" not in rows and "Oberbürgermeister Jens Habermann" not in rows
+
+
+def test_a_french_page_gets_its_people_places_and_organisations():
+    html = (PAGES / "gazette-littoral-ferry.html").read_bytes()
+    [doc] = extract_pages([page_of(html, "https://www.gazette-du-littoral.example/economie/ferry-port-kerlan")],
+                          Limits())
+    assert (doc["language"], doc["entities_status"]) == ("fr", "done")
+    rows = {e["canonical"]: e for e in doc["entities"]}
+    # "Mme Dufresne", "Mme Carvalho", "M. Morvan" count for the full names; "La ministre chargée des Transports
+    # Hélène Carvalho" is a person, not an organisation.
+    assert {name: rows[name]["count"] for name in ("Claire Dufresne", "Hélène Carvalho", "Julien Morvan")} == \
+        {"Claire Dufresne": 2, "Hélène Carvalho": 2, "Julien Morvan": 2}
+    assert {"Armor Ferries", "CFDT"} <= set(doc["organizations"])
+    assert {"Port-Kerlan", "Plymouth", "Rennes", "Élysée"} <= set(doc["places"])
+    assert not [name for name in doc["organizations"] if "Carvalho" in name]

@@ -1,0 +1,120 @@
+"""Canonical names, per language: what of a mention is the name an analyst looks up.
+
+Pure functions over strings. Each table is a fact about a language (its
+articles, its courtesy titles, the office words that stand before or after a
+name), never about a publisher. A language without a table gets the rules
+that hold everywhere (surrounding punctuation, casing).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Leading articles and elided prepositions are not part of a name ("the Kremlin" is "Kremlin", "l'Élysée" is
+# "Élysée", "d'Israël" is "Israël", "des Bundestags" is "Bundestag").
+LEADING_ARTICLES = {
+    "en": ("the",),
+    "fr": ("le", "la", "les", "l'", "l’", "d'", "d’", "du", "des", "au", "aux"),
+    "de": ("der", "die", "das", "den", "dem", "des"),
+    "es": ("el", "la", "los", "las", "del", "al"),
+    "it": ("il", "lo", "la", "i", "gli", "le", "l'", "l’", "dell'", "dell’", "del", "della", "dei", "degli", "delle"),
+}
+
+# Courtesy titles and offices written before a person's name ("Dr Samuel Okafor", "Herr Scholz",
+# "Mme Borne", "Bundeskanzler Olaf Scholz"): not part of the name. Compared case-folded, without a final full stop.
+PERSON_TITLES = {
+    "en": frozenset("mr mrs ms miss mx dr prof professor sir dame lord lady rev cllr councillor president senator "
+                    "sen rep gov governor minister chancellor premier mayor judge general gen col captain capt "
+                    "mp mep sheriff".split()),
+    "de": frozenset("herr herrn frau dr prof professor professorin bundeskanzler bundeskanzlerin kanzler kanzlerin "
+                    "bundespräsident bundespräsidentin präsident präsidentin minister ministerin "
+                    "ministerpräsident ministerpräsidentin bürgermeister bürgermeisterin oberbürgermeister "
+                    "oberbürgermeisterin abgeordneter abgeordnete senator senatorin landrat landrätin richter "
+                    "richterin general generalin papst pfarrer pfarrerin trainer trainerin".split()),
+    "fr": frozenset("m mm mme mmes mlle me dr pr président présidente ministre maire député députée sénateur "
+                    "sénatrice général générale juge monsieur madame mademoiselle maître".split()),
+    "es": frozenset("sr sra srta don doña dr dra presidente presidenta ministro ministra alcalde alcaldesa "
+                    "diputado diputada senador senadora general juez jueza".split()),
+    "it": frozenset("sig sig.ra signor signora dott dott.ssa prof presidente ministro ministra sindaco "
+                    "deputato deputata senatore senatrice generale giudice".split()),
+}
+
+# Offices and party roles written after an organisation's name ("Labour MP", "SPD-Chef"): the organisation is
+# the name before them. Compared case-folded; for German also as the last part of a hyphenated compound.
+OFFICE_AFTER_NAME = {
+    "en": frozenset("mp mps mep meps msp ms mla mla's leader leaders chief chiefs chair chairman chairwoman "
+                    "president spokesman spokeswoman spokesperson minister ministers secretary councillor "
+                    "councillors senator senators candidate candidates member members lawmaker lawmakers "
+                    "politician politicians official officials boss deputy peer peers backbencher "
+                    "backbenchers frontbencher".split()),
+    "de": frozenset("chef chefin vorsitzender vorsitzende politiker politikerin abgeordneter abgeordnete "
+                    "fraktionschef fraktionschefin sprecher sprecherin minister ministerin kandidat kandidatin "
+                    "generalsekretär generalsekretärin spitze spitzenkandidat spitzenkandidatin mitglied "
+                    "landeschef landeschefin parteichef parteichefin".split()),
+    "fr": frozenset("député députée sénateur sénatrice ministre porte-parole président présidente "
+                    "secrétaire candidat candidate élu élue maire".split()),
+}
+
+_POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])$")
+_EDGE_PUNCTUATION = " \t\n\"'“”‘’«»„‚()[]{},.;:!?-–—"
+
+
+def clean_name(text: str, language: str) -> str:
+    """The name a mention refers to: no possessive, no leading article, no surrounding punctuation.
+
+    Returns "" when nothing that reads as a name is left (digits, dashes).
+    """
+    name = " ".join(text.split()).strip(_EDGE_PUNCTUATION)
+    name = _POSSESSIVE.sub("", name).strip(_EDGE_PUNCTUATION)
+    for article in LEADING_ARTICLES.get(language, ()):
+        if name.casefold().startswith(article) and len(name) > len(article):
+            rest = name[len(article):]
+            if article.endswith(("'", "’")) or rest[0].isspace():
+                name = rest.strip()
+                break
+    return name if any(c.isalpha() for c in name) else ""
+
+
+def without_title(name: str, language: str) -> str:
+    """A person's name without the courtesy titles and offices before it ("Frau Dr. Weber" is "Weber")."""
+    titles = PERSON_TITLES.get(language, frozenset())
+    words = name.split()
+    while len(words) > 1 and words[0].rstrip(".").casefold() in titles:
+        words = words[1:]
+    return " ".join(words)
+
+
+def without_office(name: str, language: str) -> str:
+    """An organisation's name without the office after it ("Labour MP" is "Labour", "SPD-Chef" is "SPD")."""
+    offices = OFFICE_AFTER_NAME.get(language, frozenset())
+    words = name.split()
+    while len(words) > 1 and words[-1].casefold() in offices:
+        words = words[:-1]
+    if language == "de" and len(words) == 1 and "-" in words[0]:
+        head, _, tail = words[0].rpartition("-")
+        if head and tail.casefold() in offices:
+            words = [head]
+    return " ".join(words)
+
+
+def is_office(word: str, language: str) -> bool:
+    """Whether `word` is an office or courtesy title of the language (either table); in German also a
+    compound ending in one ("Verkehrsministerin", "SPD-Fraktionschef")."""
+    folded = word.rstrip(".").casefold()
+    offices = PERSON_TITLES.get(language, frozenset()) | OFFICE_AFTER_NAME.get(language, frozenset())
+    if folded in offices:
+        return True
+    return language == "de" and any(folded.endswith(office) for office in offices if len(office) >= 5)
+
+
+def genitive_stem(name: str, language: str) -> str | None:
+    """The name a German genitive stands for ("Merkels" -> "Merkel", "Deutschlands" -> "Deutschland",
+    "Klaus’" -> "Klaus"); None when the word has no genitive ending. The caller decides whether the stem is
+    a name of the same document: "Paris" is not a genitive of "Pari"."""
+    if language != "de" or len(name) < 3:
+        return None
+    if name.endswith(("’", "'")):
+        return name[:-1]
+    if name.endswith("s") and not name.endswith("ss"):
+        return name[:-1]
+    return None
