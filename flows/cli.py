@@ -109,9 +109,9 @@ def query(
     Without SQL: an interactive prompt on a terminal, else the views and their columns.
     """
     from tasks.query import open_lake, run_sql
-    from tasks.storage import Location, endpoint_from_env
+    from tasks.storage import endpoint_from_env, open_store
 
-    con, views = open_lake(Location(lake, endpoint_from_env(s3_endpoint)))
+    con, views = open_lake(open_store(lake, endpoint_from_env(s3_endpoint)))
     if not views:
         console.print(f"[yellow]No datasets under {lake} yet: run `pagefold ingest` first.[/yellow]")
         raise typer.Exit(1)
@@ -130,14 +130,14 @@ def demo(
     """Build the demo corpus as raw objects, ingest it, and query the result."""
     from tasks.demo_corpus import DEMO_DAY, build_demo_source
     from tasks.query import open_lake, run_sql
-    from tasks.storage import Location
+    from tasks.storage import open_store
 
     raw, lake = workdir / "raw", workdir / "lake"
     objects = build_demo_source(raw)
     console.print(f"Demo corpus: {len(objects)} raw objects written under [bold]{raw}/dt={DEMO_DAY}/[/bold]")
     summary = run_with_progress(source=str(raw), dest=str(lake))
     print_summary(summary)
-    con, _ = open_lake(Location(str(lake)))
+    con, _ = open_lake(open_store(str(lake)))
     console.print("\n[bold]Documents[/bold] (pagefold query --lake", lake, '"SELECT ... FROM documents")')
     print_result(*run_sql(con, DEMO_DOCUMENTS_SQL, 50))
     console.print("\n[bold]Rejects[/bold]")

@@ -13,12 +13,12 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 
 from schemas import DATASETS, PARTITIONING
-from tasks.storage import Location, arrow_filesystem
+from tasks.storage import Store
 
 
-def open_lake(lake: Location) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
+def open_lake(lake: Store) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
     """A DuckDB connection with a view per dataset found in the lake, and the views' names."""
-    fs, base = arrow_filesystem(lake)
+    fs, base = lake.arrow()
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     views = []
