@@ -232,7 +232,7 @@ class DayClaims:
         self.locks: dict[str, DayLock] = {}
         self._stop = threading.Event()
         self._released = False
-        self._guard = threading.Lock()
+        self._guard = threading.RLock()  # re-entrant: a signal handler may interrupt the thread holding it
         self._thread = threading.Thread(target=self._beat, name="pagefold-lock-heartbeat", daemon=True)
 
     def __enter__(self) -> DayClaims:

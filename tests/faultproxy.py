@@ -89,7 +89,8 @@ class FaultProxy:
     def _decide(self, method: str, path: str, identity: tuple) -> str | None:
         with self._lock:
             self.counts["requests"] += 1
-            if identity in self._faulted:
+            if identity in self._faulted:  # the same request again after a fault: a retry (counted once per fault)
+                self._faulted.discard(identity)
                 self.counts["retries"] += 1
             fault, path = None, unquote(path)
             for rule in self.rules:
@@ -127,7 +128,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _proxy(self) -> None:
         body = self._request_body()
-        identity = (self.command, self.path, self.headers.get("Range"), hash(body))
+        identity = (self.command, self.path, hash(body))  # a resumed read (a Range GET) counts as a retry too
         fault = self.owner._decide(self.command, self.path, identity)
         if fault == "drop_before":
             return self._close()
