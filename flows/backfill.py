@@ -28,7 +28,7 @@ from prefect.runtime import deployment, flow_run
 from flows import config
 from flows.daily import ingest_day
 from tasks import lake
-from tasks.storage import Location
+from tasks.storage import Store, open_store
 
 DAY_DEPLOYMENT = "ingest-day/daily"
 
@@ -100,7 +100,7 @@ def backfill(
             "day %s: %s %s", outcome.day, outcome.state, outcome.message)
         outcomes.append(outcome)
 
-    rows = _summary_rows(sorted(outcomes, key=lambda o: o.day), Location(settings.dest, settings.s3_endpoint))
+    rows = _summary_rows(sorted(outcomes, key=lambda o: o.day), open_store(settings.dest, settings.s3_endpoint))
     failed = [o.day for o in outcomes if o.state != "Completed"]
     create_table_artifact(key="backfill-summary", table=rows,
                           description=f"Backfill {start_date}..{end_date}: {len(days) - len(failed)} day(s) "
@@ -111,7 +111,7 @@ def backfill(
     return rows
 
 
-def _summary_rows(outcomes: list[DayOutcome], dest: Location) -> list[dict]:
+def _summary_rows(outcomes: list[DayOutcome], dest: Store) -> list[dict]:
     rows = []
     for o in outcomes:
         written = lake.day_rows(dest, o.day)

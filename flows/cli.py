@@ -162,10 +162,10 @@ def query(
     import duckdb
 
     from tasks.query import LakeUnreachable, open_lake, run_sql
-    from tasks.storage import Location
+    from tasks.storage import open_store
 
     try:
-        con, views = open_lake(Location(lake, s3_endpoint_setting(s3_endpoint, prefect_api)))
+        con, views = open_lake(open_store(lake, s3_endpoint_setting(s3_endpoint, prefect_api)))
     except LakeUnreachable as exc:
         fail(str(exc))
     if not views:
@@ -215,7 +215,7 @@ def demo(
     server = choose_prefect(prefect_api)
     from tasks.demo_corpus import DEMO_DAY, build_demo_source
     from tasks.query import open_lake, run_sql
-    from tasks.storage import Location
+    from tasks.storage import open_store
 
     raw, lake = workdir / "raw", workdir / "lake"
     objects = build_demo_source(raw)
@@ -224,7 +224,7 @@ def demo(
     # trafilatura and the spaCy model once more (about 4 s of CPU on a machine with two cores).
     summary = run_with_progress(server, source=str(raw), dest=str(lake), workers=1)
     print_summary(summary)
-    con, _ = open_lake(Location(str(lake)))
+    con, _ = open_lake(open_store(str(lake)))
     console.print("\n[bold]Documents[/bold] (pagefold query --lake", lake, '"SELECT ... FROM documents")')
     print_result(*run_sql(con, DEMO_DOCUMENTS_SQL, 50))
     console.print("\n[bold]Rejects[/bold]")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from contextlib import ExitStack
 from importlib.metadata import version
 
 from prefect import flow, get_run_logger, task
@@ -19,7 +18,7 @@ from prefect.futures import PrefectFuture, as_completed
 from flows.runners import BatchRunner, batch_runner
 from tasks import lake, pool, storage
 from tasks.batch import Batch, plan_batches, run_batch
-from tasks.daylock import DayLock, DayLocked, Heartbeat
+from tasks.daylock import DayClaims
 from tasks.progress import BOARD
 from tasks.records import Counts, Limits, RunInfo
 from tasks.summary import ReconciliationError, RunSummary
@@ -27,8 +26,15 @@ from tasks.summary import ReconciliationError, RunSummary
 RETRY_DELAYS = [5, 30]
 
 
-@task(name="list-objects", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=RETRY_DELAYS)
-def list_batches(source: storage.Location, day: str, batch_bytes: int) -> list[Batch]:
+def transient_only(task, task_run, state) -> bool:
+    """Prefect's retry_condition_fn: retry a task only for a fault of the network or the store, never for a bug,
+    a missing model or counts that do not add up, which would fail again."""
+    return storage.is_transient(state.result(raise_on_failure=False))
+
+
+@task(name="list-objects", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=RETRY_DELAYS,
+      retry_condition_fn=transient_only)
+def list_batches(source: storage.Store, day: str, batch_bytes: int) -> list[Batch]:
     objects = storage.list_day_objects(source, day)
     batches = plan_batches(day, objects, batch_bytes)
     get_run_logger().info("day %s: %d objects, %d bytes, %d batches", day, len(objects),
@@ -37,8 +43,8 @@ def list_batches(source: storage.Location, day: str, batch_bytes: int) -> list[B
 
 
 @task(name="process-batch", task_run_name="batch {batch.day}#{batch.index}", cache_policy=NO_CACHE,
-      retries=2, retry_delay_seconds=RETRY_DELAYS)
-def process_batch(batch: Batch, source: storage.Location, dest: storage.Location, run: RunInfo, limits: Limits,
+      retries=2, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
+def process_batch(batch: Batch, source: storage.Store, dest: storage.Store, run: RunInfo, limits: Limits,
                   workers: int) -> Counts:
     logger = get_run_logger()
     counts = run_batch(batch, source, dest, run, limits, workers, logger)
@@ -48,8 +54,8 @@ def process_batch(batch: Batch, source: storage.Location, dest: storage.Location
 
 
 @task(name="commit-day", task_run_name="commit {day}", cache_policy=NO_CACHE, retries=2,
-      retry_delay_seconds=RETRY_DELAYS)
-def commit_day(dest: storage.Location, run_id: str, day: str, pages: int) -> dict[str, int]:
+      retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
+def commit_day(dest: storage.Store, run_id: str, day: str, pages: int) -> dict[str, int]:
     return lake.commit_day(dest, run_id, day, pages)
 
 
@@ -68,11 +74,12 @@ def ingest(
 
     Re-running a day replaces that day's partitions. The run fails when a
     batch fails after its retries (its day is then left as it was) or when
-    counts do not reconcile.
+    counts do not reconcile. `extract_timeout_s` is the deadline of one page
+    (parse, extraction and NER).
     """
     logger = get_run_logger()
     endpoint = storage.endpoint_from_env(s3_endpoint)
-    src, dst = storage.Location(source, endpoint), storage.Location(dest, endpoint)
+    src, dst = storage.open_store(source, endpoint), storage.open_store(dest, endpoint)
     workers = workers or pool.default_workers()
     limits = Limits(max_page_bytes=int(max_page_mb * 1024 * 1024), extract_timeout_s=extract_timeout_s)
     started = dt.datetime.now(dt.timezone.utc)
@@ -81,19 +88,18 @@ def ingest(
     if not days:
         logger.warning("no dt=YYYY-MM-DD folders under %s: nothing to ingest", source)
     summary = RunSummary(run.run_id, days)
-    with ExitStack() as held, batch_runner(workers) as runner:
+    with batch_runner(workers) as runner, DayClaims(dst, run.run_id) as claims:
         logger.info("run %s: %d day(s) from %s to %s; batches on %s", run.run_id, len(days), source, dest, runner.where)
-        if runner.extract_workers:
+        if runner.local:
             pool.warm_up(runner.extract_workers)
-        locks = _lock_days(dst, days, run.run_id, summary, held)
-        held.enter_context(Heartbeat(locks))
-        batches = [b for lock in locks for b in list_batches(src, lock.day, int(batch_mb * 1024 * 1024))]
-        for lock in locks:
-            if not any(b.day == lock.day for b in batches):
+        locked = _claim_days(claims, days, summary)
+        batches = [b for day in locked for b in list_batches(src, day, int(batch_mb * 1024 * 1024))]
+        for day in locked:
+            if not any(b.day == day for b in batches):
                 # An empty listing is more often a wrong prefix or missing permission than a day with no pages:
                 # never wipe a day's output because of it.
-                logger.warning("day %s: no raw objects under %s; its output is left as it was", lock.day, source)
-                summary.mark_empty(lock.day)
+                logger.warning("day %s: no raw objects under %s; its output is left as it was", day, source)
+                summary.mark_empty(day)
         BOARD.reset()
         BOARD.set_totals(sum(len(b.objects) for b in batches), sum(b.raw_bytes for b in batches))
         progress = create_progress_artifact(0.0 if batches else 100.0,
@@ -102,19 +108,16 @@ def ingest(
             for done, (batch, outcome) in enumerate(_run_windowed(batches, src, dst, run, limits, runner), 1):
                 summary.add_batch(batch.day, outcome)
                 update_progress_artifact(progress, 100.0 * done / len(batches))
-            for lock in locks:
-                if lock.day not in summary.complete_days():
+            for day in locked:
+                if day not in summary.complete_days():
                     continue
                 try:
-                    if lock.lost:
-                        raise DayLocked(f"day {lock.day}: another run took over this run's lock; not committed")
-                    summary.add_commit(lock.day, commit_day(dst, run.run_id, lock.day,
-                                                            summary.days[lock.day].counts.pages))
+                    claims.locks[day].confirm()  # still ours: no other run took the day over meanwhile
+                    summary.add_commit(day, commit_day(dst, run.run_id, day, summary.days[day].counts.pages))
                 except Exception as exc:  # this day stays as it was; the other days still commit
-                    summary.add_failure(lock.day, exc)
+                    summary.add_failure(day, exc)
         finally:
             pool.shutdown_pools()
-            lake.discard_staging(dst, run.run_id)
     summary.finish()
     _report(summary)
     if summary.failed_days:
@@ -125,21 +128,21 @@ def ingest(
     return summary.as_dict()
 
 
-def _lock_days(dest: storage.Location, days: list[str], run_id: str, summary: RunSummary,
-               held: ExitStack) -> list[DayLock]:
-    """Lock each day for this run (released when `held` closes); a day another run is writing fails."""
-    locks = []
+def _claim_days(claims: DayClaims, days: list[str], summary: RunSummary) -> list[str]:
+    """Lock each day for this run; a day another live run is writing fails, the others go on."""
+    logger = get_run_logger()
+    locked = []
     for day in days:
-        lock = DayLock(dest, day, run_id)
         try:
-            lock.acquire()
-        except DayLocked as exc:
-            get_run_logger().error(str(exc))
+            lock = claims.claim(day)
+        except Exception as exc:
+            logger.error("day %s: not locked: %s", day, exc)
             summary.add_failure(day, exc)
             continue
-        held.callback(lock.release)
-        locks.append(lock)
-    return locks
+        if lock.took_over:
+            logger.warning("day %s: took over the lock of %s; its staging is removed", day, lock.took_over)
+        locked.append(day)
+    return locked
 
 
 def _run_windowed(batches: list[Batch], src, dst, run, limits, runner: BatchRunner):

@@ -6,9 +6,14 @@ PAGEFOLD_DASK_WORKERS=N starts a local cluster of N worker processes for
 the run. Neither set: batches run on the flow's own threads and extract on
 this machine's process pool.
 
-Dask worker processes are daemons and cannot start a process pool, so on
-Dask each batch extracts in the worker itself (`workers=0` for run_batch);
-the models load once per worker process, as in the pool's processes.
+On Dask, each worker process (one thread) extracts its batches in a pool of
+one process of its own, so the per-page deadline holds there too: the pool
+kills and replaces that process at the deadline, and the models stay loaded
+in it between batches. Dask starts its workers as daemon processes, which
+may not have children, unless `distributed.worker.daemon` is false: the
+local cluster is started so; the workers of an existing cluster need
+`DASK_DISTRIBUTED__WORKER__DAEMON=False` in their environment (without it,
+batches still run, without the deadline, and say so in the logs).
 """
 
 from __future__ import annotations
@@ -27,8 +32,9 @@ from flows import config
 class BatchRunner:
     runner: TaskRunner
     slots: int  # batches that can run at once
-    extract_workers: int  # run_batch's `workers`: processes of the local pool, 0 = in the task's own process
+    extract_workers: int  # run_batch's `workers`: processes of the pool of the process that runs the batch
     where: str
+    local: bool  # batches run in this process, whose pool can be started early
 
 
 @contextmanager
@@ -36,15 +42,18 @@ def batch_runner(workers: int) -> Iterator[BatchRunner]:
     """The task runner for this run's batches, open for as long as the run needs it."""
     address, local_workers = config.setting("dask_address"), int(config.setting("dask_workers") or 0)
     if not (address or local_workers):
-        yield BatchRunner(FlowRunContext.get().task_runner, workers + 1, workers, f"this machine, {workers} process(es)")
+        yield BatchRunner(FlowRunContext.get().task_runner, workers + 1, workers, f"this machine, {workers} process(es)",
+                          local=True)
         return
+    from dask import config as dask_config
     from prefect_dask import DaskTaskRunner
 
     if address:
-        dask = DaskTaskRunner(address=address)
+        runner = DaskTaskRunner(address=address)
     else:
-        dask = DaskTaskRunner(cluster_kwargs={"n_workers": local_workers, "threads_per_worker": 1, "processes": True,
-                                              "dashboard_address": ":0"})
-    with dask:
-        threads = sum(dask.client.nthreads().values())
-        yield BatchRunner(dask, threads + 1, 0, f"Dask at {dask.client.scheduler.address}, {threads} thread(s)")
+        runner = DaskTaskRunner(cluster_kwargs={"n_workers": local_workers, "threads_per_worker": 1,
+                                                "processes": True, "dashboard_address": ":0"})
+    with dask_config.set({"distributed.worker.daemon": False}), runner:
+        threads = sum(runner.client.nthreads().values())
+        yield BatchRunner(runner, threads + 1, 1, f"Dask at {runner.client.scheduler.address}, {threads} thread(s)",
+                          local=False)

@@ -17,20 +17,19 @@ from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoo
 from dataclasses import dataclass
 from functools import partial
 
-from botocore.exceptions import ClientError
-
 from tasks import pool
 from tasks.extract import extract_pages
 from tasks.lake import StagedWriter
 from tasks.progress import BOARD
-from tasks.readers import read_object
+from tasks.readers import pages_of
 from tasks.records import Counts, Limits, RawPage, Reject, RunInfo, SourcePointer
-from tasks.storage import Location, ObjectInfo, open_object
+from tasks.storage import ObjectInfo, Store
 from tasks.validate import check_document
 
 # Pages are held in memory only here: the read-ahead queue and the chunks in flight (news pages decode to
 # ~350 KB of text each; a batch holds about QUEUE_PAGES + IN_FLIGHT_PER_WORKER * workers * PAGES_PER_CHUNK).
-# Small chunks keep a worker from idling behind one slow page at the end of a batch.
+# Small chunks keep a worker from idling behind one slow page at the end of a batch. A chunk's deadline is
+# PAGES_PER_CHUNK times the page deadline (Limits.extract_timeout_s), see tasks.pool.
 PAGES_PER_CHUNK = 4
 IN_FLIGHT_PER_WORKER = 2
 READ_THREADS = 4  # more reader threads fragment native memory (measured: 8 threads ~1.6x the RSS of 4)
@@ -64,13 +63,21 @@ def plan_batches(day: str, objects: list[ObjectInfo], target_bytes: int, max_obj
     return batches
 
 
-def run_batch(batch: Batch, source: Location, dest: Location, run: RunInfo, limits: Limits, workers: int,
+def run_batch(batch: Batch, source: Store, dest: Store, run: RunInfo, limits: Limits, workers: int,
               log: logging.Logger | logging.LoggerAdapter = logging.getLogger(__name__)) -> Counts:
     """Process one batch end to end; the counts are all that leaves it.
 
-    `workers` processes of the shared pool extract the pages; with 0, they are extracted in this
-    process, chunk by chunk as well (Dask workers, which cannot start processes). Every reject is logged.
+    `workers` processes of this process's pool extract the pages, each page
+    within `limits.extract_timeout_s` (parse, extraction and NER); with 0,
+    or in a daemon process that may not start any, they are extracted here,
+    chunk by chunk as well, without a deadline. Every reject is logged.
     """
+    if workers and not pool.can_start_processes():
+        log.warning("batch %s#%d: this is a daemon process (a Dask worker started with distributed.worker.daemon "
+                    "true), which cannot start the extraction pool: pages are extracted here, without the per-page "
+                    "deadline; start the Dask workers with DASK_DISTRIBUTED__WORKER__DAEMON=False", batch.day,
+                    batch.index)
+        workers = 0
     writer = StagedWriter(dest, run.run_id, batch.day, batch.index)
     counts = Counts(objects=len(batch.objects))
     in_flight: dict[Future, pool.Submitted] = {}
@@ -80,12 +87,17 @@ def run_batch(batch: Batch, source: Location, dest: Location, run: RunInfo, limi
         return Reject("extract_crashed", "extract", "the extraction process died on this page (a crash in native "
                       "code, or out of memory)", page.source, url=page.url, raw_bytes=page.raw_bytes)
 
+    def timed_out(page: RawPage) -> Reject:
+        return Reject("extract_timeout", "extract", f"parsing, extraction and entity recognition took longer than "
+                      f"{limits.extract_timeout_s:g} s; the worker was stopped", page.source, url=page.url,
+                      raw_bytes=page.raw_bytes)
+
     def settle(return_when: str) -> None:
         """Store the chunks that are done, in any order: one slow page must not hold up the others."""
         done, _ = wait(in_flight, return_when=return_when)
         for future in done:
             submitted = in_flight.pop(future)
-            for result in pool.results(submitted, workers, on_crash=crashed):
+            for result in pool.results(submitted, workers, on_crash=crashed, on_timeout=timed_out):
                 _store(result, writer, counts, run, log_reject)
             BOARD.pages_done(len(submitted.items))
 
@@ -96,12 +108,13 @@ def run_batch(batch: Batch, source: Location, dest: Location, run: RunInfo, limi
 
     def send(pages: list[RawPage]) -> None:
         extract = partial(extract_pages, limits=limits)
-        submitted = pool.submit(workers, extract, pages) if workers else pool.run_here(extract, pages)
+        submitted = (pool.submit(workers, extract, pages, limits.extract_timeout_s) if workers
+                     else pool.run_here(extract, pages))
         in_flight[submitted.future] = submitted
         while len(in_flight) >= max(1, IN_FLIGHT_PER_WORKER * workers):
             settle(FIRST_COMPLETED)
 
-    for item in stream_pages(batch.objects, source.s3_endpoint, limits):
+    for item in stream_pages(batch.objects, source, limits):
         counts.pages += 1
         if isinstance(item, Reject):
             _store(item, writer, counts, run, log_reject)
@@ -152,12 +165,13 @@ class _Stopped(Exception):
 _DONE = object()
 
 
-def stream_pages(objects: tuple[ObjectInfo, ...], s3_endpoint: str | None, limits: Limits) -> Iterator[RawPage | Reject]:
+def stream_pages(objects: tuple[ObjectInfo, ...], source: Store, limits: Limits) -> Iterator[RawPage | Reject]:
     """Pages of all objects, read by several threads at once, through a bounded queue.
 
-    A store failure that is not about the data (network, permissions) is
-    raised, so the batch fails and Prefect retries it; only a vanished
-    object becomes a reject.
+    What is wrong with an object itself becomes its reject (see
+    `readers.pages_of`); a fault of the store that outlasts the object's
+    own retries (an outage) is raised, so the batch fails, Prefect retries
+    it, and a day is never replaced by one whose pages an outage rejected.
     """
     pages: queue.Queue = queue.Queue(maxsize=QUEUE_PAGES)
     stop = threading.Event()
@@ -173,16 +187,8 @@ def stream_pages(objects: tuple[ObjectInfo, ...], s3_endpoint: str | None, limit
 
     def produce(obj: ObjectInfo) -> None:
         try:
-            opened = open_object(obj.uri, s3_endpoint, on_read=BOARD.bytes_read)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
-                raise
-            put(Reject("object_missing", "read", "object vanished between listing and reading",
-                       SourcePointer(obj.uri), raw_bytes=obj.size))
-        else:
-            with opened.stream:
-                for item in read_object(obj, opened, limits):
-                    put(item)
+            for item in pages_of(obj, source, limits, on_read=BOARD.bytes_read):
+                put(item)
         finally:
             BOARD.object_done()
             put(_DONE)
@@ -207,7 +213,7 @@ def stream_pages(objects: tuple[ObjectInfo, ...], s3_endpoint: str | None, limit
 
 
 class ObjectReadError(Exception):
-    """Reading an object failed for a reason that is not about its data (network, permissions)."""
+    """Reading an object failed for a reason that is not about the object (the store or the network is down)."""
 
 
 def _raise_failures(futures: dict[Future, ObjectInfo]) -> None:

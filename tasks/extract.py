@@ -1,15 +1,14 @@
 """One raw page to one document row, or a reject: decoding, trafilatura, derived fields.
 
-This is the CPU-heavy step; it runs in worker processes (see `tasks.pool`)
-and takes and returns only plain, picklable values.
+This is the CPU-heavy step; it runs in worker processes (see `tasks.pool`,
+which also enforces the per-page deadline) and takes and returns only
+plain, picklable values.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import signal
-from contextlib import contextmanager
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -36,10 +35,6 @@ _WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
 # A line of at least this many words reads as a sentence, not a menu item, label or link.
 PROSE_LINE_WORDS = 10
 _LANG_TAG = re.compile(r"^\s*([A-Za-z]{2})(?:[-_].*)?$")
-
-
-class ExtractionTimeout(BaseException):
-    """A BaseException, so that libraries' broad `except Exception` blocks cannot swallow it."""
 
 
 def extract_pages(pages: list[RawPage], limits: Limits) -> list[dict | Reject]:
@@ -73,24 +68,21 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
     except DecodeError as exc:
         return reject(exc.reason, "decode", str(exc))
     try:
-        with time_limit(limits.extract_timeout_s):
-            tree = parse_html(html)
-            page_language = declared_language(tree)
-            declared = read_declared(tree)
-            headlines = [declared.og_title, declared.headline, declared.html_title]
-            prune_other_stories(tree, headlines)
-            prune_link_lists(tree)
-            prune_read_also(tree)
-            prune_social_embeds(tree)
-            prune_fact_boxes(tree)
-            prune_paywall_prompts(tree, declared.paywalled, declared.paid_selectors)
-            doc = trafilatura.bare_extraction(
-                tree, url=page.url, with_metadata=True, include_comments=False, include_tables=True
-            )
+        tree = parse_html(html)
     except MarkupError as exc:
         return reject(exc.reason, "extract", str(exc))
-    except ExtractionTimeout:
-        return reject("extract_timeout", "extract", f"extraction took longer than {limits.extract_timeout_s} s")
+    page_language = declared_language(tree)
+    declared = read_declared(tree)
+    headlines = [declared.og_title, declared.headline, declared.html_title]
+    prune_other_stories(tree, headlines)
+    prune_link_lists(tree)
+    prune_read_also(tree)
+    prune_social_embeds(tree)
+    prune_fact_boxes(tree)
+    prune_paywall_prompts(tree, declared.paywalled, declared.paid_selectors)
+    doc = trafilatura.bare_extraction(
+        tree, url=page.url, with_metadata=True, include_comments=False, include_tables=True
+    )
     text = (doc.text or "").strip() if doc is not None else ""
     printed_authors: list[str] = []
     if text:
@@ -206,23 +198,3 @@ def _meta_language(tree) -> str | None:
         if values:
             return values[0]
     return None
-
-
-@contextmanager
-def time_limit(seconds: float):
-    """Interrupt the block after `seconds` (SIGALRM: main thread of a process only, else no limit)."""
-    try:
-        previous = signal.signal(signal.SIGALRM, _raise_timeout)
-    except ValueError:  # not the main thread: no alarm available here
-        yield
-        return
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _raise_timeout(signum, frame):
-    raise ExtractionTimeout()

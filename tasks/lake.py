@@ -1,16 +1,18 @@
 """Writing the lake: staged batch files, then one commit per day.
 
-Batches write unsorted part files under `<dest>/_staging/<run_id>/parts/`,
+Batches write unsorted part files under `<dest>/_staging/<day>/<run_id>/parts/`,
 which no reader looks at (pyarrow, DuckDB globs and `pagefold query` skip
 `_`-prefixed paths). Committing a day compacts its parts into few large
 files sorted by the dataset's sort key (DuckDB sorts out of core, so memory
-stays bounded), writes them under `_staging/<run_id>/final/`, and only then
-swaps them in for the day's live partition:
+stays bounded), writes them under `.../final/`, and only then swaps them in
+for the day's live partition with `Store.replace_tree`: two renames in a
+folder (readers see the old day or the new one), copy-then-delete on S3
+(for those seconds readers may see both).
 
-- local folders: the old partition directory is renamed away and the new
-  one renamed in, so readers see the old day or the new day, never a mix;
-- S3 (no rename): new files are copied in, then old ones deleted, so for the
-  seconds between the two, readers may see both.
+Staging is per day, so the run holding a day's lock knows that every other
+run's staging of that day is a dead run's leftover (`clear_staging`).
+Every dataset of `schemas.DATASETS` is staged, compacted and swapped the
+same way: adding a dataset is declaring it, plus the code that stages its rows.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from schemas import DATASETS, DOCUMENTS, SORT_KEYS
-from tasks.storage import Location, arrow_filesystem
+from tasks.storage import Store
 from tasks.summary import ReconciliationError
 
 STAGING = "_staging"
@@ -39,8 +41,14 @@ COMPRESSION = "zstd"
 _CAPTURE = ("source_uri", "source_line", "source_offset")
 
 
-def staging_dir(base: str, run_id: str) -> str:
-    return f"{base}/{STAGING}/{run_id}"
+def staging_key(day: str, run_id: str) -> str:
+    """Where a run stages a day, relative to the lake's root."""
+    return f"{STAGING}/{day}/{run_id}"
+
+
+def partition_key(dataset: str, day: str) -> str:
+    """A day's live partition of a dataset, relative to the lake's root."""
+    return f"{dataset}/date={day}"
 
 
 def staged_schema(name: str) -> pa.Schema:
@@ -54,12 +62,9 @@ def staged_schema(name: str) -> pa.Schema:
 class StagedWriter:
     """Rows of one batch, streamed into one part file per dataset as they come."""
 
-    def __init__(self, dest: Location, run_id: str, day: str, batch_index: int):
-        self._fs, base = arrow_filesystem(dest)
-        self._paths = {
-            name: f"{staging_dir(base, run_id)}/parts/{name}/date={day}/batch-{batch_index:05d}.parquet"
-            for name in DATASETS
-        }
+    def __init__(self, dest: Store, run_id: str, day: str, batch_index: int):
+        self._dest, self._stage, self._index = dest, staging_key(day, run_id), batch_index
+        self._fs, self._base = dest.arrow()
         self._buffers: dict[str, list[dict]] = {name: [] for name in DATASETS}
         self._writers: dict[str, pq.ParquetWriter] = {}
 
@@ -81,14 +86,15 @@ class StagedWriter:
         schema = staged_schema(dataset)
         table = pa.Table.from_pylist(rows, schema=schema)
         if dataset not in self._writers:
-            path = self._paths[dataset]
-            self._fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
-            self._writers[dataset] = pq.ParquetWriter(path, schema, filesystem=self._fs, compression=COMPRESSION)
+            folder = f"{self._stage}/parts/{dataset}"
+            self._dest.make_dir(folder)
+            self._writers[dataset] = pq.ParquetWriter(f"{self._base}/{folder}/batch-{self._index:05d}.parquet", schema,
+                                                      filesystem=self._fs, compression=COMPRESSION)
         self._writers[dataset].write_table(table)
         self._buffers[dataset] = []
 
 
-def commit_day(dest: Location, run_id: str, day: str, pages: int) -> dict[str, int]:
+def commit_day(dest: Store, run_id: str, day: str, pages: int) -> dict[str, int]:
     """Compact the day's staged parts, then swap them in, if they account for all `pages` read.
 
     Returns the rows written per dataset, `duplicates`: documents that
@@ -97,13 +103,12 @@ def commit_day(dest: Location, run_id: str, day: str, pages: int) -> dict[str, i
     rows do not add up (pages to documents and rejects, documents'
     `entity_count` to entity rows) is never published.
     """
-    fs, base = arrow_filesystem(dest)
-    stage = staging_dir(base, run_id)
+    stage = staging_key(day, run_id)
     with tempfile.TemporaryDirectory(prefix="pagefold-sort-") as spill, duckdb.connect() as con:
         con.execute("SET memory_limit = '1GB'")
         con.execute(f"SET temp_directory = '{spill}'")
-        duplicates, duplicate_entities = _reject_duplicate_captures(con, fs, stage, day)
-        written = {name: _compact(con, fs, stage, name, day, run_id) for name in DATASETS}
+        duplicates, duplicate_entities = _reject_duplicate_captures(con, dest, stage)
+        written = {name: _compact(con, dest, stage, name, run_id) for name in DATASETS}
         expected_entities = _entity_rows_of_kept_documents(con)
     if written["documents"] + written["rejects"] != pages:
         raise ReconciliationError(f"{day}: {pages} pages read but {written} rows staged; the day is left as it was")
@@ -111,15 +116,20 @@ def commit_day(dest: Location, run_id: str, day: str, pages: int) -> dict[str, i
         raise ReconciliationError(f"{day}: documents announce {expected_entities} entity rows but "
                                   f"{written['entities']} were staged; the day is left as it was")
     for name in DATASETS:
-        _swap_in(fs, f"{stage}/final/{name}/date={day}", f"{base}/{name}/date={day}", f"{stage}/old/{name}")
+        dest.replace_tree(f"{stage}/final/{name}", partition_key(name, day))
     return {**written, "duplicates": duplicates, "duplicate_entities": duplicate_entities}
 
 
-def discard_staging(dest: Location, run_id: str) -> None:
-    fs, base = arrow_filesystem(dest)
-    stage = staging_dir(base, run_id)
-    if fs.get_file_info(stage).type != pafs.FileType.NotFound:
-        fs.delete_dir(stage)
+def discard_staging(dest: Store, run_id: str, day: str) -> None:
+    """Remove what a run staged for a day."""
+    dest.delete_tree(staging_key(day, run_id))
+
+
+def clear_staging(dest: Store, day: str, keep: str) -> None:
+    """Remove every other run's staging of `day`: only for the holder of the day's lock, for whom they are dead."""
+    for run_id in dest.list_dirs(f"{STAGING}/{day}"):
+        if run_id != keep:
+            dest.delete_tree(staging_key(day, run_id))
 
 
 # The first capture of a doc_id, in raw-data order, is the document; later ones are duplicates.
@@ -137,22 +147,22 @@ def _kept_rows(name: str, parts: str) -> str:
     return f"SELECT * FROM {parts}"
 
 
-def _parts(con: duckdb.DuckDBPyConnection, fs: pafs.FileSystem, stage: str, name: str, day: str) -> str | None:
+def _parts(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, name: str) -> str | None:
     """Register the day's staged parts of a dataset as a DuckDB view; None when there are none."""
-    parts_dir = f"{stage}/parts/{name}/date={day}"
+    fs, base = dest.arrow()
+    parts_dir = f"{base}/{stage}/parts/{name}"
     if fs.get_file_info(parts_dir).type == pafs.FileType.NotFound:
         return None
     con.register(f"parts_{name}", ds.dataset(parts_dir, schema=staged_schema(name), format="parquet", filesystem=fs))
     return f"parts_{name}"
 
 
-def _reject_duplicate_captures(con: duckdb.DuckDBPyConnection, fs: pafs.FileSystem, stage: str,
-                               day: str) -> tuple[int, int]:
+def _reject_duplicate_captures(con: duckdb.DuckDBPyConnection, dest: Store, stage: str) -> tuple[int, int]:
     """Stage a reject for every repeated capture, so that doc_id stays unique within a day.
 
     Returns the repeats, and the entity rows they announced (which the commit drops with them).
     """
-    documents = _parts(con, fs, stage, "documents", day)
+    documents = _parts(con, dest, stage, "documents")
     if documents is None:
         return 0, 0
     rows = con.sql(f"""
@@ -162,10 +172,10 @@ def _reject_duplicate_captures(con: duckdb.DuckDBPyConnection, fs: pafs.FileSyst
                run_id, ingested_at, pipeline_version, entity_count
         FROM {documents} QUALIFY {_CAPTURE_RANK} > 1""").to_arrow_table()
     if rows.num_rows:
-        rejects_dir = f"{stage}/parts/rejects/date={day}"
-        fs.create_dir(rejects_dir, recursive=True)
+        fs, base = dest.arrow()
+        dest.make_dir(f"{stage}/parts/rejects")
         pq.write_table(rows.drop_columns(["entity_count"]).cast(DATASETS["rejects"]),
-                       f"{rejects_dir}/duplicates.parquet", filesystem=fs, compression=COMPRESSION)
+                       f"{base}/{stage}/parts/rejects/duplicates.parquet", filesystem=fs, compression=COMPRESSION)
     return rows.num_rows, sum(rows.column("entity_count").to_pylist())
 
 
@@ -176,13 +186,13 @@ def _entity_rows_of_kept_documents(con: duckdb.DuckDBPyConnection) -> int:
                    ).fetchall()[0][0]
 
 
-def _compact(con: duckdb.DuckDBPyConnection, fs: pafs.FileSystem, stage: str, name: str, day: str,
-             run_id: str) -> int:
+def _compact(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, name: str, run_id: str) -> int:
     """Sort the day's parts into few large files under `final/`; rows written."""
     schema = DATASETS[name]
-    final_dir = f"{stage}/final/{name}/date={day}"
-    fs.create_dir(final_dir, recursive=True)
-    parts = _parts(con, fs, stage, name, day)
+    fs, base = dest.arrow()
+    dest.make_dir(f"{stage}/final/{name}")
+    final_dir = f"{base}/{stage}/final/{name}"
+    parts = _parts(con, dest, stage, name)
     if parts is None:
         # An empty file keeps the day explicit and the schema readable.
         pq.write_table(schema.empty_table(), f"{final_dir}/part-{run_id}-0.parquet", filesystem=fs,
@@ -202,36 +212,21 @@ def _compact(con: duckdb.DuckDBPyConnection, fs: pafs.FileSystem, stage: str, na
         min_rows_per_group=min(ROWS_PER_GROUP, 10_000),
         file_options=ds.ParquetFileFormat().make_write_options(compression=COMPRESSION),
         existing_data_behavior="overwrite_or_ignore",
+        create_dir=False,  # made by the store: a folder locally, nothing on S3 (no empty markers left behind)
         preserve_order=True,
         file_visitor=lambda f: written.append(f.metadata.num_rows),
     )
     return sum(written)
 
 
-def _swap_in(fs: pafs.FileSystem, new_dir: str, live_dir: str, trash: str) -> None:
-    if isinstance(fs, pafs.LocalFileSystem):
-        fs.create_dir(live_dir.rsplit("/", 1)[0], recursive=True)
-        if fs.get_file_info(live_dir).type != pafs.FileType.NotFound:
-            fs.create_dir(trash, recursive=True)
-            fs.move(live_dir, f"{trash}/{live_dir.rsplit('/', 1)[1]}")
-        fs.move(new_dir, live_dir)
-        return
-    old = {f.path for f in _files(fs, live_dir, recursive=True)}
-    fresh = {f"{live_dir}/{f.base_name}": f.path for f in _files(fs, new_dir)}
-    for target, staged in fresh.items():
-        fs.copy_file(staged, target)
-    for path in old - fresh.keys():
-        fs.delete_file(path)
-
-
-def _files(fs: pafs.FileSystem, directory: str, recursive: bool = False) -> list[pafs.FileInfo]:
-    selector = pafs.FileSelector(directory, recursive=recursive, allow_not_found=True)
+def _files(fs: pafs.FileSystem, directory: str) -> list[pafs.FileInfo]:
+    selector = pafs.FileSelector(directory, allow_not_found=True)
     return [f for f in fs.get_file_info(selector) if f.type == pafs.FileType.File]
 
 
-def day_rows(dest: Location, day: str) -> dict[str, int]:
+def day_rows(dest: Store, day: str) -> dict[str, int]:
     """Rows of each dataset in a day's live partition, from the Parquet footers (0 when absent)."""
-    fs, base = arrow_filesystem(dest)
+    fs, base = dest.arrow()
     return {name: sum(pq.ParquetFile(f.path, filesystem=fs).metadata.num_rows
-                      for f in _files(fs, f"{base}/{name}/date={day}") if f.path.endswith(".parquet"))
+                      for f in _files(fs, f"{base}/{partition_key(name, day)}") if f.path.endswith(".parquet"))
             for name in DATASETS}

@@ -1,14 +1,18 @@
-"""The process pool that runs extraction on every core, and survives a worker that dies.
+"""The process pool that runs extraction on every core, with a real deadline per page, and survives dying workers.
 
 Prefect's process and Dask task runners cost 0.2-0.4 s per task and need a
 running API, so batch tasks run on threads and hand their CPU work, in
 chunks of pages, to this pool. One pool per process and size, created on
-first use; its workers import trafilatura once and keep it warm.
+first use; its workers import trafilatura and load the NER models once.
 
-A worker that dies (a crash in lxml's C code, the kernel's OOM killer)
-breaks the whole pool and every chunk in flight. The pool is then replaced,
-the lost chunks are re-run one item at a time, and only the item that kills
-a worker again is given up.
+The pool is pebble's `ProcessPool`: a task that runs past its time-out has
+its worker killed (SIGTERM, then SIGKILL 3 s later: C code in lxml or a
+regular expression cannot hold it) and replaced, and a worker that dies
+(a crash in native code, the kernel's OOM killer) fails its own task only.
+A chunk of N pages gets N deadlines; when it times out or its worker dies,
+its pages are run again one at a time, each with one deadline, so only the
+page that times out again (`on_timeout`) or kills its worker again
+(`on_crash`) is lost, and the others of its chunk are kept.
 """
 
 from __future__ import annotations
@@ -17,32 +21,34 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-_pools: dict[int, ProcessPoolExecutor] = {}
+from pebble import ProcessExpired, ProcessPool
+
+_pools: dict[int, ProcessPool] = {}
 _lock = threading.Lock()
 
 
 @dataclass
 class Submitted:
-    """A chunk handed to the pool: what to call again, item by item, if its worker dies."""
+    """A chunk handed to the pool: what to call again, item by item, if it times out or its worker dies."""
 
     future: Future
-    pool: ProcessPoolExecutor | None  # None: run in this process (see run_here)
+    pool: ProcessPool | None  # None: run in this process (see run_here)
     fn: Callable[[list], list]
     items: list
+    deadline_s: float | None  # per item
 
 
-def extraction_pool(workers: int) -> ProcessPoolExecutor:
+def extraction_pool(workers: int) -> ProcessPool:
     """The shared pool with `workers` processes (spawned: forking a threaded process is unsafe)."""
     with _lock:
         if workers not in _pools:
-            _pools[workers] = ProcessPoolExecutor(
-                max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up
-            )
+            _pools[workers] = ProcessPool(max_workers=workers, initializer=_warm_up,
+                                          context=multiprocessing.get_context("spawn"))
         return _pools[workers]
 
 
@@ -51,41 +57,61 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0))
 
 
+def can_start_processes() -> bool:
+    """False in a daemon process (a Dask worker started with distributed.worker.daemon true): it may have no children."""
+    return not multiprocessing.current_process().daemon
+
+
 def warm_up(workers: int) -> None:
     """Start the pool's processes now (trafilatura and spaCy load in ~4 s), so that it overlaps other start-up work."""
     pool = extraction_pool(workers)
     for _ in range(workers):
-        pool.submit(_nothing)
+        pool.schedule(_nothing)
 
 
-def submit(workers: int, fn: Callable[[list], list], items: list) -> Submitted:
-    """Run `fn(items)` in the shared pool, replacing the pool first if a dead worker broke it."""
+def submit(workers: int, fn: Callable[[list], list], items: list, deadline_s: float) -> Submitted:
+    """Run `fn(items)` in the shared pool, within `deadline_s` per item; replaces a pool that broke."""
     pool = extraction_pool(workers)
     try:
-        return Submitted(pool.submit(fn, items), pool, fn, items)
-    except BrokenProcessPool:
+        future = pool.schedule(fn, args=(items,), timeout=deadline_s * len(items))
+    except RuntimeError:  # "the Pool is not active": it broke (all workers died) or was stopped; a new one, once
         _discard(pool)
-        return submit(workers, fn, items)
+        pool = extraction_pool(workers)
+        future = pool.schedule(fn, args=(items,), timeout=deadline_s * len(items))
+    return Submitted(future, pool, fn, items, deadline_s)
 
 
 def run_here(fn: Callable[[list], list], items: list) -> Submitted:
-    """Run `fn(items)` in this process, for callers that cannot start processes (Dask workers are daemons)."""
+    """Run `fn(items)` in this process, without a deadline, for callers that cannot start processes."""
     future: Future = Future()
     future.set_result(fn(items))
-    return Submitted(future, None, fn, items)
+    return Submitted(future, None, fn, items, None)
 
 
-def results(chunk: Submitted, workers: int, on_crash: Callable[[Any], Any]) -> list:
-    """`fn(items)`; if a worker died, each item again on its own, `on_crash(item)` for one that kills again."""
+def results(chunk: Submitted, workers: int, on_crash: Callable[[Any], Any], on_timeout: Callable[[Any], Any]) -> list:
+    """`fn(items)`; after a time-out or a dead worker, each item again on its own with its own deadline.
+
+    An item that times out alone gives `on_timeout(item)`, one that kills its worker alone `on_crash(item)`.
+    An exception raised by `fn` itself (a bug, a missing model) is raised here.
+    """
     try:
         return chunk.future.result()
+    except TimeoutError:
+        if len(chunk.items) == 1:
+            return [on_timeout(chunk.items[0])]
+    except ProcessExpired:
+        pass
     except BrokenProcessPool:
         _discard(chunk.pool)
     out = []
     for item in chunk.items:
-        alone = submit(workers, chunk.fn, [item])
+        alone = submit(workers, chunk.fn, [item], chunk.deadline_s)
         try:
             out += alone.future.result()
+        except TimeoutError:
+            out.append(on_timeout(item))
+        except ProcessExpired:
+            out.append(on_crash(item))
         except BrokenProcessPool:
             _discard(alone.pool)
             out.append(on_crash(item))
@@ -94,18 +120,21 @@ def results(chunk: Submitted, workers: int, on_crash: Callable[[Any], Any]) -> l
 
 def shutdown_pools() -> None:
     with _lock:
-        for pool in _pools.values():
-            pool.shutdown(wait=True, cancel_futures=True)
+        pools = list(_pools.values())
         _pools.clear()
+    for pool in pools:
+        pool.stop()
+        pool.join()
 
 
-def _discard(pool: ProcessPoolExecutor) -> None:
+def _discard(pool: ProcessPool) -> None:
     """Forget a broken pool, unless another thread already replaced it."""
     with _lock:
         for workers, current in list(_pools.items()):
             if current is pool:
                 del _pools[workers]
-    pool.shutdown(wait=False, cancel_futures=True)
+    pool.stop()
+    pool.join()  # stops its workers
 
 
 def _nothing() -> None:

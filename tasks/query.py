@@ -21,7 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
 from schemas import DATASETS, PARTITIONING
-from tasks.storage import Location, arrow_filesystem, endpoint_from_env
+from tasks.storage import S3Store, Store, endpoint_from_env, open_store
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,22 +34,22 @@ class LakeUnreachable(Exception):
     """The lake's S3 location cannot be listed: no connection, no such bucket, no credentials or no access."""
 
 
-def check_reachable(lake: Location) -> None:
+def check_reachable(lake: Store) -> None:
     """Fail within seconds, in one sentence that says what to set, when an S3 lake cannot be listed.
 
     pyarrow's S3 client, which does the reading, retries a refused connection for
     about 20 s and then raises a 40-line error. A folder always passes.
     Raises LakeUnreachable.
     """
-    if not lake.is_s3:
+    if not isinstance(lake, S3Store):
         return
-    if lake.s3_endpoint:
-        where = f"S3 at {lake.s3_endpoint}"
+    if lake.endpoint:
+        where = f"S3 at {lake.endpoint}"
         fix = "check --s3-endpoint, AWS_ENDPOINT_URL or the Prefect variable pagefold_s3_endpoint"
     else:
         where = "AWS S3 (no S3 endpoint set)"
         fix = "for MinIO, R2 or another S3-compatible store, pass --s3-endpoint URL or set AWS_ENDPOINT_URL"
-    client = boto3.session.Session().client("s3", endpoint_url=lake.s3_endpoint, config=PROBE_CONFIG)
+    client = boto3.session.Session().client("s3", endpoint_url=lake.endpoint, config=PROBE_CONFIG)
     try:
         client.list_objects_v2(Bucket=lake.bucket, Prefix=lake.prefix, MaxKeys=1)
     except NoCredentialsError:
@@ -66,7 +66,7 @@ def check_reachable(lake: Location) -> None:
         raise LakeUnreachable(f"cannot read {lake.url} from {where}: {exc}; {fix}") from None
 
 
-def dataset(lake: str | Location, name: str, s3_endpoint: str | None = None) -> ds.Dataset:
+def dataset(lake: str | Store, name: str, s3_endpoint: str | None = None) -> ds.Dataset:
     """One dataset of the lake (`documents`, `entities` or `rejects`) as a pyarrow dataset.
 
     Read with its declared schema plus the `date` partition column (date32), whatever the
@@ -74,16 +74,16 @@ def dataset(lake: str | Location, name: str, s3_endpoint: str | None = None) -> 
     AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL. Raises KeyError for an unknown name and
     FileNotFoundError when the lake has no such dataset yet.
     """
-    location = lake if isinstance(lake, Location) else Location(lake, endpoint_from_env(s3_endpoint))
-    fs, base = arrow_filesystem(location)
+    store = open_store(lake, endpoint_from_env(s3_endpoint)) if isinstance(lake, str) else lake
+    fs, base = store.arrow()
     path = f"{base}/{name}"
     schema = with_partition_column(DATASETS[name])
     if fs.get_file_info(path).type != pafs.FileType.Directory:
-        raise FileNotFoundError(f"no {name} dataset under {location.url}")
+        raise FileNotFoundError(f"no {name} dataset under {store.url}")
     return ds.dataset(path, schema=schema, format="parquet", filesystem=fs, partitioning=PARTITIONING)
 
 
-def read_pandas(lake: str | Location, name: str, columns: list[str] | None = None, filters: list | None = None,
+def read_pandas(lake: str | Store, name: str, columns: list[str] | None = None, filters: list | None = None,
                 s3_endpoint: str | None = None) -> pd.DataFrame:
     """One dataset of the lake as a pandas DataFrame with the declared types.
 
@@ -128,7 +128,7 @@ def _nullable_pandas_type(arrow_type: pa.DataType):
     return None
 
 
-def open_lake(lake: Location) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
+def open_lake(lake: Store) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
     """A DuckDB connection with a view per dataset found in the lake, and the views' names.
 
     Raises LakeUnreachable when an S3 lake cannot be listed.

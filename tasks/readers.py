@@ -12,7 +12,7 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import BinaryIO
 
@@ -20,7 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from tasks.records import Limits, RawPage, Reject, SourcePointer
-from tasks.storage import ObjectInfo, OpenedObject
+from tasks.storage import ObjectInfo, OpenedObject, Store, UnreadableObject
 
 FORMATS = {
     ".jsonl": "jsonl",
@@ -33,8 +33,8 @@ FORMATS = {
     ".htm.gz": "html",
 }
 
-# What broken data raises, depending on where it breaks. Network and disk errors are not among them:
-# they fail the batch, which Prefect retries, instead of turning a transient fault into a reject.
+# What broken data raises, depending on where it breaks. Network errors are not among them: the store resumes a
+# read that breaks, and one that stays broken fails the batch (an outage is not the data's fault).
 STREAM_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, ArchiveLoadFailed, ValueError)
 
 Item = RawPage | Reject
@@ -47,6 +47,35 @@ def object_format(uri: str) -> str | None:
         if name.endswith(suffix):
             return FORMATS[suffix]
     return None
+
+
+def pages_of(obj: ObjectInfo, source: Store, limits: Limits,
+             on_read: Callable[[int], None] = lambda n: None) -> Iterator[Item]:
+    """Every page of one object in `source`; whatever is wrong with the object itself is a reject, never an error.
+
+    A problem found when listing (a name that is not UTF-8, a symbolic link
+    loop), an object that is gone or refused, or one whose reading fails for
+    a reason of its own after some pages (a disk error, replaced while read)
+    costs this object's (remaining) pages, as one reject with the reason.
+    """
+    whole = SourcePointer(obj.uri)
+    if obj.problem is not None:
+        yield Reject(obj.problem.reason, "read", obj.problem.detail, whole, raw_bytes=obj.size or None)
+        return
+    try:
+        opened = source.open(obj.key, on_read)
+    except UnreadableObject as exc:
+        yield Reject(exc.reason, "read", exc.detail, whole, raw_bytes=obj.size)
+        return
+    read = 0
+    with opened.stream:
+        try:
+            for item in read_object(obj, opened, limits):
+                read += 1
+                yield item
+        except UnreadableObject as exc:
+            yield Reject(exc.reason, "read", f"{exc.detail}; the rest of the object (after {read} pages) is unread",
+                         whole, raw_bytes=obj.size)
 
 
 def read_object(obj: ObjectInfo, opened: OpenedObject, limits: Limits) -> Iterator[Item]:

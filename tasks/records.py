@@ -76,7 +76,7 @@ class Limits:
 
     max_page_bytes: int = 5 * 1024 * 1024
     min_prose_words: int = 50  # words in sentence-like lines (see tasks.extract.prose_words)
-    extract_timeout_s: float = 30.0
+    extract_timeout_s: float = 30.0  # per page: parse, extraction and NER, enforced by killing the worker (tasks.pool)
     ner_max_chars: int = 200_000  # longer texts get entities_status too_long (a news article is ~5-60k)
 
 

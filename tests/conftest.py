@@ -7,12 +7,6 @@ run against Prefect's test harness (a temporary local API server).
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -20,6 +14,7 @@ import boto3
 import pytest
 
 import flows.prefect_defaults  # noqa: F401  (before Prefect is imported)
+from tests.s3server import moto_server
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 NEWS_DEV = SHARED / "corpus" / "news-dev"
@@ -27,42 +22,11 @@ NEWS_DEV = SHARED / "corpus" / "news-dev"
 WEB_DEV = Path(__file__).resolve().parents[2] / "corpora" / "web-dev"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def s3_endpoint():
     """moto's S3 server in its own process on 127.0.0.1, with throwaway credentials in the environment."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(endpoint, timeout=1)
-            break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                raise RuntimeError("moto server did not start")
-            time.sleep(0.2)
-    previous = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")}
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
-    yield endpoint
-    server.terminate()
-    server.wait(timeout=10)
-    for key, value in previous.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    with moto_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
@@ -72,6 +36,17 @@ def s3_bucket(s3_endpoint):
     name = f"pagefold-{uuid.uuid4().hex[:12]}"
     client.create_bucket(Bucket=name)
     return name, client
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request, tmp_path):
+    """An empty store, once a local folder and once a prefix of a fresh bucket on moto's server."""
+    from tasks.storage import open_store
+
+    if request.param == "local":
+        return open_store(str(tmp_path / "store"))
+    bucket, _ = request.getfixturevalue("s3_bucket")
+    return open_store(f"s3://{bucket}/store", request.getfixturevalue("s3_endpoint"))
 
 
 @pytest.fixture(scope="session")

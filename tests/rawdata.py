@@ -77,3 +77,20 @@ def write_day(root: Path, day: str, objects: dict[str, bytes]) -> None:
         path = root / f"dt={day}" / key
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+
+
+def slow_entities_page() -> tuple[str, str]:
+    """(URL, HTML) of an article of ~190,000 characters in short words: trafilatura reads it in a fraction of a
+    second, spaCy's NER needs ~7 s of CPU for it (just under the 200,000-character NER limit): a page for the
+    per-page deadline, which must cover NER too."""
+    names = ["Ann", "Bo", "Cy", "Di", "Ed", "Oslo", "Rome", "Acme"]
+    pick = random.Random(1).choice
+    paragraphs, size = [], 0
+    while size < 190_000:
+        paragraph = " ".join(f"{pick(names)} said that {pick(names)} was not at the talks in {pick(names)}, and that "
+                             "it was not a good day for all of us." for _ in range(6))
+        paragraphs.append(f"<p>{paragraph}</p>")
+        size += len(paragraph)
+    html = ("<html><head><title>A very long report</title></head><body><article><h1>A very long report</h1>"
+            + "".join(paragraphs) + "</article></body></html>")
+    return "https://long-reports.example/2026/11/budget", html

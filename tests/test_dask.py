@@ -1,15 +1,17 @@
-"""Scale-out: a day's batches on a real Dask cluster (two worker processes) give the single-machine output."""
+"""Scale-out: a day's batches on a real Dask cluster (two worker processes) give the single-machine output,
+the per-page deadline included (each Dask worker extracts in a pool process of its own, killed at the deadline)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pandas as pd
 import pytest
 
 from flows.ingest import ingest
 from schemas import DATASETS
-from tests.rawdata import MAX_PAGE_MB, hard_input_objects, write_day
+from tests.rawdata import FETCHED, hard_input_objects, slow_entities_page, write_day
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -24,8 +26,10 @@ def lake_frame(lake, dataset: str) -> pd.DataFrame:
 
 def test_a_day_on_a_two_worker_dask_cluster_equals_the_single_process_output(tmp_path, monkeypatch):
     source = tmp_path / "raw"
-    write_day(source, DAY, hard_input_objects())
-    params = dict(source=str(source), date=dt.date.fromisoformat(DAY), max_page_mb=MAX_PAGE_MB,
+    slow_url, slow_html = slow_entities_page()  # NER needs ~7 s of CPU: past the 3 s deadline
+    slow = json.dumps({"url": slow_url, "html": slow_html, "fetched_at": FETCHED}).encode() + b"\n"
+    write_day(source, DAY, {**hard_input_objects(), "long/report.jsonl": slow})
+    params = dict(source=str(source), date=dt.date.fromisoformat(DAY), max_page_mb=1, extract_timeout_s=3,
                   batch_mb=0.01)  # about 10 KB: several batches, so both Dask workers get some
 
     single = ingest(dest=str(tmp_path / "single"), workers=1, **params)
@@ -37,3 +41,5 @@ def test_a_day_on_a_two_worker_dask_cluster_equals_the_single_process_output(tmp
         pd.testing.assert_frame_equal(lake_frame(tmp_path / "dask", dataset), lake_frame(tmp_path / "single", dataset))
     documents = lake_frame(tmp_path / "dask", "documents")
     assert len(documents) > 0 and documents.doc_id.is_unique
+    rejects = lake_frame(tmp_path / "dask", "rejects")
+    assert rejects[rejects.url == slow_url].reason.tolist() == ["extract_timeout"]

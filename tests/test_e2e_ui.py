@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import _free_port
+from tests.s3server import free_port
 from tests.rawdata import hard_input_objects, write_day
 
 pytestmark = pytest.mark.e2e
@@ -56,7 +56,7 @@ def stop(process: subprocess.Popen) -> None:
 def operator(tmp_path_factory):
     """`make server`, `make deploy`, `make worker` as the README says, on a free port and a fresh Prefect home."""
     root = tmp_path_factory.mktemp("e2e")
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_"))}
     env.update(PREFECT_HOME=str(root / "prefect-home"), PREFECT_SERVER_API_HOST="127.0.0.1",
                PREFECT_SERVER_API_PORT=str(port), PREFECT_API_URL=f"http://127.0.0.1:{port}/api",

@@ -14,7 +14,7 @@ from trafilatura.utils import load_html
 from tasks.extract import count_words, declared_language, document_id, extract_page, hostname_of, language_code
 from tasks.readers import read_object
 from tasks.records import Limits, RawPage, Reject, SourcePointer
-from tasks.storage import ObjectInfo, open_object
+from tasks.storage import ObjectInfo, open_store
 
 UTC = timezone.utc
 FETCHED_AT = datetime(2024, 3, 16, 6, 5, tzinfo=UTC)
@@ -226,33 +226,11 @@ def test_undecodable_page_is_rejected_at_decode():
     assert (result.reason, result.stage) == ("empty_page", "decode")
 
 
-def test_extraction_over_the_time_limit_is_extract_timeout():
-    page = raw_page((PAGES / "harbour-news-tidal-barrier.html").read_bytes())
-    assert isinstance(extract_page(page, Limits()), dict)  # the page itself is fine
-
-    result = extract_page(page, Limits(extract_timeout_s=1e-6))
-
-    assert isinstance(result, Reject)
-    assert (result.reason, result.stage) == ("extract_timeout", "extract")
-
-
-def test_time_limit_holds_while_trafilatura_reads_json_ld():
-    """A page whose JSON-LD takes trafilatura about a second or two to read, with a limit well inside that."""
-    graph = [{"@type": "NewsArticle", "headline": TITLE, "author": {"@type": "Person", "name": "Jane Doe"}}]
-    graph += [{"@type": "Thing", "name": f"item {i}"} for i in range(50_000)]
-    head = ('<script type="application/ld+json">' + json.dumps({"@context": "https://schema.org", "@graph": graph})
-            + "</script>")
-
-    result = extract_page(raw_page(article_page(head=head)), Limits(extract_timeout_s=0.1))
-
-    assert isinstance(result, Reject) and result.reason == "extract_timeout"
-
-
 def test_url_with_a_lone_surrogate_is_rejected_by_the_reader(tmp_path):
     """A lone surrogate is a valid JSON escape but no URL; Parquet could not even store it in a reject."""
     path = tmp_path / "pages.jsonl"
     path.write_text(json.dumps({"url": URL + "/\ud800", "html": article_page()}) + "\n", encoding="ascii")
-    opened = open_object(str(path), None)
+    opened = open_store(str(tmp_path)).open(path.name)
     with opened.stream:
         [item] = read_object(ObjectInfo(str(path), path.stat().st_size), opened, Limits())
     assert isinstance(item, Reject) and item.reason == "invalid_url" and item.url is None

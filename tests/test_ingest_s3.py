@@ -8,7 +8,7 @@ import pytest
 from flows.ingest import ingest
 from schemas import DATASETS, PARTITIONING
 from tasks.query import open_lake, with_partition_column
-from tasks.storage import Location, arrow_filesystem
+from tasks.storage import Store, open_store
 from tests.rawdata import GOOD_URLS, MAX_PAGE_MB, hard_input_objects, page
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -33,8 +33,8 @@ def keys(client, bucket: str, prefix: str) -> list[str]:
     return sorted(o["Key"] for p in pages for o in p.get("Contents", []) if not o["Key"].endswith("/"))
 
 
-def read_documents(lake: Location):
-    fs, base = arrow_filesystem(lake)
+def read_documents(lake: Store):
+    fs, base = lake.arrow()
     from schemas import DOCUMENTS
 
     dataset = ds.dataset(f"{base}/documents", schema=with_partition_column(DOCUMENTS), filesystem=fs,
@@ -45,7 +45,7 @@ def read_documents(lake: Location):
 def test_s3_source_to_s3_lake_and_back(s3_bucket, s3_endpoint):
     bucket, client = s3_bucket
     upload_day(client, bucket)
-    lake = Location(f"s3://{bucket}/lake", s3_endpoint)
+    lake = open_store(f"s3://{bucket}/lake", s3_endpoint)
 
     summary = ingest(source=f"s3://{bucket}/landing", dest=lake.url, s3_endpoint=s3_endpoint, workers=2,
                      max_page_mb=MAX_PAGE_MB)
@@ -76,6 +76,6 @@ def test_s3_rerun_replaces_the_day_and_deletes_the_old_files(s3_bucket, s3_endpo
     second = ingest(**params)
     written = keys(client, bucket, "lake/")
     assert all(second["run_id"] in k for k in written) and not any(first["run_id"] in k for k in written)
-    frame = read_documents(Location(f"s3://{bucket}/lake", s3_endpoint))
+    frame = read_documents(open_store(f"s3://{bucket}/lake", s3_endpoint))
     assert len(frame) == second["documents"] == first["documents"]
     assert frame.doc_id.is_unique

@@ -1,4 +1,8 @@
-"""The lake's write path without Prefect: staging, compaction, the day swap, and schema evolution."""
+"""The lake's write path without Prefect: staging, compaction, the day swap, and schema evolution.
+
+Each write-path test runs twice, on a local folder and on moto's S3 server, through the same storage
+interface, and reads the lake back as `pagefold query` does.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ import pytest
 from schemas import DATASETS, DOCUMENTS, REJECTS
 from tasks import lake
 from tasks.query import open_lake
-from tasks.storage import Location
+from tasks.storage import Store, open_store
 from tasks.summary import ReconciliationError
 
 RUN_AT = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.timezone.utc)
@@ -35,7 +39,7 @@ def with_entities(row: dict, *names: str) -> dict:
     return {**row, "entity_count": len(names), "organizations": list(names)}
 
 
-def stage(dest: Location, run_id: str, day: str, batches: list[list[dict]]) -> None:
+def stage(dest: Store, run_id: str, day: str, batches: list[list[dict]]) -> None:
     """Stage each batch's documents, and for each document the entity rows it announces, as a batch does."""
     for index, rows in enumerate(batches):
         writer = lake.StagedWriter(dest, run_id, day, index)
@@ -50,111 +54,122 @@ def stage(dest: Location, run_id: str, day: str, batches: list[list[dict]]) -> N
         writer.close()
 
 
-def test_commit_merges_batches_into_one_file_sorted_by_hostname_and_url(tmp_path):
-    dest = Location(str(tmp_path))
-    stage(dest, "run1", "2026-11-27", [
+def live_files(store: Store, dataset: str, day: str) -> list[str]:
+    return [o.key.rsplit("/", 1)[1] for o in store.list_objects(f"{dataset}/date={day}")]
+
+
+def read_file(store: Store, dataset: str, day: str) -> pa.Table:
+    """The one live file of a day's partition."""
+    [name] = live_files(store, dataset, day)
+    fs, base = store.arrow()
+    return pq.read_table(f"{base}/{dataset}/date={day}/{name}", filesystem=fs)
+
+
+def query(store: Store, sql: str) -> list[tuple]:
+    con, _ = open_lake(store)
+    return con.execute(sql).fetchall()
+
+
+def test_commit_merges_batches_into_one_file_sorted_by_hostname_and_url(store):
+    stage(store, "run1", "2026-11-27", [
         [document("b.example", "2"), document("a.example", "9")],
         [document("b.example", "1"), document("a.example", "1")],
     ])
-    written = lake.commit_day(dest, "run1", "2026-11-27", 4)
-    files = list((tmp_path / "documents" / "date=2026-11-27").glob("*.parquet"))
+    written = lake.commit_day(store, "run1", "2026-11-27", 4)
     assert written == {"documents": 4, "entities": 0, "rejects": 0, "duplicates": 0, "duplicate_entities": 0}
-    assert len(files) == 1
-    urls = pq.read_table(files[0]).column("url").to_pylist()
+    assert live_files(store, "documents", "2026-11-27") == ["part-run1-0.parquet"]
+    urls = read_file(store, "documents", "2026-11-27").column("url").to_pylist()
     assert urls == ["https://a.example/1", "https://a.example/9", "https://b.example/1", "https://b.example/2"]
 
 
-def test_a_day_without_rejects_still_gets_an_empty_readable_rejects_file(tmp_path):
-    dest = Location(str(tmp_path))
-    stage(dest, "run1", "2026-11-27", [[document("a.example", "1")]])
-    lake.commit_day(dest, "run1", "2026-11-27", 1)
-    [empty] = (tmp_path / "rejects" / "date=2026-11-27").glob("*.parquet")
-    table = pq.read_table(empty)
+def test_a_day_without_rejects_still_gets_an_empty_readable_rejects_file(store):
+    stage(store, "run1", "2026-11-27", [[document("a.example", "1")]])
+    lake.commit_day(store, "run1", "2026-11-27", 1)
+    table = read_file(store, "rejects", "2026-11-27")
     assert table.num_rows == 0 and table.schema.equals(REJECTS, check_metadata=False)
 
 
-def test_commit_replaces_only_its_own_day(tmp_path):
-    dest = Location(str(tmp_path))
-    stage(dest, "run1", "2026-11-26", [[document("old.example", "1")]])
-    stage(dest, "run1", "2026-11-27", [[document("old.example", "2")]])
-    lake.commit_day(dest, "run1", "2026-11-26", 1)
-    lake.commit_day(dest, "run1", "2026-11-27", 1)
-    stage(dest, "run2", "2026-11-27", [[document("new.example", "1")]])
-    lake.commit_day(dest, "run2", "2026-11-27", 1)
-    lake.discard_staging(dest, "run1")
-    lake.discard_staging(dest, "run2")
+def test_commit_replaces_only_its_own_day_and_staging_leaves_nothing_behind(store):
+    stage(store, "run1", "2026-11-26", [[document("old.example", "1")]])
+    stage(store, "run1", "2026-11-27", [[document("old.example", "2")]])
+    lake.commit_day(store, "run1", "2026-11-26", 1)
+    lake.commit_day(store, "run1", "2026-11-27", 1)
+    stage(store, "run2", "2026-11-27", [[document("new.example", "1")]])
+    assert store.list_dirs("_staging/2026-11-27") == ["run1", "run2"]  # staged per day, then per run
+    lake.commit_day(store, "run2", "2026-11-27", 1)
+    for day in ("2026-11-26", "2026-11-27"):
+        lake.discard_staging(store, "run1", day)
+    lake.discard_staging(store, "run2", "2026-11-27")
 
-    rows = duckdb.sql(f"SELECT CAST(date AS VARCHAR), url FROM read_parquet('{tmp_path}/documents/*/*.parquet', "
-                      "hive_partitioning = true) ORDER BY 1").fetchall()
+    rows = query(store, "SELECT CAST(date AS VARCHAR), url FROM documents ORDER BY 1")
     assert rows == [("2026-11-26", "https://old.example/1"), ("2026-11-27", "https://new.example/1")]
-    assert not (tmp_path / "_staging" / "run1").exists() and not (tmp_path / "_staging" / "run2").exists()
+    assert store.list_objects("_staging") == [] and "_staging" not in store.list_dirs()
+    assert live_files(store, "documents", "2026-11-27") == ["part-run2-0.parquet"]
 
 
-def test_a_day_whose_rows_do_not_add_up_to_its_pages_is_not_published(tmp_path):
-    dest = Location(str(tmp_path))
-    stage(dest, "run1", "2026-11-27", [[document("a.example", "1")]])
-    lake.commit_day(dest, "run1", "2026-11-27", 1)
-    stage(dest, "run2", "2026-11-27", [[document("b.example", "1")]])
+def test_a_day_whose_rows_do_not_add_up_to_its_pages_is_not_published(store):
+    stage(store, "run1", "2026-11-27", [[document("a.example", "1")]])
+    lake.commit_day(store, "run1", "2026-11-27", 1)
+    stage(store, "run2", "2026-11-27", [[document("b.example", "1")]])
 
     with pytest.raises(ReconciliationError):
-        lake.commit_day(dest, "run2", "2026-11-27", 2)  # two pages read, one row staged: something was lost
+        lake.commit_day(store, "run2", "2026-11-27", 2)  # two pages read, one row staged: something was lost
 
-    [live] = (tmp_path / "documents" / "date=2026-11-27").glob("*.parquet")
-    assert pq.read_table(live).column("url").to_pylist() == ["https://a.example/1"]
+    assert read_file(store, "documents", "2026-11-27").column("url").to_pylist() == ["https://a.example/1"]
 
 
-def test_a_repeated_capture_becomes_a_reject_so_doc_id_stays_unique(tmp_path):
-    dest = Location(str(tmp_path))
+def test_a_repeated_capture_becomes_a_reject_so_doc_id_stays_unique(store):
     first = with_entities(document("a.example", "1", source_uri="/raw/a.jsonl", source_line=3), "NATO", "G20")
     # Same doc_id from a later object, whose text (say) differed: none of its entities may survive.
     again = with_entities(document("a.example", "1", source_uri="/raw/b.jsonl", source_line=1), "NATO", "APEC", "EU")
-    stage(dest, "run1", "2026-11-27", [[again, with_entities(document("a.example", "2"), "UN")], [first]])
+    stage(store, "run1", "2026-11-27", [[again, with_entities(document("a.example", "2"), "UN")], [first]])
 
-    written = lake.commit_day(dest, "run1", "2026-11-27", 3)
+    written = lake.commit_day(store, "run1", "2026-11-27", 3)
 
     assert written == {"documents": 2, "entities": 3, "rejects": 1, "duplicates": 1, "duplicate_entities": 3}
-    entities = duckdb.sql(f"SELECT doc_id, canonical FROM read_parquet('{tmp_path}/entities/*/*.parquet') "
-                          "ORDER BY ALL").fetchall()
+    entities = query(store, "SELECT doc_id, canonical FROM entities ORDER BY ALL")
     assert entities == [(first["doc_id"], "G20"), (first["doc_id"], "NATO"), ("id-a.example-2", "UN")]
-    kept = pq.read_table(next((tmp_path / "documents" / "date=2026-11-27").glob("*.parquet"))).to_pylist()
+    kept = read_file(store, "documents", "2026-11-27").to_pylist()
     assert [(r["url"], r["source_uri"]) for r in kept] == [("https://a.example/1", "/raw/a.jsonl"),
                                                            ("https://a.example/2", "/raw/x.jsonl")]
-    [reject] = pq.read_table(next((tmp_path / "rejects" / "date=2026-11-27").glob("*.parquet"))).to_pylist()
+    [reject] = read_file(store, "rejects", "2026-11-27").to_pylist()
     assert (reject["reason"], reject["source_uri"], reject["source_line"]) == ("duplicate_capture", "/raw/b.jsonl", 1)
     assert first["doc_id"] in reject["detail"]
 
 
-def test_entities_are_sorted_by_label_then_canonical_and_joined_to_documents_exactly(tmp_path):
-    dest = Location(str(tmp_path))
-    stage(dest, "run1", "2026-11-27", [[with_entities(document("b.example", "1"), "Zeta", "Alpha")],
-                                       [with_entities(document("a.example", "1"), "Mid"), document("c.example", "1")]])
+def test_entities_are_sorted_by_label_then_canonical_and_joined_to_documents_exactly(store):
+    stage(store, "run1", "2026-11-27", [[with_entities(document("b.example", "1"), "Zeta", "Alpha")],
+                                        [with_entities(document("a.example", "1"), "Mid"), document("c.example", "1")]])
 
-    lake.commit_day(dest, "run1", "2026-11-27", 3)
+    lake.commit_day(store, "run1", "2026-11-27", 3)
 
-    [path] = (tmp_path / "entities" / "date=2026-11-27").glob("*.parquet")
-    table = pq.read_table(path)
+    table = read_file(store, "entities", "2026-11-27")
     assert table.schema.equals(DATASETS["entities"], check_metadata=False)  # the raw pointer stays in staging
     assert table.column("canonical").to_pylist() == ["Alpha", "Mid", "Zeta"]
-    joined = duckdb.sql(f"""
+    joined = query(store, """
         SELECT d.url, count(e.doc_id) AS rows, any_value(d.entity_count) AS announced
-        FROM read_parquet('{tmp_path}/documents/*/*.parquet', hive_partitioning = true) d
-        LEFT JOIN read_parquet('{tmp_path}/entities/*/*.parquet', hive_partitioning = true) e USING (date, doc_id)
-        GROUP BY d.url ORDER BY d.url""").fetchall()
+        FROM documents d LEFT JOIN entities e USING (date, doc_id)
+        GROUP BY d.url ORDER BY d.url""")
     assert joined == [("https://a.example/1", 1, 1), ("https://b.example/1", 2, 2), ("https://c.example/1", 0, 0)]
 
 
-def test_a_day_whose_entities_do_not_add_up_is_not_published(tmp_path):
-    dest = Location(str(tmp_path))
-    stage(dest, "run1", "2026-11-27", [[document("a.example", "1")]])
-    lake.commit_day(dest, "run1", "2026-11-27", 1)
+def test_a_day_whose_entities_do_not_add_up_is_not_published(store):
+    stage(store, "run1", "2026-11-27", [[document("a.example", "1")]])
+    lake.commit_day(store, "run1", "2026-11-27", 1)
     lying = {**with_entities(document("b.example", "1"), "NATO"), "entity_count": 2}  # announces a row it lacks
-    stage(dest, "run2", "2026-11-27", [[lying]])
+    stage(store, "run2", "2026-11-27", [[lying]])
 
     with pytest.raises(ReconciliationError, match="entity rows"):
-        lake.commit_day(dest, "run2", "2026-11-27", 1)
+        lake.commit_day(store, "run2", "2026-11-27", 1)
 
-    [live] = (tmp_path / "documents" / "date=2026-11-27").glob("*.parquet")
-    assert pq.read_table(live).column("url").to_pylist() == ["https://a.example/1"]
+    assert read_file(store, "documents", "2026-11-27").column("url").to_pylist() == ["https://a.example/1"]
+
+
+def test_day_rows_counts_the_live_partition_from_the_footers(store):
+    assert lake.day_rows(store, "2026-11-27") == {"documents": 0, "entities": 0, "rejects": 0}
+    stage(store, "run1", "2026-11-27", [[with_entities(document("a.example", "1"), "NATO"), document("b.example", "1")]])
+    lake.commit_day(store, "run1", "2026-11-27", 2)
+    assert lake.day_rows(store, "2026-11-27") == {"documents": 2, "entities": 1, "rejects": 0}
 
 
 def test_files_written_before_a_new_optional_column_read_with_new_ones(tmp_path):
@@ -168,7 +183,7 @@ def test_files_written_before_a_new_optional_column_read_with_new_ones(tmp_path)
     pq.write_table(pa.Table.from_pylist([document("a.example", "new", description="Now described.")],
                                         schema=DOCUMENTS), new_dir / "part-0.parquet")
 
-    con, _ = open_lake(Location(str(tmp_path)))
+    con, _ = open_lake(open_store(str(tmp_path)))
     assert con.execute("SELECT url, description FROM documents ORDER BY url").fetchall() == [
         ("https://a.example/new", "Now described."), ("https://a.example/old", None)]
     duck = duckdb.sql(f"SELECT url, description FROM read_parquet('{tmp_path}/documents/*/*.parquet', "

@@ -11,7 +11,7 @@ from prefect.runtime import flow_run
 from flows.backfill import backfill, days_between
 from flows.daily import day_before, ingest_day
 from tasks.daylock import DayLock
-from tasks.storage import Location
+from tasks.storage import open_store
 from tests.rawdata import hard_input_objects, write_day
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -90,7 +90,7 @@ def test_a_backfill_with_a_broken_day_fails_that_day_and_completes_the_others(tm
     source, lake = tmp_path / "raw", tmp_path / "lake"
     for day in DAYS:
         write_day(source, day, small_day())
-    other_run = DayLock(Location(str(lake)), DAYS[1], "someone-else")
+    other_run = DayLock(open_store(str(lake)), DAYS[1], "someone-else")
     other_run.acquire()
 
     state = backfill(start_date=dt.date.fromisoformat(DAYS[0]), end_date=dt.date.fromisoformat(DAYS[-1]),

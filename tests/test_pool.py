@@ -1,12 +1,14 @@
-"""The extraction pool keeps going when a worker process dies, losing only the item that killed it."""
+"""The extraction pool: a deadline per item that C code cannot ignore, and dying workers that cost one item only."""
 
 from __future__ import annotations
 
 import os
+import signal
+import time
 
 from tasks import pool
 
-DEADLY = 13
+DEADLY, STUCK = 13, 7
 
 
 def square_or_die(items: list[int]) -> list[int]:
@@ -16,27 +18,57 @@ def square_or_die(items: list[int]) -> list[int]:
     return [i * i for i in items]
 
 
+def square_or_hang(items: list[int]) -> list[tuple[int, int]]:
+    """Item 7 hangs deaf to SIGALRM and SIGTERM, as a page stuck in lxml's or a regex engine's C code is."""
+    if STUCK in items:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM, signal.SIGTERM})
+        time.sleep(3600)
+    return [(i * i, os.getpid()) for i in items]
+
+
+def lost(reason: str):
+    return lambda item: f"{reason} {item}"
+
+
 def test_a_dying_worker_costs_only_the_item_that_killed_it():
     chunks = [list(range(start, start + 5)) for start in range(0, 30, 5)]  # 13 sits in the third chunk
     try:
-        submitted = [pool.submit(2, square_or_die, chunk) for chunk in chunks]
-        out = [r for s in submitted for r in pool.results(s, 2, on_crash=lambda item: f"lost {item}")]
+        submitted = [pool.submit(2, square_or_die, chunk, deadline_s=30) for chunk in chunks]
+        out = [r for s in submitted for r in pool.results(s, 2, on_crash=lost("crashed"), on_timeout=lost("late"))]
     finally:
         pool.shutdown_pools()
 
-    assert out == [f"lost {i}" if i == DEADLY else i * i for i in range(30)]
+    assert out == [f"crashed {i}" if i == DEADLY else i * i for i in range(30)]
 
 
 def test_the_pool_is_usable_again_after_a_crash():
     try:
-        crashed = pool.submit(1, square_or_die, [DEADLY])
-        assert pool.results(crashed, 1, on_crash=lambda item: None) == [None]
-        assert pool.results(pool.submit(1, square_or_die, [2, 3]), 1, on_crash=lambda item: None) == [4, 9]
+        crashed = pool.submit(1, square_or_die, [DEADLY], deadline_s=30)
+        assert pool.results(crashed, 1, on_crash=lost("crashed"), on_timeout=lost("late")) == [f"crashed {DEADLY}"]
+        again = pool.submit(1, square_or_die, [2, 3], deadline_s=30)
+        assert pool.results(again, 1, on_crash=lost("crashed"), on_timeout=lost("late")) == [4, 9]
     finally:
         pool.shutdown_pools()
+
+
+def test_an_item_stuck_past_its_deadline_is_killed_and_costs_only_itself():
+    """Chunk [5, 6, 7, 8] gets 4 x 1 s; it times out, its items run again alone with 1 s each: only 7 is lost."""
+    started = time.monotonic()
+    try:
+        chunk = pool.submit(1, square_or_hang, [5, 6, STUCK, 8], deadline_s=1.0)
+        out = pool.results(chunk, 1, on_crash=lost("crashed"), on_timeout=lost("late"))
+    finally:
+        pool.shutdown_pools()
+    elapsed = time.monotonic() - started
+
+    assert [r if isinstance(r, str) else r[0] for r in out] == [25, 36, f"late {STUCK}", 64]
+    assert out[0][1] != out[3][1]  # the worker that hung was killed (SIGKILL: it blocked SIGTERM) and replaced
+    assert elapsed < 300  # not the hour it would hang: 4 s for the chunk, 1 s alone, 3 s of grace before SIGKILL each,
+    # and the replaced workers' start-up (models load in each)
 
 
 def test_run_here_computes_in_this_process_and_hands_back_the_same_results():
     chunk = pool.run_here(lambda items: [(i * i, os.getpid()) for i in items], [2, 3])
     assert chunk.future.done()
-    assert pool.results(chunk, 0, on_crash=lambda item: None) == [(4, os.getpid()), (9, os.getpid())]
+    assert pool.results(chunk, 0, on_crash=lost("crashed"), on_timeout=lost("late")) == [(4, os.getpid()),
+                                                                                       (9, os.getpid())]

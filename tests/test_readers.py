@@ -14,7 +14,7 @@ import pytest
 from tasks.demo_corpus import jsonl_gz_bytes, truncated_gzip, warc_bytes
 from tasks.readers import charset_of, object_format, parse_timestamp, read_object
 from tasks.records import Limits, RawPage, Reject
-from tasks.storage import ObjectInfo, open_object
+from tasks.storage import ObjectInfo, open_store
 
 UTC = timezone.utc
 
@@ -23,7 +23,7 @@ UTC = timezone.utc
 
 def read_path(path: Path, limits: Limits = Limits()) -> list[RawPage | Reject]:
     """Every item `read_object` yields for a local object."""
-    opened = open_object(str(path), None)
+    opened = open_store(str(path.parent)).open(path.name)
     with opened.stream:
         return list(read_object(ObjectInfo(str(path), path.stat().st_size), opened, limits))
 
