@@ -65,7 +65,10 @@ def use_prefect(api_url: str | None) -> str | None:
         return f"Prefect: the server at {api_url}"
     ignored = os.environ.pop("PREFECT_API_URL", None)
     os.environ.pop("PREFECT_PROFILE", None)
-    os.environ["PREFECT_HOME"] = str(command_line_home())
+    home = command_line_home()
+    # Prefect creates its home without parents: on a new machine ~/.local/state may not exist yet.
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.environ["PREFECT_HOME"] = str(home)
     # Registering block types at start-up first imports every installed Prefect collection (Dask's among them):
     # about 1 s of the temporary server's start, for blocks that command-line runs do not use.
     os.environ.setdefault("PREFECT_SERVER_REGISTER_BLOCKS_ON_START", "false")

@@ -93,6 +93,19 @@ def test_help_names_every_command(prefect_home):
 
 
 @needs_news_dev()
+def test_a_new_machine_without_a_state_folder_gets_its_prefect_home_created(tmp_path):
+    """Prefect makes its home without parents and only warns when it cannot: on a machine where
+    ~/.local/state does not exist yet, the command-line runs' home must be created whole."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_", "XDG_"))}
+    env["HOME"] = str(tmp_path / "new-user")
+    probe = ("from flows.prefect_defaults import use_prefect; use_prefect(None); import os, warnings; "
+             "warnings.simplefilter('error'); import prefect.context; print(os.environ['PREFECT_HOME'])")
+    result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()) == tmp_path / "new-user" / ".local" / "state" / "pagefold" / "prefect"
+    assert Path(result.stdout.strip()).is_dir()
+
+
 def test_news_dev_corpus_is_fully_accounted_for(tmp_path, prefect_home):
     """Every page of the real corpus becomes a document or a reject with a reason."""
     write_day(tmp_path / "raw", "2024-05-03", {"news-dev.jsonl.gz": (NEWS_DEV / "pages.jsonl.gz").read_bytes()})

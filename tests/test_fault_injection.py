@@ -81,8 +81,8 @@ def busy_day(root: Path, pages: int) -> None:
 
 
 def pagefold_ingest(source: Path, lake: Path, home: Path) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PREFECT_HOME=str(home))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_"))}
+    env.update(PAGEFOLD_PREFECT_HOME=str(home))
     return subprocess.Popen([PAGEFOLD, "ingest", "--source", str(source), "--dest", str(lake), "--workers", "1",
                              "--batch-mb", "1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, text=True, start_new_session=True)
