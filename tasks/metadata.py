@@ -37,6 +37,9 @@ _SEPARATOR = r"\s*(?:[|·•*/:：ㅣ]|\s[-–—]\s|[-–—]\s|\s[-–—])\s*
 # ('..."-Politik' ), but not an ASCII colon: "Kicker: Headline" keeps its kicker.
 _AFTER_CONFIRMED = re.compile(r"^([\"'“”»«’?!.…)]*)\s*[|·•*/：ㅣ\-–—]")
 _SPACES = re.compile(r"\s+")
+# What XHTML templates put around a script's JSON so that an XML parser skips it: a CDATA section or an HTML
+# comment, either possibly behind a JavaScript comment ("//<![CDATA[", "/*<![CDATA[*/").
+_WRAPPER = re.compile(r"^\s*(?:/[/*]\s*)?(?:<!\[CDATA\[|<!--)(?:\s*\*/)?|(?:/[/*]\s*)?(?:\]\]>|-->)(?:\s*\*/)?\s*$")
 
 # Meta tags naming the publication time, most specific first. Modification times are never read.
 PUBLISHED_META = ("article:published_time", "og:article:published_time", "publishdate",
@@ -192,12 +195,14 @@ def json_ld_nodes(tree) -> list[dict]:
     """Top-level JSON-LD nodes of the page: each script's object, list items, `@graph` members, `mainEntity`.
 
     Nested nodes (a live blog's updates, an image's author) are not returned: they describe parts of
-    the page, not the page's article. Scripts that are not valid JSON are skipped.
+    the page, not the page's article. A script wrapped in a CDATA section or an HTML comment (as XHTML
+    templates write it, `<![CDATA[ {...} ]]>`) is read without the wrapper; scripts that are not valid JSON
+    are skipped.
     """
     nodes: list[dict] = []
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
-            data = json.loads(script.text or "", strict=False)
+            data = json.loads(_WRAPPER.sub("", script.text or ""), strict=False)
         except ValueError:
             continue
         nodes.extend(_flatten(data))

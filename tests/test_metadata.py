@@ -39,7 +39,14 @@ def meta(key: str, content: str, attr: str = "property") -> str:
     (ld({"@type": "NewsArticle", "headline": "Kohberger&#8217;s lawyers"}), "Kohberger’s lawyers"),
     (ld({"@type": "WebPage", "headline": "Not an article"}), None),
     ('<script type="application/ld+json">{not json</script>' + ld({"@type": "Article", "headline": "Next"}), "Next"),
-], ids=["object", "list", "graph", "main-entity", "html-entity", "not-an-article", "broken-script-skipped"])
+    ('<script type="application/ld+json">\n  <![CDATA[\n  {"@context": {"@vocab": "http://schema.org"}, '
+     '"@type": "NewsArticle", "headline": "In CDATA"}\n  ]]>\n</script>', "In CDATA"),
+    ('<script type="application/ld+json">//<![CDATA[\n{"@type": "NewsArticle", "headline": "Commented CDATA"}\n//]]>'
+     '</script>', "Commented CDATA"),
+    ('<script type="application/ld+json"><!-- {"@type": "NewsArticle", "headline": "In a comment"} --></script>',
+     "In a comment"),
+], ids=["object", "list", "graph", "main-entity", "html-entity", "not-an-article", "broken-script-skipped", "cdata",
+        "js-commented-cdata", "html-comment"])
 def test_json_ld_article_headline(head, headline):
     assert read_declared(page(head)).headline == headline
 
