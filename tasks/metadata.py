@@ -32,11 +32,22 @@ ARTICLE_TYPES = frozenset({
 })
 
 # What separates a headline from the site or section name in a <title> or og:title ("Headline | Site").
-_SEPARATOR = r"\s*(?:[|·•*/:：ㅣ]|\s[-–—]\s|[-–—]\s|\s[-–—])\s*"
+_SEPARATOR = r"\s*(?:[|｜·•*/:：ㅣ]|\s[-–—]\s|[-–—]\s|\s[-–—])\s*"
 # After a headline that another source confirms, a bare dash or a closing quote before it also counts
 # ('..."-Politik' ), but not an ASCII colon: "Kicker: Headline" keeps its kicker.
-_AFTER_CONFIRMED = re.compile(r"^([\"'“”»«’?!.…)]*)\s*[|·•*/：ㅣ\-–—]")
+_AFTER_CONFIRMED = re.compile(r"^([\"'“”»«’?!.…)」』]*)\s*[|｜·•*/：ㅣ\-–—]")
 _SPACES = re.compile(r"\s+")
+# A company's legal form closing its name (or opening it, in Japanese): a publisher's name, not a headline's
+# part nor an author's ("mediagene Inc.", "サンワサプライ株式会社").
+_COMPANY = re.compile(r"(?:\s(?:inc|ltd|llc|llp|gmbh|corp|corporation|plc|s\.a|n\.v|b\.v|s\.p\.a|k\.k)\.?"
+                      r"|\sag|株式会社|有限会社|合同会社|有限公司)$|^(?:株式会社|有限会社|合同会社)", re.IGNORECASE)
+# A copyright line: the holder's name is what is left without these ("Copyright (c) Example Media 2022").
+_COPYRIGHT_WORDS = re.compile(r"copyright|\(c\)|©|\b(?:19|20)\d\d\b|all rights reserved\.?|[-–,.]", re.IGNORECASE)
+# What is left of a title after the headline another source shows: one part in brackets, then nothing or a
+# separator and the site's name ("（CNET Japan） - Yahoo!ニュース").
+_BRACKETED = re.compile(rf"^([\"'“”»«’?!.…」』]*)\s*[(（\[［【]([^()（）\[\]［］【】]{{1,40}})[)）\]］】]"
+                        rf"(?:{_SEPARATOR}(.+))?\s*$")
+_WORDS = re.compile(r"\w+")
 # What XHTML templates put around a script's JSON so that an XML parser skips it: a CDATA section or an HTML
 # comment, either possibly behind a JavaScript comment ("//<![CDATA[", "/*<![CDATA[*/").
 _WRAPPER = re.compile(r"^\s*(?:/[/*]\s*)?(?:<!\[CDATA\[|<!--)(?:\s*\*/)?|(?:/[/*]\s*)?(?:\]\]>|-->)(?:\s*\*/)?\s*$")
@@ -255,7 +266,8 @@ def person_names(value) -> list[str]:
 def meta_tags(tree) -> dict[str, list[str]]:
     """Non-empty `content` of <meta> tags by lower-cased name or property, in page order.
 
-    `itemprop` metas are left out: they describe whatever element holds them (an image's
+    A tag without `content` may hold its value in `value` (`<meta name="author" value="Jane Doe">`, as some
+    CMSs and page-saving tools write it); that value is read too. `itemprop` metas are left out: they describe whatever element holds them (an image's
     "author" is its photographer), not necessarily the article.
     """
     tags: dict[str, list[str]] = {}
@@ -274,6 +286,10 @@ def choose_title(declared: Declared, fallback: str | None, hostname: str) -> Cho
     confirms, else trafilatura's, else <title>; without the site's name. A placeholder ("null") or a
     title that is only the site's name is dropped (a field issue) for the next source.
 
+    A title that is the page's description while the page's <h1> shows another headline is a dek copied
+    into og:title, not a headline; trafilatura's title (the page's one <h1>, often) that shares no word with
+    a <title> that is more than the site's name is a widget's heading ("Original text").
+
     og:title comes first because it is the headline the publisher chose to show wherever the story is
     shared. Where a newsroom keeps a second, search-engine headline in JSON-LD the two differ in wording;
     measured on news-dev neither order wins more pages, but og:title keeps every page that plain
@@ -291,12 +307,21 @@ def choose_title(declared: Declared, fallback: str | None, hostname: str) -> Cho
     candidates = [("meta", declared.og_title), ("json-ld", declared.headline),
                   ("page", confirmed_part(declared.html_title, shown, keys)), ("trafilatura", fallback),
                   ("page", declared.html_title)]
+    # The page's description, when the page's one <h1> says something else: a dek some CMSs copy into og:title.
+    dek = _fold(declared.description or "")
+    dek = dek if len(unique_h1) == 1 and _fold(unique_h1[0]) != dek else None
+    # The words of a <title> that is more than the site's name: a heading trafilatura took shares one of them.
+    html_words = _words(declared.html_title) if declared.html_title and _fold(declared.html_title) not in keys else set()
     issues = []
     for source, title in candidates:
         if not title:
             continue
         title = strip_site_name(trim_to_confirmed(title, confirmations, keys), keys)
         issue = text_issue(title) or ("the site's name" if _fold(title) in keys else None)
+        if issue is None and dek and _fold(title) == dek:
+            issue = "the page's description"
+        if issue is None and source == "trafilatura" and html_words and not html_words & _words(title):
+            issue = "a heading the page's <title> shares no word with"
         if issue is None:
             return Chosen(title, source, issues)
         issues.append(f"title: {title!r} {SOURCE_WORDS[source]} is {_article(issue)}")
@@ -351,7 +376,9 @@ def site_keys(site_names: list[str]) -> set[str]:
 
 def trim_to_confirmed(title: str, others: list[str], keys: set[str]) -> str:
     """The longest other title that `title` starts with, when what is left over follows a separator and
-    names the site: "Headline – DW – 13.06.2023" with an <h1> "Headline" gives "Headline".
+    names the site: "Headline – DW – 13.06.2023" with an <h1> "Headline" gives "Headline"; or when it is
+    one part in brackets, a source credit or a marker the headline shown elsewhere goes without
+    ("Headline (Published 2016)", "見出し（CNET Japan）"); an agency credit in brackets stays, for `agency`.
 
     Titles are compared folded (case, punctuation and spaces ignored), so a curly apostrophe in one
     source and a straight one in another still match. A leftover that does not name the site
@@ -362,7 +389,13 @@ def trim_to_confirmed(title: str, others: list[str], keys: set[str]) -> str:
         if len(other) >= len(title) or len(key) < 5:
             continue
         cut = _prefix_end(title, key)
-        rest = _AFTER_CONFIRMED.match(title[cut:]) if cut is not None else None
+        if cut is None:
+            continue
+        bracketed = _BRACKETED.match(title[cut:])
+        if (bracketed and not agency_name(bracketed.group(2))
+                and (not bracketed.group(3) or any(k in _fold(bracketed.group(3)) for k in keys))):
+            return title[:cut] + bracketed.group(1)
+        rest = _AFTER_CONFIRMED.match(title[cut:])
         if rest and any(k in _fold(title[cut:]) for k in keys):
             return title[:cut] + rest.group(1)
     return title
@@ -381,24 +414,35 @@ def _prefix_end(text: str, key: str) -> int | None:
 
 
 def strip_site_name(title: str, keys: set[str]) -> str:
-    """Remove a known site name (given folded, see `site_keys`) at either end, with its separator:
-    "Headline - Site", "Site | Headline", "Headline - Section | Site". Never returns an empty title."""
+    """Remove a known site name (given folded, see `site_keys`) or a company's name at either end, with its
+    separator: "Headline - Site", "Site | Headline", "Headline - Section | Site", "Headline | Example Co., Ltd.".
+    Never returns an empty title."""
     for _ in range(2):  # the site's name, then once more for a name given twice
         parts = re.split(f"({_SEPARATOR})", title)
         if len(parts) < 3:
             break
-        if _fold(parts[-1]) in keys:
+        if _publisher(parts[-1], keys):
             title = "".join(parts[:-2]).strip()
-        elif _fold(parts[0]) in keys:
+        elif _publisher(parts[0], keys):
             title = "".join(parts[2:]).strip()
         else:
             break
     return title
 
 
+def _publisher(name: str, keys: set[str]) -> bool:
+    """The name is the site's (`keys`, see `site_keys`) or a company's (it ends with a legal form: "Inc.")."""
+    return _fold(name) in keys or bool(_COMPANY.search(name.strip()))
+
+
 def _fold(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).casefold()
     return re.sub(r"\W+", "", folded)
+
+
+def _words(text: str) -> set[str]:
+    """The words of a text, folded as `_fold` folds them."""
+    return set(_WORDS.findall(unicodedata.normalize("NFKC", text).casefold()))
 
 
 # --- authors ----------------------------------------------------------------------------------------------------

@@ -373,3 +373,34 @@ def test_title_part_confirmed_by_a_visible_heading(head, body, fallback, expecte
     chosen = choose_title(read_declared(page(head, body)), fallback, "example.com")
 
     assert (chosen.value, chosen.source) == (expected, source)
+
+
+@pytest.mark.parametrize("head, body, fallback, expected", [
+    # og:title that only repeats the description (a dek) while the <h1> shows the headline
+    (meta("og:title", "It has been a rough month for the ferry") + meta("og:description", "It has been a rough "
+     "month for the ferry.") + "<title>What is holding up the ferry?</title>", "<h1>What is holding up the ferry?</h1>",
+     None, "What is holding up the ferry?"),
+    (meta("og:title", "Ferry returns to the island") + meta("description", "Ferry returns to the island"),
+     "<h1>Ferry returns to the island</h1>", None, "Ferry returns to the island"),  # the description is the title
+    # a part in brackets that the headline shown on the page goes without: a marker or a source credit
+    (meta("og:title", "Ferry returns to the island (Published 2016)"), "<h1>Ferry returns to the island</h1>", None,
+     "Ferry returns to the island"),
+    (meta("og:title", "島にフェリーが戻る「定期便」（港湾ニュース） - 例ニュース") + meta("og:site_name", "例ニュース"),
+     "<h1>島にフェリーが戻る「定期便」</h1>", None, "島にフェリーが戻る「定期便」"),
+    (meta("og:title", "Ferry returns to the island (Video)"), "", None, "Ferry returns to the island (Video)"),
+    (meta("og:title", "Ferry returns to the island (AFP)"), "<h1>Ferry returns to the island</h1>", None,
+     "Ferry returns to the island (AFP)"),  # an agency credit stays, for `agency`
+    # a company's name at either end is the publisher's
+    (meta("og:title", "Ferry returns to the island | Harbour Lines Co., Ltd."), "", None, "Ferry returns to the island"),
+    (meta("og:title", "島にフェリーが戻る｜港湾ライン株式会社"), "", None, "島にフェリーが戻る"),
+    (meta("og:title", "Statt Fähre & Co.: So kommt man auf die Insel"), "", None,
+     "Statt Fähre & Co.: So kommt man auf die Insel"),  # "& Co." is "and the like", not a company
+    # trafilatura's heading that shares no word with the <title>: a widget's
+    ("<title>Ferry returns to the island</title>", "", "Original text", "Ferry returns to the island"),
+    ("<title>Harbour Notes</title>" + meta("og:site_name", "Harbour Notes"), "", "Ferry returns to the island",
+     "Ferry returns to the island"),  # a <title> that is only the site's name proves nothing
+], ids=["dek-in-og-title", "description-is-the-title", "bracketed-marker", "bracketed-credit-then-site",
+        "brackets-unconfirmed-kept", "bracketed-agency-kept", "company-suffix", "japanese-company",
+        "and-co-kept", "widget-heading", "site-name-title"])
+def test_title_kinds_from_pages_nobody_tuned_for(head, body, fallback, expected):
+    assert choose_title(read_declared(page(head, body)), fallback, "example.com").value == expected
