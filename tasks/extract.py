@@ -201,7 +201,8 @@ def declared_language(tree) -> str | None:
 
 
 def _meta_language(tree) -> str | None:
-    for xpath in ('//meta[@http-equiv="content-language"]/@content', '//meta[@property="og:locale"]/@content'):
+    for xpath in ('//meta[@http-equiv="content-language"]/@content | //meta[@http-equiv="content-language"]/@value',
+                  '//meta[@property="og:locale"]/@content | //meta[@property="og:locale"]/@value'):
         values = tree.xpath(xpath)
         if values:
             return values[0]

@@ -272,7 +272,7 @@ def meta_tags(tree) -> dict[str, list[str]]:
     """
     tags: dict[str, list[str]] = {}
     for meta in tree.iter("meta"):
-        content = _clean_space(html.unescape(meta.get("content") or ""))
+        content = _clean_space(html.unescape(meta.get("content") or meta.get("value") or ""))
         key = (meta.get("property") or meta.get("name") or "").strip().lower()
         if key and content:
             tags.setdefault(key, []).append(content)
