@@ -41,8 +41,10 @@ _SPACES = re.compile(r"\s+")
 # part nor an author's ("mediagene Inc.", "サンワサプライ株式会社").
 _COMPANY = re.compile(r"(?:\s(?:inc|ltd|llc|llp|gmbh|corp|corporation|plc|s\.a|n\.v|b\.v|s\.p\.a|k\.k)\.?"
                       r"|\sag|株式会社|有限会社|合同会社|有限公司)$|^(?:株式会社|有限会社|合同会社)", re.IGNORECASE)
-# A copyright line: the holder's name is what is left without these ("Copyright (c) Example Media 2022").
-_COPYRIGHT_WORDS = re.compile(r"copyright|\(c\)|©|\b(?:19|20)\d\d\b|all rights reserved\.?|[-–,.]", re.IGNORECASE)
+# A copyright line: the holder's name is what is left without these ("Copyright (c) Example Media 2022"); a
+# longer rest is a sentence, not a name.
+_COPYRIGHT_WORDS = re.compile(r"copyright|\(c\)|©|\b(?:19|20)\d\d\b|all rights reserved|[-–,]", re.IGNORECASE)
+COPYRIGHT_HOLDER_WORDS = 6
 # What is left of a title after the headline another source shows: one part in brackets, then nothing or a
 # separator and the site's name ("（CNET Japan） - Yahoo!ニュース").
 _BRACKETED = re.compile(rf"^([\"'“”»«’?!.…」』]*)\s*[(（\[［【]([^()（）\[\]［］【】]{{1,40}})[)）\]］】]"
@@ -137,6 +139,7 @@ class Declared:
     h1: list[str]
     post_headings: list[str]  # h1/h2/h3 of class post-title, any element of class entry-title
     site_names: list[str]  # og:site_name, JSON-LD publisher, application-name
+    copyright_holder: str | None  # the name in the copyright meta tag
     ld_authors: list[str]
     meta_authors: list[str]
     labelled_authors: list[str]  # names printed after an "Author" label
@@ -170,6 +173,7 @@ def read_declared(tree) -> Declared:
         post_headings=[t for t in (_clean_space(h.text_content()) for h in tree.xpath(_POST_HEADINGS)) if t],
         site_names=[s for s in [_first(meta.get("og:site_name")), publisher, _first(meta.get("application-name"))]
                     if s],
+        copyright_holder=copyright_holder(_first(meta.get("copyright"))),
         ld_authors=person_names((article or {}).get("author")),
         meta_authors=[v for key in AUTHOR_META for v in meta.get(key, [])],
         labelled_authors=labelled_authors(tree),
@@ -189,6 +193,13 @@ def read_declared(tree) -> Declared:
         paid_selectors=tuple(p["cssSelector"] for p in parts if _false(p.get("isAccessibleForFree"))
                              and isinstance(p.get("cssSelector"), str)),
     )
+
+
+def copyright_holder(line: str | None) -> str | None:
+    """The name a copyright line gives ("Copyright (c) Example Media 2022. All rights reserved." gives "Example
+    Media"), or None when none is left."""
+    name = _clean_space(_COPYRIGHT_WORDS.sub(" ", line or "")).strip(" .,")
+    return name if name and len(name.split()) <= COPYRIGHT_HOLDER_WORDS else None
 
 
 def _false(value) -> bool:
@@ -430,9 +441,14 @@ def strip_site_name(title: str, keys: set[str]) -> str:
     return title
 
 
+def _company(name: str, copyright_holder: str | None) -> bool:
+    """The name is a company's: it ends with a legal form ("Inc.") or is the page's copyright holder."""
+    return bool(_COMPANY.search(name.strip())) or (copyright_holder is not None and _fold(name) == _fold(copyright_holder))
+
+
 def _publisher(name: str, keys: set[str]) -> bool:
     """The name is the site's (`keys`, see `site_keys`) or a company's (it ends with a legal form: "Inc.")."""
-    return _fold(name) in keys or bool(_COMPANY.search(name.strip()))
+    return _fold(name) in keys or _company(name, None)
 
 
 def _fold(text: str) -> str:
@@ -474,6 +490,11 @@ def choose_authors(declared: Declared, fallback: list[str], hostname: str,
         if all(_fold(name) in keys for name in names):
             site_only = site_only or Chosen(names, source)
             continue
+        companies = [name for name in names if _company(name, declared.copyright_holder)]
+        if companies and len(companies) < len(names):
+            names = [name for name in names if name not in companies]
+            issues += [f"authors: {name!r} {SOURCE_WORDS[source]} is the publishing company, not an author"
+                       for name in companies]
         if site_only is not None and source != "page" and not all(_full_name(name) for name in names):
             continue
         if source == "json-ld":

@@ -414,3 +414,17 @@ def test_title_part_confirmed_by_a_visible_heading(head, body, fallback, expecte
         "and-co-kept", "widget-heading", "site-name-title"])
 def test_title_kinds_from_pages_nobody_tuned_for(head, body, fallback, expected):
     assert choose_title(read_declared(page(head, body)), fallback, "example.com").value == expected
+
+
+@pytest.mark.parametrize("head, expected", [
+    (meta("author", "Harbour Media Inc.", "name") + meta("author", "Jane Doe", "name"), ["Jane Doe"]),
+    (meta("copyright", "Copyright (c) Harbour Media 2024. All rights reserved.", "name")
+     + meta("author", "Harbour Media", "name") + meta("article:author", "Jane Doe"), ["Jane Doe"]),
+    (meta("author", "港湾メディア株式会社", "name") + meta("author", "小暮ひさのり", "name"), ["小暮ひさのり"]),
+    (meta("author", "Harbour Media Inc.", "name"), ["Harbour Media Inc"]),  # nobody else: it stands
+    (ld({"@type": "NewsArticle", "author": [{"@type": "Person", "name": "Jane Doe"},
+                                            {"@type": "Organization", "name": "Daily Example"}]}) + SITE,
+     ["Jane Doe", "Daily Example"]),  # the site's own name next to a person stays: the page credits both
+], ids=["legal-form", "copyright-holder", "japanese-legal-form", "company-alone", "site-name-next-to-person"])
+def test_publishing_company_is_no_author_next_to_a_person(head, expected):
+    assert choose_authors(read_declared(page(head)), [], "example.com").value == expected
