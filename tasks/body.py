@@ -151,7 +151,8 @@ def split_printed_byline(text: str, tree) -> tuple[list[str], str]:
 
     Small newsrooms whose CMS credits every story to one house account print the real byline that way,
     as the first paragraph of the story. Only a paragraph that is a single bold run and reads as one to
-    three full names counts: a bold kicker ("MIDDLE EAST CRISIS" in an <h4>, a bold lead sentence) does not.
+    three full names counts: a bold kicker ("MIDDLE EAST CRISIS" in an <h4>, a bold lead sentence) does not,
+    nor a bold name the rest of the text mentions (the heading of a section about that person: "Elton John").
     """
     lines = text.split("\n")
     bold = {" ".join(p.text_content().split()) for p in tree.xpath(_BOLD_PARAGRAPHS)}
@@ -159,7 +160,10 @@ def split_printed_byline(text: str, tree) -> tuple[list[str], str]:
         line = " ".join(line.split())
         names = split_byline(line) if line in bold else []
         if names and all(_reads_as_name(name) for name in names):
-            return names, "\n".join(lines[:i] + lines[i + 1:])
+            rest = "\n".join(lines[:i] + lines[i + 1:])
+            if any(f" {normalise(name)} " in f" {normalise(rest)} " for name in names):
+                return [], text  # a bold name the text goes on about: a section's subject, not its author
+            return names, rest
     return [], text
 
 

@@ -188,8 +188,11 @@ def test_add_standfirst(page_body, text, description, expected):
     ("<p><strong>Jane Doe</strong> said no.</p>", "Jane Doe said no.", [], "Jane Doe said no."),  # bold in prose
     ("<p>One.</p><p>Two.</p><p>Three.</p><p><b>Jane Doe</b></p>", "One.\nTwo.\nThree.\nJane Doe", [],
      "One.\nTwo.\nThree.\nJane Doe"),  # too far down to be the byline
+    ("<p>Who said no?</p><p><b>Jane Doe</b></p><p>When asked, Jane Doe said no.</p>",
+     "Who said no?\nJane Doe\nWhen asked, Jane Doe said no.", [],
+     "Who said no?\nJane Doe\nWhen asked, Jane Doe said no."),  # a section about her, not her byline
 ], ids=["bold-name", "after-standfirst-two-names", "not-bold", "kicker", "bold-sentence", "bold-in-prose",
-        "too-far-down"])
+        "too-far-down", "subject-of-the-text"])
 def test_split_printed_byline(page_body, text, names, rest):
     tree = load_html(f"<html><body>{page_body}</body></html>")
 
