@@ -24,7 +24,7 @@ from tasks.decoding import DecodeError, decode_page
 from tasks.entities import add_entities
 from tasks.language import choose_language, identify
 from tasks.markup import MarkupError, parse_html
-from tasks.metadata import choose_authors, choose_published, choose_title, read_declared
+from tasks.metadata import choose_authors, choose_published, choose_title, read_declared, split_byline, unglued
 from tasks.paywall import prune_paywall_prompts
 from tasks.records import Limits, RawPage, Reject
 from tasks.validate import ISO_639_1
@@ -110,7 +110,8 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
     if not url:
         return reject("missing_url", "extract", "neither the source nor the page gives a URL")
     title = choose_title(declared, doc.title, hostname_of(url))
-    authors = choose_authors(declared, split_authors(doc.author), hostname_of(url), printed_authors)
+    byline = unglued([name for value in split_authors(doc.author) for name in split_byline(value)], tree)
+    authors = choose_authors(declared, byline, hostname_of(url), printed_authors)
     published = choose_published(declared, doc.date, url, page.fetched_at)
     headline, names, repaired = title.value, authors.value, []
     if is_bad(f"{headline or ''}\n{text}"):  # mojibake: the page was decoded with the wrong code page

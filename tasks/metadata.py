@@ -78,6 +78,8 @@ AUTHOR_LABELS = frozenset({
     "auteurs", "autore", "autori", "autora", "forfatter", "författare",
 })
 _LABEL_TAGS = ("strong", "b", "dt", "th", "label")
+_VISIBLE_TEXT = ("//body//text()[normalize-space() and not(ancestor::script or ancestor::style or ancestor::noscript"
+                 " or ancestor::template)]")
 # The page's byline: the first element whose class names it, and the author links inside it.
 _BYLINE = '//*[contains(translate(@class, "BYLINE", "byline"), "byline")]'
 _AUTHOR_LINKS = './/a[@rel="author"] | .//*[@itemprop="author"]'
@@ -581,6 +583,32 @@ def labelled_authors(tree) -> list[str]:
             if names and all(len(name.split()) <= LABELLED_NAME_WORDS for name in names):
                 return names
     return []
+
+
+def unglued(names: list[str], tree) -> list[str]:
+    """trafilatura's byline names without the text it glued to them from the next elements of the byline
+    (a role, a date, a button: "Sam Stein Senior Politics Editor", "Jane Doe May", "Jane Doe Link Copied").
+
+    A name of three words or more that is not the text of one element of the page, but starts with one
+    of two to four words ("Sam Stein" in `<span>Sam Stein</span><span>Senior Politics Editor, ...</span>`),
+    is cut to that; the names after it in the same byline are the rest of that glued text and go too.
+    """
+    if not any(len(name.split()) >= 3 for name in names):
+        return names
+    shown = {" ".join(node.split()).casefold() for node in tree.xpath(_VISIBLE_TEXT)
+             if 2 <= len(node.split()) <= LABELLED_NAME_WORDS}
+    kept = []
+    for name in names:
+        words = name.split()
+        if len(words) < 3 or name.casefold() in shown:
+            kept.append(name)
+            continue
+        start = next((" ".join(words[:k]) for k in range(min(len(words) - 1, LABELLED_NAME_WORDS), 1, -1)
+                      if " ".join(words[:k]).casefold() in shown), None)
+        kept.append(start or name)
+        if start:
+            break
+    return kept
 
 
 def byline_links(tree) -> list[str]:

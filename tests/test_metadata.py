@@ -10,7 +10,7 @@ from trafilatura.utils import load_html
 
 from tasks.metadata import (article_node, by_line, choose_authors, choose_published, choose_title,
                             json_ld_nodes, labelled_authors, meta_tags, read_declared, site_keys, split_byline,
-                            strip_site_name, trim_to_confirmed)
+                            strip_site_name, trim_to_confirmed, unglued)
 
 UTC = timezone.utc
 
@@ -428,3 +428,18 @@ def test_title_kinds_from_pages_nobody_tuned_for(head, body, fallback, expected)
 ], ids=["legal-form", "copyright-holder", "japanese-legal-form", "company-alone", "site-name-next-to-person"])
 def test_publishing_company_is_no_author_next_to_a_person(head, expected):
     assert choose_authors(read_declared(page(head)), [], "example.com").value == expected
+
+
+@pytest.mark.parametrize("body, names, expected", [
+    ('<div class="byline"><span>Sam Stein</span><span>Senior Politics Editor, The Daily Example</span></div>',
+     ["Sam Stein Senior Politics Editor", "The Daily Example"], ["Sam Stein"]),
+    ('<p><a href="/a/jd">Jane Doe</a><time>May 20, 2019</time></p>', ["Jane Doe May"], ["Jane Doe"]),
+    ('<p><a href="/a/jd">Jane Doe</a><button>Link Copied</button></p>', ["Jane Doe Link Copied"], ["Jane Doe"]),
+    ('<p><a href="/a/ab">Ann Berg</a>, <a href="/a/jd">Jane Doe</a><span>Updated</span></p>',
+     ["Ann Berg", "Jane Doe Updated"], ["Ann Berg", "Jane Doe"]),
+    ('<p><a href="/a/mm">Michael J Mooney</a></p>', ["Michael J Mooney"], ["Michael J Mooney"]),  # one element
+    ("<p>Ursula von der Leyen said so.</p>", ["Ursula von der Leyen"], ["Ursula von der Leyen"]),  # no shorter one
+    ('<p><a>Jane Doe</a> and <a>John Smith</a></p>', ["Jane Doe", "John Smith"], ["Jane Doe", "John Smith"]),
+], ids=["role-then-site", "date", "button", "second-name", "one-element", "no-element-starts-it", "two-names"])
+def test_unglued_byline(body, names, expected):
+    assert unglued(names, page(body=body)) == expected
