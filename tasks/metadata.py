@@ -71,7 +71,8 @@ _POST_HEADINGS = ('//*[self::h1 or self::h2 or self::h3][contains(concat(" ", no
 # Where each field's value came from: the vocabulary of the documents' `field_sources` (README, "Field issues").
 SOURCE_WORDS = {"json-ld": "in JSON-LD", "meta": "in meta tags", "page": "in the page", "url": "in the URL",
                 "trafilatura": "from trafilatura", "text": "in the text", "declared": "declared by the page"}
-AUTHOR_META = ("article:author", "author", "articleauthor", "dc.creator", "parsely-author", "sailthru.author", "byl")
+AUTHOR_META = ("article:author", "author", "articleauthor", "article_author", "dc.creator", "parsely-author",
+               "sailthru.author", "byl")
 # Labels printed before the author's name in an article's fact list ("<strong>Autorin/Autor</strong> Jane Doe").
 AUTHOR_LABELS = frozenset({
     "author", "authors", "written by", "autor", "autorin", "autoren", "autorin/autor", "autor/in", "auteur",
@@ -109,8 +110,12 @@ _TRAILING_ROLES = frozenset({"기자", "특파원", "記者", "特派員"})
 _INNER_BY = re.compile(r"^.+?\s(?:By|Von)\s+(?!(?:[Dd]e[rmn]|[Zz]u)\b)(?=\S+\s+\S)")
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _URL = re.compile(r"^(?:https?://|www\.)\S*$", re.IGNORECASE)
-# "Doe, Jane": one capitalised (not all-capitals, so not "AP" or "AFP") family name, then given names.
-_INVERTED = re.compile(r"([A-Z][a-z][^\s,]*),\s*([A-Z][a-z][^\s,]*(?:\s[A-Z][a-z][^\s,]*)?)")
+# Particles that stay with a family name: "Jong, Michiel de" is "Michiel de Jong".
+NAME_PARTICLES = ("de", "da", "di", "du", "van", "von", "der", "den", "del", "della", "le", "la", "ten", "ter")
+# "Doe, Jane": one capitalised (not all-capitals, so not "AP" or "AFP") family name, then one or two given names
+# or initials ("Kooman, F."), then the family name's particles ("Jong, Michiel de").
+_GIVEN = r"(?:[A-Z][a-z][^\s,]*|[A-Z]\.)"
+_INVERTED = re.compile(rf"([A-Z][a-z][^\s,]*),\s*({_GIVEN}(?:\s{_GIVEN})?(?:\s(?:{'|'.join(NAME_PARTICLES)}))*)")
 # Between two names in one byline string: the separators and the English and German "and" that
 # trafilatura splits on too, so a name like "Le Figaro et AFP" is not cut where it does not cut it.
 # A comma before a suffix or credential does not separate two names: "Jane Doe, MD", "Martin King, Jr.".
@@ -147,6 +152,7 @@ class Declared:
     labelled_authors: list[str]  # names printed after an "Author" label
     byline_links: list[str]  # the author links in the page's byline
     by_line: list[str]  # names from a line that opens with "By Name,"
+    author_link: list[str]  # the name of the page's first rel="author" link
     ld_published: str | None
     meta_published: str | None
     page_published: list[str]  # marked up as datePublished in the body, or printed after "Published"
@@ -181,6 +187,8 @@ def read_declared(tree) -> Declared:
         labelled_authors=labelled_authors(tree),
         byline_links=byline_links(tree),
         by_line=by_line(tree),
+        author_link=next((names for link in tree.iter("a") if link.get("rel") == "author"
+                          for names in [split_byline(_clean_space(link.text_content()))] if names), []),
         ld_published=_ld_text((article or {}).get("datePublished") or (article or {}).get("dateCreated")),
         meta_published=next((v for key in PUBLISHED_META for v in meta.get(key, [])), None),
         page_published=[v for v in (_markup_time(e) for e in tree.xpath(_PUBLISHED_MARKUP)) if v]
@@ -474,8 +482,9 @@ def choose_authors(declared: Declared, fallback: list[str], hostname: str,
 
     Names that are dates, "Updated ..." lines or placeholders are dropped (field issues). A source that
     names only the site itself ("Mainichi" on mainichi.jp: what a CMS fills in when it has no byline
-    field) is kept for the end: a later source wins over it with full names (not a bare initials tag
-    such as "amw"), and it stands when nothing names a person.
+    field) or only login names ("mikecason") is kept for the end: a later source wins over it with full
+    names (not a bare initials tag such as "amw"), and it stands when nothing names a person. The last
+    source is the first author link of the page (`rel="author"`), wherever it is.
 
     Structured data sometimes keeps only the lead author of a shared byline: when the author links in the
     page's byline name everyone JSON-LD names and more, the byline's list is the full one.
@@ -483,20 +492,20 @@ def choose_authors(declared: Declared, fallback: list[str], hostname: str,
     keys = site_keys([*declared.site_names, hostname])
     issues: list[str] = []
     candidates = [("page", printed or []), ("json-ld", declared.ld_authors), ("page", declared.labelled_authors),
-                  ("meta", declared.meta_authors), ("trafilatura", fallback), ("page", declared.by_line)]
+                  ("meta", declared.meta_authors), ("trafilatura", fallback), ("page", declared.by_line),
+                  ("page", declared.author_link)]
     site_only: Chosen | None = None
     for source, values in candidates:
         names = _plausible_names(values, source, issues)
         if not names:
             continue
-        if all(_fold(name) in keys for name in names):
+        if all(_fold(name) in keys or _login_name(name) for name in names):
             site_only = site_only or Chosen(names, source)
             continue
-        companies = [name for name in names if _company(name, declared.copyright_holder)]
-        if companies and len(companies) < len(names):
-            names = [name for name in names if name not in companies]
-            issues += [f"authors: {name!r} {SOURCE_WORDS[source]} is the publishing company, not an author"
-                       for name in companies]
+        others = {name: why for name in names if (why := _beside_a_person(name, declared.copyright_holder))}
+        if others and len(others) < len(names):
+            names = [name for name in names if name not in others]
+            issues += [f"authors: {name!r} {SOURCE_WORDS[source]} is {what}" for name, what in others.items()]
         if site_only is not None and source != "page" and not all(_full_name(name) for name in names):
             continue
         if source == "json-ld":
@@ -504,8 +513,9 @@ def choose_authors(declared: Declared, fallback: list[str], hostname: str,
             if len(linked) > len(names) and linked >= {_fold(n) for n in names}:
                 return Chosen(declared.byline_links, "page", issues)
         if site_only is not None:
-            issues.append(f"authors: {', '.join(site_only.value)!r} {SOURCE_WORDS[site_only.source]} is the "
-                          "site's name, not a person's")
+            what = "the site's name" if all(_fold(n) in keys for n in site_only.value) else "a login name"
+            issues.append(f"authors: {', '.join(site_only.value)!r} {SOURCE_WORDS[site_only.source]} is {what}, "
+                          "not a person's")
         return Chosen(names, source, issues)
     return Chosen(site_only.value, site_only.source, issues) if site_only else Chosen([], None, issues)
 
@@ -524,6 +534,19 @@ def _plausible_names(values: list[str], source: str, issues: list[str]) -> list[
             issues += [f"authors: {name!r} {SOURCE_WORDS[source]} is {_article(issue)}"
                        for name, issue in dropped.items()]
     return _unique(names)
+
+
+def _beside_a_person(name: str, copyright_holder: str | None) -> str | None:
+    """Why a name next to a person's in one source is no author's: a company's or a login name."""
+    if _company(name, copyright_holder):
+        return "the publishing company, not an author"
+    return "a login name, not a person's" if _login_name(name) else None
+
+
+def _login_name(name: str) -> bool:
+    """One word in lower case, letters and digits: a CMS's user name ("mikecason"), not how a byline prints a
+    person's name."""
+    return name.isalnum() and name.isascii() and name.islower()
 
 
 def _full_name(name: str) -> bool:

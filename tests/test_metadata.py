@@ -136,9 +136,12 @@ def test_strip_site_name(title, expected):
     ("Sport By Jane Doe", ["Jane Doe"]),
     ("Ursula Von der Leyen", ["Ursula Von der Leyen"]),
     ("Wernher Von Braun", ["Wernher Von Braun"]),
+    ("Kooman, F.", ["F. Kooman"]),
+    ("Jong, Michiel de", ["Michiel de Jong"]),
+    ("Jane Doe | jdoe@example.com", ["Jane Doe"]),
 ], ids=["by-and", "von-und", "inverted", "agency", "role", "korean-role", "e-mail", "url", "staff-reporter",
         "french-et-kept", "text-label", "names-that-start-like-by", "section-then-von", "section-then-by",
-        "noble-von-der-kept", "noble-von-kept"])
+        "noble-von-der-kept", "noble-von-kept", "inverted-initial", "inverted-particle", "name-bar-e-mail"])
 def test_split_byline(value, names):
     assert split_byline(value) == names
 
@@ -443,3 +446,19 @@ def test_publishing_company_is_no_author_next_to_a_person(head, expected):
 ], ids=["role-then-site", "date", "button", "second-name", "one-element", "no-element-starts-it", "two-names"])
 def test_unglued_byline(body, names, expected):
     assert unglued(names, page(body=body)) == expected
+
+
+@pytest.mark.parametrize("head, body, fallback, expected", [
+    # a CMS's login name gives way to a byline that prints the name
+    (meta("sailthru.author", "jdoe", "name") + meta("article_author", "Jane Doe | jdoe@example.com", "name"), "", [],
+     ["Jane Doe"]),
+    (meta("sailthru.author", "jdoe", "name"), "", ["Jane Doe"], ["Jane Doe"]),
+    (meta("author", "jdoe", "name"), "", [], ["jdoe"]),  # nothing else: it stands
+    # the page's first rel="author" link, when nothing else names anyone
+    ("", '<div class="profile"><a rel="author" href="/people/jd"><span>Jane Doe</span></a></div>'
+         '<aside><a rel="author" href="/people/js">John Smith</a></aside>', [], ["Jane Doe"]),
+    (meta("author", "Ann Berg", "name"), '<a rel="author" href="/people/jd">Jane Doe</a>', [], ["Ann Berg"]),
+], ids=["login-name-then-byline-meta", "login-name-then-trafilatura", "login-name-alone", "author-link-last-resort",
+        "author-link-after-the-others"])
+def test_login_names_and_author_links(head, body, fallback, expected):
+    assert choose_authors(read_declared(page(head, body)), fallback, "example.com").value == expected
