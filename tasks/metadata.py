@@ -91,6 +91,11 @@ _LABEL_COLON = re.compile(
                                   reverse=True)) + r")\s*:\s*$", re.IGNORECASE)
 # A line opening with "By" and names, up to a comma, a middle dot or a bar ("By TPN, in News · 31 Jan").
 _BY_LINE = re.compile(r"^\s*(?:By|Von|Par|Por)\s+([^,·|]+?)\s*[,·|]")
+# A text that ends with "By" (and the element after it holds the names), what may stand before that "By", and
+# what joins two names' elements.
+_BY_ENDING = re.compile(r"(?:^|[\s|·•,–—-])(?:by|von|par|por|door)\s*:?\s*$", re.IGNORECASE)
+_BEFORE_BY = ("|", "·", "•", ",", "-", "–", "—")
+_JOINER = re.compile(r"\s*(?:,|&|and|und|et|y|e)\s*", re.IGNORECASE)
 # At most this many words in one author's name as printed after a label.
 LABELLED_NAME_WORDS = 4
 
@@ -151,6 +156,7 @@ class Declared:
     meta_authors: list[str]
     labelled_authors: list[str]  # names printed after an "Author" label
     byline_links: list[str]  # the author links in the page's byline
+    by_element: list[str]  # names from the element after a "By": "<span>By</span> <a>Jane Doe</a>"
     by_line: list[str]  # names from a line that opens with "By Name,"
     author_link: list[str]  # the name of the page's first rel="author" link
     ld_published: str | None
@@ -186,6 +192,7 @@ def read_declared(tree) -> Declared:
         meta_authors=[v for key in AUTHOR_META for v in meta.get(key, [])],
         labelled_authors=labelled_authors(tree),
         byline_links=byline_links(tree),
+        by_element=by_element(tree),
         by_line=by_line(tree),
         author_link=next((names for link in tree.iter("a") if link.get("rel") == "author"
                           for names in [split_byline(_clean_space(link.text_content()))] if names), []),
@@ -491,11 +498,14 @@ def choose_authors(declared: Declared, fallback: list[str], hostname: str,
     """
     keys = site_keys([*declared.site_names, hostname])
     issues: list[str] = []
-    candidates = [("page", printed or []), ("json-ld", declared.ld_authors), ("page", declared.labelled_authors),
-                  ("meta", declared.meta_authors), ("trafilatura", fallback), ("page", declared.by_line),
-                  ("page", declared.author_link)]
+    # (source, names, whether a single word may stand for a person over the site's name: a byline printed as
+    # such, "By TPN, in News"; not a name in a link or after a bare "By", which may be an agency's credit)
+    candidates = [("page", printed or [], True), ("json-ld", declared.ld_authors, False),
+                  ("page", declared.labelled_authors, True), ("meta", declared.meta_authors, False),
+                  ("trafilatura", fallback, False), ("page", declared.by_element, False),
+                  ("page", declared.by_line, True), ("page", declared.author_link, False)]
     site_only: Chosen | None = None
-    for source, values in candidates:
+    for source, values, printed_byline in candidates:
         names = _plausible_names(values, source, issues)
         if not names:
             continue
@@ -506,7 +516,7 @@ def choose_authors(declared: Declared, fallback: list[str], hostname: str,
         if others and len(others) < len(names):
             names = [name for name in names if name not in others]
             issues += [f"authors: {name!r} {SOURCE_WORDS[source]} is {what}" for name, what in others.items()]
-        if site_only is not None and source != "page" and not all(_full_name(name) for name in names):
+        if site_only is not None and not printed_byline and not all(_full_name(name) for name in names):
             continue
         if source == "json-ld":
             linked = {_fold(name) for name in declared.byline_links}
@@ -656,6 +666,38 @@ def by_line(tree) -> list[str]:
         names = split_byline(opening.group(1))
         if names and all(_capitalised_name(name) for name in names):
             return names
+    return []
+
+
+def by_element(tree) -> list[str]:
+    """The names in the element right after a "By" that ends a text of its own: "<span>By </span><a>Jane
+    Doe</a>", "<div>By <span>Jane Doe</span></div>", "January 17, 2017 at 6:08 PM by <a>Jane Doe</a>", and
+    the names in the elements that follow it joined by "and" or a comma ("By <a>Jane Doe</a> and <a>John
+    Smith</a>").
+
+    Before the "By" there is nothing, a separator or a date: "Photo by", "Powered by" are credits of
+    another kind. Names are capitalised, at most four words each; a "By" inside a link is another story's.
+    """
+    for node in tree.xpath(_VISIBLE_TEXT):
+        ending = _BY_ENDING.search(node)
+        if not ending:
+            continue
+        lead = node[:ending.start()].strip()
+        if lead and not holds_date(lead) and not lead.endswith(_BEFORE_BY):
+            continue
+        holder = node.getparent()
+        if node.is_tail:
+            target = holder.getnext()
+        else:
+            target = holder[0] if len(holder) else holder.getnext()
+        if target is None or not isinstance(target.tag, str) or next(holder.iterancestors("a"), None) is not None:
+            continue
+        names = split_byline(_clean_space(target.text_content()))
+        while names and _JOINER.fullmatch(target.tail or "") and target.getnext() is not None:
+            target = target.getnext()
+            names += split_byline(_clean_space(target.text_content()))
+        if names and all(_capitalised_name(name) for name in names):
+            return _unique(names)
     return []
 
 

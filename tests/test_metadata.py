@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from trafilatura.utils import load_html
 
-from tasks.metadata import (article_node, by_line, choose_authors, choose_published, choose_title,
+from tasks.metadata import (article_node, by_element, by_line, choose_authors, choose_published, choose_title,
                             json_ld_nodes, labelled_authors, meta_tags, read_declared, site_keys, split_byline,
                             strip_site_name, trim_to_confirmed, unglued)
 
@@ -462,3 +462,27 @@ def test_unglued_byline(body, names, expected):
         "author-link-after-the-others"])
 def test_login_names_and_author_links(head, body, fallback, expected):
     assert choose_authors(read_declared(page(head, body)), fallback, "example.com").value == expected
+
+
+@pytest.mark.parametrize("body, names", [
+    ('<div><span>By </span><a href="/profile/jd">Jane Doe</a><time>Dec. 2, 2016</time></div>', ["Jane Doe"]),
+    ("<div>By <span>Jane Doe</span></div><div>Published <time>February 24, 2020</time></div>", ["Jane Doe"]),
+    ('<div><span>By</span><div><a href="/author/jd">Jane Doe</a></div></div>', ["Jane Doe"]),
+    ('<div>January 17, 2017 at 6:08 PM ET by <a href="/blog/author/jd">Jane Doe</a></div>', ["Jane Doe"]),
+    ('<p>By <a href="/a/jd">Jane Doe</a> and <a href="/a/js">John Smith</a> in Oslo</p>', ["Jane Doe", "John Smith"]),
+    ('<p>Photo by <a href="/credits">Jane Doe</a></p>', []),  # a photographer's credit
+    ('<footer>Powered by <a href="https://cms.example">Example CMS</a></footer>', []),
+    ('<a href="/other-story"><span>By </span><b>Jane Doe</b></a>', []),  # another story's teaser
+    ("<p>By <span>the end of the year</span> the barrier stands.</p>", []),  # not names
+], ids=["by-span-then-link", "by-then-span", "by-then-block", "date-then-by", "two-names", "photo-credit",
+        "powered-by", "inside-a-link", "sentence"])
+def test_by_element(body, names):
+    assert by_element(page(body=body)) == names
+
+
+def test_by_element_comes_after_trafilatura_and_needs_full_names_over_the_site_name():
+    declared = read_declared(page(SITE + meta("author", "Daily Example", "name"), '<p>Von <a href="/apa">APA</a></p>'))
+
+    assert choose_authors(declared, [], "example.com").value == ["Daily Example"]
+    assert choose_authors(read_declared(page(body='<p><span>By </span><a>Jane Doe</a></p>')), ["John Smith"],
+                          "example.com").value == ["John Smith"]
