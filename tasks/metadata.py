@@ -76,7 +76,7 @@ AUTHOR_META = ("article:author", "author", "articleauthor", "article_author", "d
 # Labels printed before the author's name in an article's fact list ("<strong>Autorin/Autor</strong> Jane Doe").
 AUTHOR_LABELS = frozenset({
     "author", "authors", "written by", "autor", "autorin", "autoren", "autorin/autor", "autor/in", "auteur",
-    "auteurs", "autore", "autori", "autora", "forfatter", "författare",
+    "auteurs", "autore", "autori", "autora", "forfatter", "författare", "著者", "筆者", "執筆者", "作者", "文",
 })
 _LABEL_TAGS = ("strong", "b", "dt", "th", "label")
 _VISIBLE_TEXT = ("//body//text()[normalize-space() and not(ancestor::script or ancestor::style or ancestor::noscript"
@@ -88,7 +88,10 @@ _AUTHOR_LINKS = './/a[@rel="author"] | .//*[@itemprop="author"]'
 _LINE_TAGS = ("li", "p", "div", "span", "dd")
 _LABEL_COLON = re.compile(
     r"^\s*(?:" + "|".join(sorted(map(re.escape, AUTHOR_LABELS | {"by", "von", "par", "por", "door"}), key=len,
-                                  reverse=True)) + r")\s*:\s*$", re.IGNORECASE)
+                                  reverse=True)) + r")\s*[:：]\s*$", re.IGNORECASE)
+# A text that is a label and the names at once: "著者：後藤大地", "Author: Jane Doe".
+_LABEL_AND_NAMES = re.compile(r"^\s*(?:" + "|".join(sorted(map(re.escape, AUTHOR_LABELS), key=len, reverse=True))
+                              + r")\s*[:：]\s*(\S.*)$", re.IGNORECASE)
 # A line opening with "By" and names, up to a comma, a middle dot or a bar ("By TPN, in News · 31 Jan").
 _BY_LINE = re.compile(r"^\s*(?:By|Von|Par|Por)\s+([^,·|]+?)\s*[,·|]")
 # A text that ends with "By" (and the element after it holds the names), what may stand before that "By", and
@@ -579,7 +582,7 @@ def split_byline(value: str) -> list[str]:
 def clean_name(value: str) -> str | None:
     """One author's name without "By" (also after a section name: "Capital Von Jemima Kelly"), a trailing
     role ("기자"), e-mail addresses or URLs; None when nothing but a role, a URL or punctuation is left."""
-    name = _EMAIL.sub(" ", _clean_space(value)).strip(" -–—:·.,;|/\t")
+    name = _EMAIL.sub(" ", _clean_space(value)).strip(" -–—:：·.,;|/\t")
     name = _BY.sub("", name).strip()
     name = _INNER_BY.sub("", name)
     if _URL.match(name) or name.casefold() in _ROLES:
@@ -594,14 +597,15 @@ def clean_name(value: str) -> str | None:
 def labelled_authors(tree) -> list[str]:
     """The names printed right after a label that says "Author" (in one of a dozen languages), as in an
     article's fact list: "<li><strong>Autor</strong> Jane Doe</li>", "<dt>Author</dt><dd>Jane Doe</dd>", or
-    "<li>By: <a>Jane Doe</a>, <a>John Smith</a></li>" (a "By:" with its colon is a label too).
+    "<li>By: <a>Jane Doe</a>, <a>John Smith</a></li>" (a "By:" with its colon is a label too), or one text
+    that holds the label, its colon and the names ("<a>著者：後藤大地</a>").
 
     The label tells the reader who wrote the story, so it is worth more than an author meta tag that a
     CMS fills with the site's name. The first label followed by names counts; a label inside a sentence
     ("our <b>author</b> of the week") does not, nor one followed by longer phrases than names.
     """
     for label in tree.iter(*_LABEL_TAGS):
-        if (_clean_space(label.text_content()).strip(" :").casefold() not in AUTHOR_LABELS
+        if (_clean_space(label.text_content()).strip(" :：").casefold() not in AUTHOR_LABELS
                 or not _starts_its_line(label)):
             continue
         following = label.getnext()
@@ -609,10 +613,12 @@ def labelled_authors(tree) -> list[str]:
                              or (_clean_space(following.text_content()) if following is not None else ""))
         if names and all(len(name.split()) <= LABELLED_NAME_WORDS for name in names):
             return names
-    for line in tree.iter(*_LINE_TAGS):
+    for line in tree.iter(*_LINE_TAGS, "a"):
         opening = _LABEL_COLON.match(line.text or "")
-        if opening and len(line):
-            names = split_byline(_clean_space(line.text_content())[len(opening.group(0).strip()):])
+        whole = _LABEL_AND_NAMES.match(line.text or "") if not len(line) else None
+        if (opening and len(line)) or whole:
+            rest = whole.group(1) if whole else _clean_space(line.text_content())[len(opening.group(0).strip()):]
+            names = split_byline(rest)
             if names and all(len(name.split()) <= LABELLED_NAME_WORDS for name in names):
                 return names
     return []

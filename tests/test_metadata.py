@@ -182,8 +182,13 @@ def test_choose_authors(head, fallback, expected):
     ("<p>By: <a>Jane Doe</a></p>", ["Jane Doe"]),
     ("<p>By: <a>the people who were there on the night of the storm</a></p>", []),  # a sentence, not names
     ("<p>Photo by: <a>Jane Doe</a></p>", []),  # a photographer's credit
+    ('<div><a href="/author/180/">著者：後藤大地</a></div>', ["後藤大地"]),
+    ("<p>Author: Jane Doe</p>", ["Jane Doe"]),
+    ("<p>Author: the people who were there on the night of the storm</p>", []),
+    ("<p><b>文</b>：山田太郎</p>", ["山田太郎"]),
 ], ids=["fact-list", "definition-list", "label-alone", "label-in-prose", "longer-label", "von-colon-links",
-        "by-colon", "by-colon-sentence", "photo-credit"])
+        "by-colon", "by-colon-sentence", "photo-credit", "japanese-label-and-name", "label-and-name-one-text",
+        "label-and-sentence", "japanese-bold-label"])
 def test_labelled_authors(body, names):
     assert labelled_authors(page(body=body)) == names
 
