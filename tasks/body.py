@@ -234,13 +234,14 @@ def _hidden(element) -> bool:
     return element.get("hidden") is not None or element.get("aria-hidden") == "true" or "display:none" in style
 
 
-def add_standfirst(text: str, description: str | None, tree) -> str:
+def add_standfirst(text: str, description: str | None, tree, headlines: list[str | None] = ()) -> str:
     """The text with the page's description as its first paragraph, when the page shows that
-    description above the text (a standfirst) and the text does not hold it already."""
+    description above the text (a standfirst) and the text does not hold it already. A description that
+    is only the headline (`headlines`: og:title, <title>, <h1>, ...) is no standfirst."""
     if not description or not text:
         return text
     lead = normalise(description)
-    if not lead or lead in normalise(text):
+    if not lead or lead in normalise(text) or any(lead == normalise(headline) for headline in headlines if headline):
         return text
     page = normalise(visible_text(tree))  # only now: most pages' text holds the description already
     shown_at = page.find(lead)

@@ -95,9 +95,10 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
     printed_authors: list[str] = []
     if text:
         text = prefer_article_body(text, declared.article_body)
-        text = drop_headline(text, [*headlines, *declared.h1, doc.title])
+        all_headlines = [*headlines, *declared.h1, doc.title]
+        text = drop_headline(text, all_headlines)
         text = add_lead(text, tree)
-        text = add_standfirst(text, declared.description, tree)
+        text = add_standfirst(text, declared.description, tree, all_headlines)
         printed_authors, text = split_printed_byline(text, tree)
     if not text:
         return reject("no_main_content", "extract", "trafilatura found no main text")

@@ -168,11 +168,14 @@ def test_drop_headline(text, expected):
     ("<p>The lead of the story.</p><p>The council voted.</p>", "The lead of the story.\nThe council voted.",
      "The lead of the story.", "The lead of the story.\nThe council voted."),  # already there
     ("<p>The council voted.</p>", "The council voted.", None, "The council voted."),
-], ids=["standfirst", "after-the-text", "not-shown", "only-in-a-script", "already-in-text", "no-description"])
+    ("<h1>Council backs barrier</h1><p>The council voted.</p>", "The council voted.", "Council backs barrier!",
+     "The council voted."),  # the description is the headline: no standfirst
+], ids=["standfirst", "after-the-text", "not-shown", "only-in-a-script", "already-in-text", "no-description",
+        "headline-as-description"])
 def test_add_standfirst(page_body, text, description, expected):
     tree = load_html(f"<html><body>{page_body}</body></html>")
 
-    assert add_standfirst(text, description, tree) == expected
+    assert add_standfirst(text, description, tree, ["Council backs barrier", None]) == expected
 
 
 @pytest.mark.parametrize("page_body, text, names, rest", [
