@@ -29,6 +29,10 @@ _EMBEDS = ('//blockquote[contains(concat(" ", normalize-space(@class), " "), " t
 # A fact box or info box: background facts set beside the story (in a box of their own), named so by the
 # element's class or, for a custom element, its tag ("amedia-factbox", "article-body-infobox", "fact-box").
 _FACT_BOX = re.compile(r"(?<![a-z])(?:fact|info|fakten)[-_]?box(?![a-z])", re.IGNORECASE)
+# A photo gallery, slideshow or media player, named so by a class ("full-gallery", "video-js", "nextgen-player").
+_MEDIA_BOX = re.compile(r"(?:^|[\s_-])(?:gallery|slideshow|carousel|player|video-js|jwplayer)(?:$|[\s_-])", re.IGNORECASE)
+# Words of paragraphs beside such a box that show it is set inside a story rather than being the page's content.
+MEDIA_BESIDE_WORDS = 100
 # "Read also: <link>" in the languages of news-dev and their neighbours: a teaser for another story.
 _READ_ALSO = re.compile(
     r"^\s*(?:[-•>]+\s*)?(?:read (?:more|also|next)|also read|see also|more on this|lesen sie (?:auch|mehr)"
@@ -116,6 +120,29 @@ def prune_fact_boxes(tree) -> None:
             continue
         parent = element.getparent()
         if parent is not None and element.find(".//h1") is None:
+            parent.remove(element)
+
+
+def prune_media_boxes(tree) -> None:
+    """Remove from the tree the photo galleries, slideshows and media players set inside a story: their
+    captions of other pictures ("1/50 United goin down ...") and player buttons ("This is a modal window",
+    "Next video starts in") are not its text.
+
+    Found by a class that names them (`gallery`, `slideshow`, `carousel`, `player`, `video-js`,
+    `jwplayer`), and only beside the story: the box's parent holds at least MEDIA_BESIDE_WORDS words of
+    paragraphs outside it. A slideshow that is the article (its slides hold the text) has nothing of the
+    kind beside it and stays, and so does a box that holds the page's <h1>.
+    """
+    for element in list(tree.iter()):
+        if (not isinstance(element.tag, str) or element.tag in ("html", "body", "main", "article")
+                or not _MEDIA_BOX.search(element.get("class") or "")):
+            continue
+        parent = element.getparent()
+        if parent is None or element.find(".//h1") is not None:
+            continue
+        inside = set(element.iter("p"))
+        beside = sum(len(p.text_content().split()) for p in parent.iter("p") if p not in inside)
+        if beside >= MEDIA_BESIDE_WORDS:
             parent.remove(element)
 
 

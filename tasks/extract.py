@@ -18,7 +18,7 @@ from ftfy import fix_encoding
 from ftfy.badness import is_bad
 
 from tasks.body import (add_lead, add_standfirst, drop_headline, prefer_article_body, prune_fact_boxes,
-                        prune_link_lists, prune_other_stories, prune_read_also, prune_social_embeds,
+                        prune_link_lists, prune_media_boxes, prune_other_stories, prune_read_also, prune_social_embeds,
                         split_printed_byline)
 from tasks.decoding import DecodeError, decode_page
 from tasks.entities import add_entities
@@ -83,6 +83,7 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
             prune_read_also(tree)
             prune_social_embeds(tree)
             prune_fact_boxes(tree)
+            prune_media_boxes(tree)
             prune_paywall_prompts(tree, declared.paywalled, declared.paid_selectors)
             doc = trafilatura.bare_extraction(
                 tree, url=page.url, with_metadata=True, include_comments=False, include_tables=True

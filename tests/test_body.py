@@ -7,8 +7,8 @@ from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
 from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_fact_boxes, prune_link_lists,
-                        prune_other_stories, prune_read_also, prune_social_embeds, split_printed_byline,
-                        visible_text)
+                        prune_media_boxes, prune_other_stories, prune_read_also, prune_social_embeds,
+                        split_printed_byline, visible_text)
 
 PROSE = "The council voted on Tuesday to build a flood barrier across the mouth of the river."
 
@@ -83,6 +83,31 @@ def test_prune_social_embeds(embed, kept):
     prune_social_embeds(tree)
 
     assert ("<blockquote" in body_html(tree)) is kept
+    assert PROSE in body_html(tree)
+
+
+STORY = "".join(f"<p>{PROSE} {PROSE}</p>" for _ in range(3))  # 96 words
+
+
+@pytest.mark.parametrize("page_body, kept", [
+    (f'<div class="text">{STORY}<div class="full-gallery"><h2>Business news in pictures</h2><ul><li>1/50 Other '
+     f'picture caption.</li></ul></div>{STORY}</div>', False),
+    (f'<div class="text">{STORY}<div class="video-js vjs-paused"><p>This is a modal window.</p></div>{STORY}</div>',
+     False),
+    (f'<div class="text">{STORY}<div class="nextgen-player"><p>Next video starts in: 7</p></div>{STORY}</div>', False),
+    (f'<div class="page"><div class="slideshow"><div class="slide">{STORY}<p>This is a modal window.</p></div></div>'
+     '<p>Share this.</p></div>', True),  # a slideshow with nothing beside it is the article
+    (f'<div class="text">{STORY}<div class="gallery"><h1>Headline</h1><p>This is a modal window.</p></div></div>',
+     True),  # holds the headline: a wrapper
+    (f'<div class="text">{STORY}<div class="playerstats"><p>This is a modal window.</p></div>{STORY}</div>', True),
+], ids=["gallery-in-story", "video-player", "player", "slideshow-is-the-article", "holds-the-h1", "other-word"])
+def test_prune_media_boxes(page_body, kept):
+    tree = load_html(f"<html><body>{page_body}</body></html>")
+
+    prune_media_boxes(tree)
+
+    assert ("This is a modal window" in body_html(tree) or "1/50" in body_html(tree)
+            or "Next video" in body_html(tree)) is kept
     assert PROSE in body_html(tree)
 
 
