@@ -17,14 +17,14 @@ import trafilatura
 from ftfy import fix_encoding
 from ftfy.badness import is_bad
 
-from tasks.body import (add_lead, add_standfirst, drop_headline, prefer_article_body, prune_fact_boxes,
-                        prune_link_lists, prune_media_boxes, prune_other_stories, prune_read_also, prune_social_embeds,
-                        split_printed_byline)
+from tasks.body import (add_lead, add_standfirst, drop_headline, prefer_article_body, prune_boxes, prune_link_lists,
+                        prune_other_stories, prune_read_also, prune_social_embeds, split_printed_byline)
 from tasks.decoding import DecodeError, decode_page
 from tasks.entities import add_entities
 from tasks.language import choose_language, identify
 from tasks.markup import MarkupError, parse_html
-from tasks.metadata import choose_authors, choose_published, choose_title, read_declared, split_byline, unglued
+from tasks.metadata import (choose_authors, choose_published, choose_title, read_declared, slim_json_ld, split_byline,
+                            unglued)
 from tasks.paywall import prune_paywall_prompts
 from tasks.records import Limits, RawPage, Reject
 from tasks.validate import ISO_639_1
@@ -82,9 +82,9 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
             prune_link_lists(tree)
             prune_read_also(tree)
             prune_social_embeds(tree)
-            prune_fact_boxes(tree)
-            prune_media_boxes(tree)
+            prune_boxes(tree)
             prune_paywall_prompts(tree, declared.paywalled, declared.paid_selectors)
+            slim_json_ld(tree)
             doc = trafilatura.bare_extraction(
                 tree, url=page.url, with_metadata=True, include_comments=False, include_tables=True
             )

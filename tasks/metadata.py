@@ -20,7 +20,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from lxml.etree import Element, XPath
+
 from tasks.dates import day_first, parse_date, parse_printed, printed_published, url_date
+from tasks.markup import visible_texts
 from tasks.plausibility import date_issue, holds_date, name_issue, text_issue
 from tasks.wire import agency_name, without_agency_credit
 
@@ -37,6 +40,10 @@ _SEPARATOR = r"\s*(?:[|｜·•*/:：ㅣ]|\s[-–—]\s|[-–—]\s|\s[-–—])
 # ('..."-Politik' ), but not an ASCII colon: "Kicker: Headline" keeps its kicker.
 _AFTER_CONFIRMED = re.compile(r"^([\"'“”»«’?!.…)」』]*)\s*[|｜·•*/：ㅣ\-–—]")
 _SPACES = re.compile(r"\s+")
+# JSON-LD keys that hold an article's text rather than facts about it, and the script length above which
+# they are taken out before trafilatura reads the scripts (see `slim_json_ld`).
+_TEXT_KEYS = frozenset({"articleBody", "liveBlogUpdate"})
+JSON_LD_SLIM_CHARS = 20_000
 # A company's legal form closing its name (or opening it, in Japanese): a publisher's name, not a headline's
 # part nor an author's ("mediagene Inc.", "サンワサプライ株式会社").
 _COMPANY = re.compile(r"(?:\s(?:inc|ltd|llc|llp|gmbh|corp|corporation|plc|s\.a|n\.v|b\.v|s\.p\.a|k\.k)\.?"
@@ -62,12 +69,11 @@ PUBLISHED_META = ("article:published_time", "og:article:published_time", "publis
 MODIFIED_META = ("article:modified_time", "og:updated_time", "og:article:modified_time", "modified_time",
                  "last-modified", "lastmodified", "dc.date.modified", "dcterms.modified", "date-modified",
                  "parsely-updated", "article:modified")
-# Elements of the body that mark up the publication time.
-_PUBLISHED_MARKUP = '//body//*[@itemprop="datePublished"] | //body//time[@pubdate]'
-_MODIFIED_MARKUP = '//*[@itemprop="dateModified"]'
-# Headings of a blog post: the visible title a classic blog template shows for the post.
-_POST_HEADINGS = ('//*[self::h1 or self::h2 or self::h3][contains(concat(" ", normalize-space(@class), " "), " post-title ")]'
-                  ' | //*[contains(concat(" ", normalize-space(@class), " "), " entry-title ")]')
+# Elements that mark up a time (itemprop datePublished or dateModified, <time pubdate>), in one XPath pass.
+_TIME_MARKUP = XPath('//*[@itemprop="datePublished" or @itemprop="dateModified"] | //time[@pubdate]')
+# Headings of a blog post, the visible title a classic blog template shows for the post: an h1/h2/h3 of class
+# post-title, any element of class entry-title (found by a cheap XPath, then checked class by class).
+_POST_HEADINGS = XPath('//*[contains(@class, "post-title") or contains(@class, "entry-title")]')
 # Where each field's value came from: the vocabulary of the documents' `field_sources` (README, "Field issues").
 SOURCE_WORDS = {"json-ld": "in JSON-LD", "meta": "in meta tags", "page": "in the page", "url": "in the URL",
                 "trafilatura": "from trafilatura", "text": "in the text", "declared": "declared by the page"}
@@ -79,10 +85,7 @@ AUTHOR_LABELS = frozenset({
     "auteurs", "autore", "autori", "autora", "forfatter", "författare", "著者", "筆者", "執筆者", "作者", "文",
 })
 _LABEL_TAGS = ("strong", "b", "dt", "th", "label")
-_VISIBLE_TEXT = ("//body//text()[normalize-space() and not(ancestor::script or ancestor::style or ancestor::noscript"
-                 " or ancestor::template)]")
 # The page's byline: the first element whose class names it, and the author links inside it.
-_BYLINE = '//*[contains(translate(@class, "BYLINE", "byline"), "byline")]'
 _AUTHOR_LINKS = './/a[@rel="author"] | .//*[@itemprop="author"]'
 # A line that opens with such a label, or "By"/"Von", and a colon, then names in links or spans.
 _LINE_TAGS = ("li", "p", "div", "span", "dd")
@@ -182,12 +185,14 @@ def read_declared(tree) -> Declared:
     parts = (article or {}).get("hasPart")
     parts = [p for p in (parts if isinstance(parts, list) else [parts]) if isinstance(p, dict)]
     not_free = [node for node in [article or {}, *parts] if _false(node.get("isAccessibleForFree"))]
+    texts, times = visible_texts(tree), _TIME_MARKUP(tree)
     return Declared(
         headline=_ld_text((article or {}).get("headline")),
         og_title=_first(meta.get("og:title")) or _first(meta.get("twitter:title")),
         html_title=_clean_space(tree.findtext(".//title") or "") or None,
         h1=[t for t in (_clean_space(h.text_content()) for h in tree.iter("h1")) if t],
-        post_headings=[t for t in (_clean_space(h.text_content()) for h in tree.xpath(_POST_HEADINGS)) if t],
+        post_headings=[t for t in (_clean_space(h.text_content()) for h in _POST_HEADINGS(tree) if _post_heading(h))
+                       if t],
         site_names=[s for s in [_first(meta.get("og:site_name")), publisher, _first(meta.get("application-name"))]
                     if s],
         copyright_holder=copyright_holder(_first(meta.get("copyright"))),
@@ -195,17 +200,17 @@ def read_declared(tree) -> Declared:
         meta_authors=[v for key in AUTHOR_META for v in meta.get(key, [])],
         labelled_authors=labelled_authors(tree),
         byline_links=byline_links(tree),
-        by_element=by_element(tree),
+        by_element=by_element(texts),
         by_line=by_line(tree),
         author_link=next((names for link in tree.iter("a") if link.get("rel") == "author"
                           for names in [split_byline(_clean_space(link.text_content()))] if names), []),
         ld_published=_ld_text((article or {}).get("datePublished") or (article or {}).get("dateCreated")),
         meta_published=next((v for key in PUBLISHED_META for v in meta.get(key, [])), None),
-        page_published=[v for v in (_markup_time(e) for e in tree.xpath(_PUBLISHED_MARKUP)) if v]
-        + printed_published(tree),
+        page_published=[v for v in (_markup_time(e) for e in times if _published_markup(e)) if v]
+        + printed_published(texts),
         modified=[v for v in [*(_ld_text(node.get("dateModified")) for node in nodes),
                               *(v for key in MODIFIED_META for v in meta.get(key, [])),
-                              *(_markup_time(e) for e in tree.xpath(_MODIFIED_MARKUP))] if v],
+                              *(_markup_time(e) for e in times if e.get("itemprop") == "dateModified")] if v],
         locale=(tree.get("lang") or _first(meta.get("og:locale")) or "").strip() or None,
         article_body=_ld_text((article or {}).get("articleBody")),
         description=_first(meta.get("og:description")) or _first(meta.get("description")),
@@ -225,6 +230,18 @@ def copyright_holder(line: str | None) -> str | None:
 def _false(value) -> bool:
     """JSON-LD's false, as a boolean or as the string CMSs write ("False", "false")."""
     return value is False or (isinstance(value, str) and value.strip().casefold() == "false")
+
+
+def _post_heading(element) -> bool:
+    classes = (element.get("class") or "").split()
+    return "entry-title" in classes or ("post-title" in classes and element.tag in ("h1", "h2", "h3"))
+
+
+def _published_markup(element) -> bool:
+    """Marked up as the publication time, in the body (a <head> meta with itemprop describes the page)."""
+    in_body = next((True for a in element.iterancestors("body")), False)
+    return in_body and (element.get("itemprop") == "datePublished"
+                        or (element.tag == "time" and element.get("pubdate") is not None))
 
 
 def _markup_time(element) -> str | None:
@@ -249,6 +266,33 @@ def json_ld_nodes(tree) -> list[dict]:
             continue
         nodes.extend(_flatten(data))
     return nodes
+
+
+def slim_json_ld(tree) -> None:
+    """Replace the text of each JSON-LD script longer than JSON_LD_SLIM_CHARS with its data without the
+    article's text (`articleBody`, a live blog's `liveBlogUpdate`), which `read_declared` has read already.
+
+    This is for trafilatura's metadata, which reads the same scripts: it needs their names, dates and
+    sections, not the text; on a live blog's 800 KB script its character-by-character clean-up and its
+    parse-error fallback took over a second of CPU. Scripts that are not valid JSON are left as they are.
+    """
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        text = script.text or ""
+        if len(text) <= JSON_LD_SLIM_CHARS:
+            continue
+        try:
+            data = json.loads(_WRAPPER.sub("", text), strict=False)
+        except ValueError:
+            continue
+        script.text = json.dumps(_without_text(data), ensure_ascii=False)
+
+
+def _without_text(data):
+    if isinstance(data, list):
+        return [_without_text(item) for item in data]
+    if isinstance(data, dict):
+        return {key: _without_text(value) for key, value in data.items() if key not in _TEXT_KEYS}
+    return data
 
 
 def _flatten(data) -> list[dict]:
@@ -634,7 +678,7 @@ def unglued(names: list[str], tree) -> list[str]:
     """
     if not any(len(name.split()) >= 3 for name in names):
         return names
-    shown = {" ".join(node.split()).casefold() for node in tree.xpath(_VISIBLE_TEXT)
+    shown = {" ".join(node.split()).casefold() for node in visible_texts(tree)
              if 2 <= len(node.split()) <= LABELLED_NAME_WORDS}
     kept = []
     for name in names:
@@ -653,8 +697,8 @@ def unglued(names: list[str], tree) -> list[str]:
 def byline_links(tree) -> list[str]:
     """The names of the author links (rel="author", itemprop="author") in the page's byline element, the
     first one whose class says "byline"; links elsewhere on the page credit other stories."""
-    bylines = tree.xpath(_BYLINE)
-    links = bylines[0].xpath(_AUTHOR_LINKS) if bylines else []
+    byline = next((e for e in tree.iter(Element) if "byline" in (e.get("class") or "").lower()), None)
+    links = byline.xpath(_AUTHOR_LINKS) if byline is not None else []
     return _unique([name for link in links for name in split_byline(_clean_space(link.text_content()))])
 
 
@@ -675,7 +719,7 @@ def by_line(tree) -> list[str]:
     return []
 
 
-def by_element(tree) -> list[str]:
+def by_element(texts: list) -> list[str]:
     """The names in the element right after a "By" that ends a text of its own: "<span>By </span><a>Jane
     Doe</a>", "<div>By <span>Jane Doe</span></div>", "January 17, 2017 at 6:08 PM by <a>Jane Doe</a>", and
     the names in the elements that follow it joined by "and" or a comma ("By <a>Jane Doe</a> and <a>John
@@ -683,8 +727,9 @@ def by_element(tree) -> list[str]:
 
     Before the "By" there is nothing, a separator or a date: "Photo by", "Powered by" are credits of
     another kind. Names are capitalised, at most four words each; a "By" inside a link is another story's.
+    `texts` are the page's visible text nodes (`tasks.markup.visible_texts`).
     """
-    for node in tree.xpath(_VISIBLE_TEXT):
+    for node in texts:
         ending = _BY_ENDING.search(node)
         if not ending:
             continue

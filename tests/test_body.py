@@ -6,8 +6,8 @@ import pytest
 from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
-from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_fact_boxes, prune_link_lists,
-                        prune_media_boxes, prune_other_stories, prune_read_also, prune_social_embeds,
+from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_boxes, prune_link_lists,
+                        prune_other_stories, prune_read_also, prune_social_embeds,
                         split_printed_byline, visible_text)
 
 PROSE = "The council voted on Tuesday to build a flood barrier across the mouth of the river."
@@ -101,10 +101,10 @@ STORY = "".join(f"<p>{PROSE} {PROSE}</p>" for _ in range(3))  # 96 words
      True),  # holds the headline: a wrapper
     (f'<div class="text">{STORY}<div class="playerstats"><p>This is a modal window.</p></div>{STORY}</div>', True),
 ], ids=["gallery-in-story", "video-player", "player", "slideshow-is-the-article", "holds-the-h1", "other-word"])
-def test_prune_media_boxes(page_body, kept):
+def test_prune_boxes_galleries_and_players(page_body, kept):
     tree = load_html(f"<html><body>{page_body}</body></html>")
 
-    prune_media_boxes(tree)
+    prune_boxes(tree)
 
     assert ("This is a modal window" in body_html(tree) or "1/50" in body_html(tree)
             or "Next video" in body_html(tree)) is kept
@@ -120,10 +120,10 @@ def test_prune_media_boxes(page_body, kept):
     ('<div class="mailbox"><p>Kept.</p></div>', True),
     ('<div class="factbox-layout"><h1>Headline</h1><p>Kept.</p></div>', True),  # holds the headline: a wrapper
 ], ids=["fact-box", "infobox", "custom-element", "info_box", "longer-word", "other-box", "wrapper-with-h1"])
-def test_prune_fact_boxes(box, kept):
+def test_prune_boxes_fact_boxes(box, kept):
     tree = load_html(f"<html><body><p>{PROSE}</p>{box}</body></html>")
 
-    prune_fact_boxes(tree)
+    prune_boxes(tree)
 
     assert (len(body_html(tree)) > len(f"<body><p>{PROSE}</p></body>")) is kept
     assert PROSE in body_html(tree)
