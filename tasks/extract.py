@@ -204,8 +204,7 @@ def declared_language(tree) -> str | None:
 
 
 def _meta_language(tree) -> str | None:
-    for xpath in ('//meta[@http-equiv="content-language"]/@content | //meta[@http-equiv="content-language"]/@value',
-                  '//meta[@property="og:locale"]/@content | //meta[@property="og:locale"]/@value'):
+    for xpath in ('//meta[@http-equiv="content-language"]/@content', '//meta[@property="og:locale"]/@content'):
         values = tree.xpath(xpath)
         if values:
             return values[0]

@@ -341,13 +341,12 @@ def person_names(value) -> list[str]:
 def meta_tags(tree) -> dict[str, list[str]]:
     """Non-empty `content` of <meta> tags by lower-cased name or property, in page order.
 
-    A tag without `content` may hold its value in `value` (`<meta name="author" value="Jane Doe">`, as some
-    CMSs and page-saving tools write it); that value is read too. `itemprop` metas are left out: they describe whatever element holds them (an image's
-    "author" is its photographer), not necessarily the article.
+    `itemprop` metas are left out: they describe whatever element holds them (an image's "author" is its
+    photographer), not necessarily the article.
     """
     tags: dict[str, list[str]] = {}
     for meta in tree.iter("meta"):
-        content = _clean_space(html.unescape(meta.get("content") or meta.get("value") or ""))
+        content = _clean_space(html.unescape(meta.get("content") or ""))
         key = (meta.get("property") or meta.get("name") or "").strip().lower()
         if key and content:
             tags.setdefault(key, []).append(content)

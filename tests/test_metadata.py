@@ -10,7 +10,7 @@ from trafilatura.utils import load_html
 
 from tasks.markup import visible_texts
 from tasks.metadata import (article_node, by_element, by_line, choose_authors, choose_published, choose_title,
-                            json_ld_nodes, labelled_authors, meta_tags, read_declared, site_keys, split_byline,
+                            json_ld_nodes, labelled_authors, read_declared, site_keys, split_byline,
                             strip_site_name, trim_to_confirmed, unglued)
 
 UTC = timezone.utc
@@ -50,16 +50,6 @@ def meta(key: str, content: str, attr: str = "property") -> str:
         "js-commented-cdata", "html-comment"])
 def test_json_ld_article_headline(head, headline):
     assert read_declared(page(head)).headline == headline
-
-
-@pytest.mark.parametrize("tag, expected", [
-    ('<meta name="author" content="Jane Doe">', ["Jane Doe"]),
-    ('<meta value="Jane Doe" name="author">', ["Jane Doe"]),  # the value in `value`, not `content`
-    ('<meta name="author" content="Jane Doe" value="John Smith">', ["Jane Doe"]),  # `content` first
-    ('<meta name="author" content="">', []),
-], ids=["content", "value", "content-first", "empty"])
-def test_meta_tag_values(tag, expected):
-    assert meta_tags(page(tag)).get("author", []) == expected
 
 
 def test_nested_nodes_are_not_the_article():
