@@ -49,7 +49,6 @@ PRINTED_WORDS = 7
 # A printed line of dates is short; a longer element is prose, where "posted" means something else.
 _LINE_CHARS = 200
 _INLINE = frozenset({"strong", "b", "em", "i", "span", "a", "small", "label", "time", "abbr", "font", "u"})
-_BODY_TEXT = "//body//text()[normalize-space() and not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 
 
 def day_first(locale: str | None) -> bool:
@@ -165,11 +164,12 @@ def url_date(url: str | None) -> datetime | None:
         return None
 
 
-def printed_published(tree) -> list[str]:
+def printed_published(texts: list) -> list[str]:
     """The dates of the short lines of the page that label them as the publication date, in page order and
-    lower case: "Published 3 March 2026 · Last updated 19 November 2026" gives "3 march 2026"."""
+    lower case: "Published 3 March 2026 · Last updated 19 November 2026" gives "3 march 2026". `texts` are
+    the page's visible text nodes (`tasks.markup.visible_texts`)."""
     found = []
-    for node in tree.xpath(_BODY_TEXT):
+    for node in texts:
         if not _LABEL.search(node.lower()):
             continue
         element = node.getparent().getparent() if node.is_tail else node.getparent()

@@ -16,14 +16,14 @@ import trafilatura
 from ftfy import fix_encoding
 from ftfy.badness import is_bad
 
-from tasks.body import (add_lead, add_standfirst, drop_headline, prefer_article_body, prune_fact_boxes,
-                        prune_link_lists, prune_other_stories, prune_read_also, prune_social_embeds,
-                        split_printed_byline)
+from tasks.body import (add_lead, add_standfirst, drop_headline, prefer_article_body, prune_boxes, prune_link_lists,
+                        prune_other_stories, prune_read_also, prune_social_embeds, split_printed_byline)
 from tasks.decoding import DecodeError, decode_page
 from tasks.entities import add_entities
 from tasks.language import choose_language, identify
 from tasks.markup import MarkupError, parse_html
-from tasks.metadata import choose_authors, choose_published, choose_title, read_declared
+from tasks.metadata import (choose_authors, choose_published, choose_title, read_declared, slim_json_ld, split_byline,
+                            unglued)
 from tasks.paywall import prune_paywall_prompts
 from tasks.records import Limits, RawPage, Reject
 from tasks.validate import ISO_639_1
@@ -78,8 +78,9 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
     prune_link_lists(tree)
     prune_read_also(tree)
     prune_social_embeds(tree)
-    prune_fact_boxes(tree)
+    prune_boxes(tree)
     prune_paywall_prompts(tree, declared.paywalled, declared.paid_selectors)
+    slim_json_ld(tree)
     doc = trafilatura.bare_extraction(
         tree, url=page.url, with_metadata=True, include_comments=False, include_tables=True
     )
@@ -87,9 +88,10 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
     printed_authors: list[str] = []
     if text:
         text = prefer_article_body(text, declared.article_body)
-        text = drop_headline(text, [*headlines, *declared.h1, doc.title])
+        all_headlines = [*headlines, *declared.h1, doc.title]
+        text = drop_headline(text, all_headlines)
         text = add_lead(text, tree)
-        text = add_standfirst(text, declared.description, tree)
+        text = add_standfirst(text, declared.description, tree, all_headlines)
         printed_authors, text = split_printed_byline(text, tree)
     if not text:
         return reject("no_main_content", "extract", "trafilatura found no main text")
@@ -102,7 +104,8 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
     if not url:
         return reject("missing_url", "extract", "neither the source nor the page gives a URL")
     title = choose_title(declared, doc.title, hostname_of(url))
-    authors = choose_authors(declared, split_authors(doc.author), hostname_of(url), printed_authors)
+    byline = unglued([name for value in split_authors(doc.author) for name in split_byline(value)], tree)
+    authors = choose_authors(declared, byline, hostname_of(url), printed_authors)
     published = choose_published(declared, doc.date, url, page.fetched_at)
     headline, names, repaired = title.value, authors.value, []
     if is_bad(f"{headline or ''}\n{text}"):  # mojibake: the page was decoded with the wrong code page

@@ -8,10 +8,13 @@ nest one level per line, would lose its article. With `huge_tree` the limit is l
 
 from __future__ import annotations
 
-from lxml.etree import ParserError
+from lxml.etree import ParserError, XPath
 from lxml.html import HTMLParser, fromstring
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 
+# The text nodes a reader sees: in the body, not blank, not in a script, style, noscript or template.
+_VISIBLE_TEXTS = XPath("//body//text()[normalize-space() and not(ancestor::script or ancestor::style"
+                       " or ancestor::noscript or ancestor::template)]")
 # libxml2's message when a document is nested deeper than its limit (ERR_RESOURCE_LIMIT).
 _TOO_DEEP = "Excessive depth"
 
@@ -48,3 +51,9 @@ def parse_html(html: str):
     if tree is None or (is_dubious_html(html[:50].lower()) and len(tree) < 2):
         raise MarkupError("unparsable_html", "lxml could not build a tree from the page")
     return tree
+
+
+def visible_texts(tree) -> list:
+    """The page's visible text nodes (lxml "smart strings": `getparent()` and `is_tail` say where each is), in
+    document order. One XPath pass; callers that need them several times share the list."""
+    return _VISIBLE_TEXTS(tree)

@@ -20,7 +20,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from lxml.etree import Element, XPath
+
 from tasks.dates import day_first, parse_date, parse_printed, printed_published, url_date
+from tasks.markup import visible_texts
 from tasks.plausibility import date_issue, holds_date, name_issue, text_issue
 from tasks.wire import agency_name, without_agency_credit
 
@@ -32,11 +35,31 @@ ARTICLE_TYPES = frozenset({
 })
 
 # What separates a headline from the site or section name in a <title> or og:title ("Headline | Site").
-_SEPARATOR = r"\s*(?:[|·•*/:：ㅣ]|\s[-–—]\s|[-–—]\s|\s[-–—])\s*"
+_SEPARATOR = r"\s*(?:[|｜·•*/:：ㅣ]|\s[-–—]\s|[-–—]\s|\s[-–—])\s*"
 # After a headline that another source confirms, a bare dash or a closing quote before it also counts
 # ('..."-Politik' ), but not an ASCII colon: "Kicker: Headline" keeps its kicker.
-_AFTER_CONFIRMED = re.compile(r"^([\"'“”»«’?!.…)]*)\s*[|·•*/：ㅣ\-–—]")
+_AFTER_CONFIRMED = re.compile(r"^([\"'“”»«’?!.…)」』]*)\s*[|｜·•*/：ㅣ\-–—]")
 _SPACES = re.compile(r"\s+")
+# JSON-LD keys that hold an article's text rather than facts about it, and the script length above which
+# they are taken out before trafilatura reads the scripts (see `slim_json_ld`).
+_TEXT_KEYS = frozenset({"articleBody", "liveBlogUpdate"})
+JSON_LD_SLIM_CHARS = 20_000
+# A company's legal form closing its name (or opening it, in Japanese): a publisher's name, not a headline's
+# part nor an author's ("mediagene Inc.", "サンワサプライ株式会社").
+_COMPANY = re.compile(r"(?:\s(?:inc|ltd|llc|llp|gmbh|corp|corporation|plc|s\.a|n\.v|b\.v|s\.p\.a|k\.k)\.?"
+                      r"|\sag|株式会社|有限会社|合同会社|有限公司)$|^(?:株式会社|有限会社|合同会社)", re.IGNORECASE)
+# A copyright line: the holder's name is what is left without these ("Copyright (c) Example Media 2022"); a
+# longer rest is a sentence, not a name.
+_COPYRIGHT_WORDS = re.compile(r"copyright|\(c\)|©|\b(?:19|20)\d\d\b|all rights reserved|[-–,]", re.IGNORECASE)
+COPYRIGHT_HOLDER_WORDS = 6
+# What is left of a title after the headline another source shows: one part in brackets, then nothing or a
+# separator and the site's name ("（CNET Japan） - Yahoo!ニュース").
+_BRACKETED = re.compile(rf"^([\"'“”»«’?!.…」』]*)\s*[(（\[［【]([^()（）\[\]［］【】]{{1,40}})[)）\]］】]"
+                        rf"(?:{_SEPARATOR}(.+))?\s*$")
+_WORDS = re.compile(r"\w+")
+# What XHTML templates put around a script's JSON so that an XML parser skips it: a CDATA section or an HTML
+# comment, either possibly behind a JavaScript comment ("//<![CDATA[", "/*<![CDATA[*/").
+_WRAPPER = re.compile(r"^\s*(?:/[/*]\s*)?(?:<!\[CDATA\[|<!--)(?:\s*\*/)?|(?:/[/*]\s*)?(?:\]\]>|-->)(?:\s*\*/)?\s*$")
 
 # Meta tags naming the publication time, most specific first. Modification times are never read.
 PUBLISHED_META = ("article:published_time", "og:article:published_time", "publishdate",
@@ -46,32 +69,39 @@ PUBLISHED_META = ("article:published_time", "og:article:published_time", "publis
 MODIFIED_META = ("article:modified_time", "og:updated_time", "og:article:modified_time", "modified_time",
                  "last-modified", "lastmodified", "dc.date.modified", "dcterms.modified", "date-modified",
                  "parsely-updated", "article:modified")
-# Elements of the body that mark up the publication time.
-_PUBLISHED_MARKUP = '//body//*[@itemprop="datePublished"] | //body//time[@pubdate]'
-_MODIFIED_MARKUP = '//*[@itemprop="dateModified"]'
-# Headings of a blog post: the visible title a classic blog template shows for the post.
-_POST_HEADINGS = ('//*[self::h1 or self::h2 or self::h3][contains(concat(" ", normalize-space(@class), " "), " post-title ")]'
-                  ' | //*[contains(concat(" ", normalize-space(@class), " "), " entry-title ")]')
+# Elements that mark up a time (itemprop datePublished or dateModified, <time pubdate>), in one XPath pass.
+_TIME_MARKUP = XPath('//*[@itemprop="datePublished" or @itemprop="dateModified"] | //time[@pubdate]')
+# Headings of a blog post, the visible title a classic blog template shows for the post: an h1/h2/h3 of class
+# post-title, any element of class entry-title (found by a cheap XPath, then checked class by class).
+_POST_HEADINGS = XPath('//*[contains(@class, "post-title") or contains(@class, "entry-title")]')
 # Where each field's value came from: the vocabulary of the documents' `field_sources` (README, "Field issues").
 SOURCE_WORDS = {"json-ld": "in JSON-LD", "meta": "in meta tags", "page": "in the page", "url": "in the URL",
                 "trafilatura": "from trafilatura", "text": "in the text", "declared": "declared by the page"}
-AUTHOR_META = ("article:author", "author", "articleauthor", "dc.creator", "parsely-author", "sailthru.author", "byl")
+AUTHOR_META = ("article:author", "author", "articleauthor", "article_author", "dc.creator", "parsely-author",
+               "sailthru.author", "byl")
 # Labels printed before the author's name in an article's fact list ("<strong>Autorin/Autor</strong> Jane Doe").
 AUTHOR_LABELS = frozenset({
     "author", "authors", "written by", "autor", "autorin", "autoren", "autorin/autor", "autor/in", "auteur",
-    "auteurs", "autore", "autori", "autora", "forfatter", "författare",
+    "auteurs", "autore", "autori", "autora", "forfatter", "författare", "著者", "筆者", "執筆者", "作者", "文",
 })
 _LABEL_TAGS = ("strong", "b", "dt", "th", "label")
 # The page's byline: the first element whose class names it, and the author links inside it.
-_BYLINE = '//*[contains(translate(@class, "BYLINE", "byline"), "byline")]'
 _AUTHOR_LINKS = './/a[@rel="author"] | .//*[@itemprop="author"]'
 # A line that opens with such a label, or "By"/"Von", and a colon, then names in links or spans.
 _LINE_TAGS = ("li", "p", "div", "span", "dd")
 _LABEL_COLON = re.compile(
     r"^\s*(?:" + "|".join(sorted(map(re.escape, AUTHOR_LABELS | {"by", "von", "par", "por", "door"}), key=len,
-                                  reverse=True)) + r")\s*:\s*$", re.IGNORECASE)
+                                  reverse=True)) + r")\s*[:：]\s*$", re.IGNORECASE)
+# A text that is a label and the names at once: "著者：後藤大地", "Author: Jane Doe".
+_LABEL_AND_NAMES = re.compile(r"^\s*(?:" + "|".join(sorted(map(re.escape, AUTHOR_LABELS), key=len, reverse=True))
+                              + r")\s*[:：]\s*(\S.*)$", re.IGNORECASE)
 # A line opening with "By" and names, up to a comma, a middle dot or a bar ("By TPN, in News · 31 Jan").
 _BY_LINE = re.compile(r"^\s*(?:By|Von|Par|Por)\s+([^,·|]+?)\s*[,·|]")
+# A text that ends with "By" (and the element after it holds the names), what may stand before that "By", and
+# what joins two names' elements.
+_BY_ENDING = re.compile(r"(?:^|[\s|·•,–—-])(?:by|von|par|por|door)\s*:?\s*$", re.IGNORECASE)
+_BEFORE_BY = ("|", "·", "•", ",", "-", "–", "—")
+_JOINER = re.compile(r"\s*(?:,|&|and|und|et|y|e)\s*", re.IGNORECASE)
 # At most this many words in one author's name as printed after a label.
 LABELLED_NAME_WORDS = 4
 
@@ -91,8 +121,12 @@ _TRAILING_ROLES = frozenset({"기자", "특파원", "記者", "特派員"})
 _INNER_BY = re.compile(r"^.+?\s(?:By|Von)\s+(?!(?:[Dd]e[rmn]|[Zz]u)\b)(?=\S+\s+\S)")
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _URL = re.compile(r"^(?:https?://|www\.)\S*$", re.IGNORECASE)
-# "Doe, Jane": one capitalised (not all-capitals, so not "AP" or "AFP") family name, then given names.
-_INVERTED = re.compile(r"([A-Z][a-z][^\s,]*),\s*([A-Z][a-z][^\s,]*(?:\s[A-Z][a-z][^\s,]*)?)")
+# Particles that stay with a family name: "Jong, Michiel de" is "Michiel de Jong".
+NAME_PARTICLES = ("de", "da", "di", "du", "van", "von", "der", "den", "del", "della", "le", "la", "ten", "ter")
+# "Doe, Jane": one capitalised (not all-capitals, so not "AP" or "AFP") family name, then one or two given names
+# or initials ("Kooman, F."), then the family name's particles ("Jong, Michiel de").
+_GIVEN = r"(?:[A-Z][a-z][^\s,]*|[A-Z]\.)"
+_INVERTED = re.compile(rf"([A-Z][a-z][^\s,]*),\s*({_GIVEN}(?:\s{_GIVEN})?(?:\s(?:{'|'.join(NAME_PARTICLES)}))*)")
 # Between two names in one byline string: the separators and the English and German "and" that
 # trafilatura splits on too, so a name like "Le Figaro et AFP" is not cut where it does not cut it.
 # A comma before a suffix or credential does not separate two names: "Jane Doe, MD", "Martin King, Jr.".
@@ -123,11 +157,14 @@ class Declared:
     h1: list[str]
     post_headings: list[str]  # h1/h2/h3 of class post-title, any element of class entry-title
     site_names: list[str]  # og:site_name, JSON-LD publisher, application-name
+    copyright_holder: str | None  # the name in the copyright meta tag
     ld_authors: list[str]
     meta_authors: list[str]
     labelled_authors: list[str]  # names printed after an "Author" label
     byline_links: list[str]  # the author links in the page's byline
+    by_element: list[str]  # names from the element after a "By": "<span>By</span> <a>Jane Doe</a>"
     by_line: list[str]  # names from a line that opens with "By Name,"
+    author_link: list[str]  # the name of the page's first rel="author" link
     ld_published: str | None
     meta_published: str | None
     page_published: list[str]  # marked up as datePublished in the body, or printed after "Published"
@@ -148,26 +185,32 @@ def read_declared(tree) -> Declared:
     parts = (article or {}).get("hasPart")
     parts = [p for p in (parts if isinstance(parts, list) else [parts]) if isinstance(p, dict)]
     not_free = [node for node in [article or {}, *parts] if _false(node.get("isAccessibleForFree"))]
+    texts, times = visible_texts(tree), _TIME_MARKUP(tree)
     return Declared(
         headline=_ld_text((article or {}).get("headline")),
         og_title=_first(meta.get("og:title")) or _first(meta.get("twitter:title")),
         html_title=_clean_space(tree.findtext(".//title") or "") or None,
         h1=[t for t in (_clean_space(h.text_content()) for h in tree.iter("h1")) if t],
-        post_headings=[t for t in (_clean_space(h.text_content()) for h in tree.xpath(_POST_HEADINGS)) if t],
+        post_headings=[t for t in (_clean_space(h.text_content()) for h in _POST_HEADINGS(tree) if _post_heading(h))
+                       if t],
         site_names=[s for s in [_first(meta.get("og:site_name")), publisher, _first(meta.get("application-name"))]
                     if s],
+        copyright_holder=copyright_holder(_first(meta.get("copyright"))),
         ld_authors=person_names((article or {}).get("author")),
         meta_authors=[v for key in AUTHOR_META for v in meta.get(key, [])],
         labelled_authors=labelled_authors(tree),
         byline_links=byline_links(tree),
+        by_element=by_element(texts),
         by_line=by_line(tree),
+        author_link=next((names for link in tree.iter("a") if link.get("rel") == "author"
+                          for names in [split_byline(_clean_space(link.text_content()))] if names), []),
         ld_published=_ld_text((article or {}).get("datePublished") or (article or {}).get("dateCreated")),
         meta_published=next((v for key in PUBLISHED_META for v in meta.get(key, [])), None),
-        page_published=[v for v in (_markup_time(e) for e in tree.xpath(_PUBLISHED_MARKUP)) if v]
-        + printed_published(tree),
+        page_published=[v for v in (_markup_time(e) for e in times if _published_markup(e)) if v]
+        + printed_published(texts),
         modified=[v for v in [*(_ld_text(node.get("dateModified")) for node in nodes),
                               *(v for key in MODIFIED_META for v in meta.get(key, [])),
-                              *(_markup_time(e) for e in tree.xpath(_MODIFIED_MARKUP))] if v],
+                              *(_markup_time(e) for e in times if e.get("itemprop") == "dateModified")] if v],
         locale=(tree.get("lang") or _first(meta.get("og:locale")) or "").strip() or None,
         article_body=_ld_text((article or {}).get("articleBody")),
         description=_first(meta.get("og:description")) or _first(meta.get("description")),
@@ -177,9 +220,28 @@ def read_declared(tree) -> Declared:
     )
 
 
+def copyright_holder(line: str | None) -> str | None:
+    """The name a copyright line gives ("Copyright (c) Example Media 2022. All rights reserved." gives "Example
+    Media"), or None when none is left."""
+    name = _clean_space(_COPYRIGHT_WORDS.sub(" ", line or "")).strip(" .,")
+    return name if name and len(name.split()) <= COPYRIGHT_HOLDER_WORDS else None
+
+
 def _false(value) -> bool:
     """JSON-LD's false, as a boolean or as the string CMSs write ("False", "false")."""
     return value is False or (isinstance(value, str) and value.strip().casefold() == "false")
+
+
+def _post_heading(element) -> bool:
+    classes = (element.get("class") or "").split()
+    return "entry-title" in classes or ("post-title" in classes and element.tag in ("h1", "h2", "h3"))
+
+
+def _published_markup(element) -> bool:
+    """Marked up as the publication time, in the body (a <head> meta with itemprop describes the page)."""
+    in_body = next((True for a in element.iterancestors("body")), False)
+    return in_body and (element.get("itemprop") == "datePublished"
+                        or (element.tag == "time" and element.get("pubdate") is not None))
 
 
 def _markup_time(element) -> str | None:
@@ -192,16 +254,45 @@ def json_ld_nodes(tree) -> list[dict]:
     """Top-level JSON-LD nodes of the page: each script's object, list items, `@graph` members, `mainEntity`.
 
     Nested nodes (a live blog's updates, an image's author) are not returned: they describe parts of
-    the page, not the page's article. Scripts that are not valid JSON are skipped.
+    the page, not the page's article. A script wrapped in a CDATA section or an HTML comment (as XHTML
+    templates write it, `<![CDATA[ {...} ]]>`) is read without the wrapper; scripts that are not valid JSON
+    are skipped.
     """
     nodes: list[dict] = []
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
-            data = json.loads(script.text or "", strict=False)
+            data = json.loads(_WRAPPER.sub("", script.text or ""), strict=False)
         except ValueError:
             continue
         nodes.extend(_flatten(data))
     return nodes
+
+
+def slim_json_ld(tree) -> None:
+    """Replace the text of each JSON-LD script longer than JSON_LD_SLIM_CHARS with its data without the
+    article's text (`articleBody`, a live blog's `liveBlogUpdate`), which `read_declared` has read already.
+
+    This is for trafilatura's metadata, which reads the same scripts: it needs their names, dates and
+    sections, not the text; on a live blog's 800 KB script its character-by-character clean-up and its
+    parse-error fallback took over a second of CPU. Scripts that are not valid JSON are left as they are.
+    """
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        text = script.text or ""
+        if len(text) <= JSON_LD_SLIM_CHARS:
+            continue
+        try:
+            data = json.loads(_WRAPPER.sub("", text), strict=False)
+        except ValueError:
+            continue
+        script.text = json.dumps(_without_text(data), ensure_ascii=False)
+
+
+def _without_text(data):
+    if isinstance(data, list):
+        return [_without_text(item) for item in data]
+    if isinstance(data, dict):
+        return {key: _without_text(value) for key, value in data.items() if key not in _TEXT_KEYS}
+    return data
 
 
 def _flatten(data) -> list[dict]:
@@ -250,8 +341,8 @@ def person_names(value) -> list[str]:
 def meta_tags(tree) -> dict[str, list[str]]:
     """Non-empty `content` of <meta> tags by lower-cased name or property, in page order.
 
-    `itemprop` metas are left out: they describe whatever element holds them (an image's
-    "author" is its photographer), not necessarily the article.
+    `itemprop` metas are left out: they describe whatever element holds them (an image's "author" is its
+    photographer), not necessarily the article.
     """
     tags: dict[str, list[str]] = {}
     for meta in tree.iter("meta"):
@@ -268,6 +359,10 @@ def choose_title(declared: Declared, fallback: str | None, hostname: str) -> Cho
     """The headline: og:title, else JSON-LD's headline, else the part of <title> that a visible heading
     confirms, else trafilatura's, else <title>; without the site's name. A placeholder ("null") or a
     title that is only the site's name is dropped (a field issue) for the next source.
+
+    A title that is the page's description while the page's <h1> shows another headline is a dek copied
+    into og:title, not a headline; trafilatura's title (the page's one <h1>, often) that shares no word with
+    a <title> that is more than the site's name is a widget's heading ("Original text").
 
     og:title comes first because it is the headline the publisher chose to show wherever the story is
     shared. Where a newsroom keeps a second, search-engine headline in JSON-LD the two differ in wording;
@@ -286,12 +381,21 @@ def choose_title(declared: Declared, fallback: str | None, hostname: str) -> Cho
     candidates = [("meta", declared.og_title), ("json-ld", declared.headline),
                   ("page", confirmed_part(declared.html_title, shown, keys)), ("trafilatura", fallback),
                   ("page", declared.html_title)]
+    # The page's description, when the page's one <h1> says something else: a dek some CMSs copy into og:title.
+    dek = _fold(declared.description or "")
+    dek = dek if len(unique_h1) == 1 and _fold(unique_h1[0]) != dek else None
+    # The words of a <title> that is more than the site's name: a heading trafilatura took shares one of them.
+    html_words = _words(declared.html_title) if declared.html_title and _fold(declared.html_title) not in keys else set()
     issues = []
     for source, title in candidates:
         if not title:
             continue
         title = strip_site_name(trim_to_confirmed(title, confirmations, keys), keys)
         issue = text_issue(title) or ("the site's name" if _fold(title) in keys else None)
+        if issue is None and dek and _fold(title) == dek:
+            issue = "the page's description"
+        if issue is None and source == "trafilatura" and html_words and not html_words & _words(title):
+            issue = "a heading the page's <title> shares no word with"
         if issue is None:
             return Chosen(title, source, issues)
         issues.append(f"title: {title!r} {SOURCE_WORDS[source]} is {_article(issue)}")
@@ -346,7 +450,9 @@ def site_keys(site_names: list[str]) -> set[str]:
 
 def trim_to_confirmed(title: str, others: list[str], keys: set[str]) -> str:
     """The longest other title that `title` starts with, when what is left over follows a separator and
-    names the site: "Headline – DW – 13.06.2023" with an <h1> "Headline" gives "Headline".
+    names the site: "Headline – DW – 13.06.2023" with an <h1> "Headline" gives "Headline"; or when it is
+    one part in brackets, a source credit or a marker the headline shown elsewhere goes without
+    ("Headline (Published 2016)", "見出し（CNET Japan）"); an agency credit in brackets stays, for `agency`.
 
     Titles are compared folded (case, punctuation and spaces ignored), so a curly apostrophe in one
     source and a straight one in another still match. A leftover that does not name the site
@@ -357,7 +463,13 @@ def trim_to_confirmed(title: str, others: list[str], keys: set[str]) -> str:
         if len(other) >= len(title) or len(key) < 5:
             continue
         cut = _prefix_end(title, key)
-        rest = _AFTER_CONFIRMED.match(title[cut:]) if cut is not None else None
+        if cut is None:
+            continue
+        bracketed = _BRACKETED.match(title[cut:])
+        if (bracketed and not agency_name(bracketed.group(2))
+                and (not bracketed.group(3) or any(k in _fold(bracketed.group(3)) for k in keys))):
+            return title[:cut] + bracketed.group(1)
+        rest = _AFTER_CONFIRMED.match(title[cut:])
         if rest and any(k in _fold(title[cut:]) for k in keys):
             return title[:cut] + rest.group(1)
     return title
@@ -376,24 +488,40 @@ def _prefix_end(text: str, key: str) -> int | None:
 
 
 def strip_site_name(title: str, keys: set[str]) -> str:
-    """Remove a known site name (given folded, see `site_keys`) at either end, with its separator:
-    "Headline - Site", "Site | Headline", "Headline - Section | Site". Never returns an empty title."""
+    """Remove a known site name (given folded, see `site_keys`) or a company's name at either end, with its
+    separator: "Headline - Site", "Site | Headline", "Headline - Section | Site", "Headline | Example Co., Ltd.".
+    Never returns an empty title."""
     for _ in range(2):  # the site's name, then once more for a name given twice
         parts = re.split(f"({_SEPARATOR})", title)
         if len(parts) < 3:
             break
-        if _fold(parts[-1]) in keys:
+        if _publisher(parts[-1], keys):
             title = "".join(parts[:-2]).strip()
-        elif _fold(parts[0]) in keys:
+        elif _publisher(parts[0], keys):
             title = "".join(parts[2:]).strip()
         else:
             break
     return title
 
 
+def _company(name: str, copyright_holder: str | None) -> bool:
+    """The name is a company's: it ends with a legal form ("Inc.") or is the page's copyright holder."""
+    return bool(_COMPANY.search(name.strip())) or (copyright_holder is not None and _fold(name) == _fold(copyright_holder))
+
+
+def _publisher(name: str, keys: set[str]) -> bool:
+    """The name is the site's (`keys`, see `site_keys`) or a company's (it ends with a legal form: "Inc.")."""
+    return _fold(name) in keys or _company(name, None)
+
+
 def _fold(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).casefold()
     return re.sub(r"\W+", "", folded)
+
+
+def _words(text: str) -> set[str]:
+    """The words of a text, folded as `_fold` folds them."""
+    return set(_WORDS.findall(unicodedata.normalize("NFKC", text).casefold()))
 
 
 # --- authors ----------------------------------------------------------------------------------------------------
@@ -407,33 +535,43 @@ def choose_authors(declared: Declared, fallback: list[str], hostname: str,
 
     Names that are dates, "Updated ..." lines or placeholders are dropped (field issues). A source that
     names only the site itself ("Mainichi" on mainichi.jp: what a CMS fills in when it has no byline
-    field) is kept for the end: a later source wins over it with full names (not a bare initials tag
-    such as "amw"), and it stands when nothing names a person.
+    field) or only login names ("mikecason") is kept for the end: a later source wins over it with full
+    names (not a bare initials tag such as "amw"), and it stands when nothing names a person. The last
+    source is the first author link of the page (`rel="author"`), wherever it is.
 
     Structured data sometimes keeps only the lead author of a shared byline: when the author links in the
     page's byline name everyone JSON-LD names and more, the byline's list is the full one.
     """
     keys = site_keys([*declared.site_names, hostname])
     issues: list[str] = []
-    candidates = [("page", printed or []), ("json-ld", declared.ld_authors), ("page", declared.labelled_authors),
-                  ("meta", declared.meta_authors), ("trafilatura", fallback), ("page", declared.by_line)]
+    # (source, names, whether a single word may stand for a person over the site's name: a byline printed as
+    # such, "By TPN, in News"; not a name in a link or after a bare "By", which may be an agency's credit)
+    candidates = [("page", printed or [], True), ("json-ld", declared.ld_authors, False),
+                  ("page", declared.labelled_authors, True), ("meta", declared.meta_authors, False),
+                  ("trafilatura", fallback, False), ("page", declared.by_element, False),
+                  ("page", declared.by_line, True), ("page", declared.author_link, False)]
     site_only: Chosen | None = None
-    for source, values in candidates:
+    for source, values, printed_byline in candidates:
         names = _plausible_names(values, source, issues)
         if not names:
             continue
-        if all(_fold(name) in keys for name in names):
+        if all(_fold(name) in keys or _login_name(name) for name in names):
             site_only = site_only or Chosen(names, source)
             continue
-        if site_only is not None and source != "page" and not all(_full_name(name) for name in names):
+        others = {name: why for name in names if (why := _beside_a_person(name, declared.copyright_holder))}
+        if others and len(others) < len(names):
+            names = [name for name in names if name not in others]
+            issues += [f"authors: {name!r} {SOURCE_WORDS[source]} is {what}" for name, what in others.items()]
+        if site_only is not None and not printed_byline and not all(_full_name(name) for name in names):
             continue
         if source == "json-ld":
             linked = {_fold(name) for name in declared.byline_links}
             if len(linked) > len(names) and linked >= {_fold(n) for n in names}:
                 return Chosen(declared.byline_links, "page", issues)
         if site_only is not None:
-            issues.append(f"authors: {', '.join(site_only.value)!r} {SOURCE_WORDS[site_only.source]} is the "
-                          "site's name, not a person's")
+            what = "the site's name" if all(_fold(n) in keys for n in site_only.value) else "a login name"
+            issues.append(f"authors: {', '.join(site_only.value)!r} {SOURCE_WORDS[site_only.source]} is {what}, "
+                          "not a person's")
         return Chosen(names, source, issues)
     return Chosen(site_only.value, site_only.source, issues) if site_only else Chosen([], None, issues)
 
@@ -452,6 +590,19 @@ def _plausible_names(values: list[str], source: str, issues: list[str]) -> list[
             issues += [f"authors: {name!r} {SOURCE_WORDS[source]} is {_article(issue)}"
                        for name, issue in dropped.items()]
     return _unique(names)
+
+
+def _beside_a_person(name: str, copyright_holder: str | None) -> str | None:
+    """Why a name next to a person's in one source is no author's: a company's or a login name."""
+    if _company(name, copyright_holder):
+        return "the publishing company, not an author"
+    return "a login name, not a person's" if _login_name(name) else None
+
+
+def _login_name(name: str) -> bool:
+    """One word in lower case, letters and digits: a CMS's user name ("mikecason"), not how a byline prints a
+    person's name."""
+    return name.isalnum() and name.isascii() and name.islower()
 
 
 def _full_name(name: str) -> bool:
@@ -474,7 +625,7 @@ def split_byline(value: str) -> list[str]:
 def clean_name(value: str) -> str | None:
     """One author's name without "By" (also after a section name: "Capital Von Jemima Kelly"), a trailing
     role ("기자"), e-mail addresses or URLs; None when nothing but a role, a URL or punctuation is left."""
-    name = _EMAIL.sub(" ", _clean_space(value)).strip(" -–—:·.,;|/\t")
+    name = _EMAIL.sub(" ", _clean_space(value)).strip(" -–—:：·.,;|/\t")
     name = _BY.sub("", name).strip()
     name = _INNER_BY.sub("", name)
     if _URL.match(name) or name.casefold() in _ROLES:
@@ -489,14 +640,15 @@ def clean_name(value: str) -> str | None:
 def labelled_authors(tree) -> list[str]:
     """The names printed right after a label that says "Author" (in one of a dozen languages), as in an
     article's fact list: "<li><strong>Autor</strong> Jane Doe</li>", "<dt>Author</dt><dd>Jane Doe</dd>", or
-    "<li>By: <a>Jane Doe</a>, <a>John Smith</a></li>" (a "By:" with its colon is a label too).
+    "<li>By: <a>Jane Doe</a>, <a>John Smith</a></li>" (a "By:" with its colon is a label too), or one text
+    that holds the label, its colon and the names ("<a>著者：後藤大地</a>").
 
     The label tells the reader who wrote the story, so it is worth more than an author meta tag that a
     CMS fills with the site's name. The first label followed by names counts; a label inside a sentence
     ("our <b>author</b> of the week") does not, nor one followed by longer phrases than names.
     """
     for label in tree.iter(*_LABEL_TAGS):
-        if (_clean_space(label.text_content()).strip(" :").casefold() not in AUTHOR_LABELS
+        if (_clean_space(label.text_content()).strip(" :：").casefold() not in AUTHOR_LABELS
                 or not _starts_its_line(label)):
             continue
         following = label.getnext()
@@ -504,20 +656,48 @@ def labelled_authors(tree) -> list[str]:
                              or (_clean_space(following.text_content()) if following is not None else ""))
         if names and all(len(name.split()) <= LABELLED_NAME_WORDS for name in names):
             return names
-    for line in tree.iter(*_LINE_TAGS):
+    for line in tree.iter(*_LINE_TAGS, "a"):
         opening = _LABEL_COLON.match(line.text or "")
-        if opening and len(line):
-            names = split_byline(_clean_space(line.text_content())[len(opening.group(0).strip()):])
+        whole = _LABEL_AND_NAMES.match(line.text or "") if not len(line) else None
+        if (opening and len(line)) or whole:
+            rest = whole.group(1) if whole else _clean_space(line.text_content())[len(opening.group(0).strip()):]
+            names = split_byline(rest)
             if names and all(len(name.split()) <= LABELLED_NAME_WORDS for name in names):
                 return names
     return []
 
 
+def unglued(names: list[str], tree) -> list[str]:
+    """trafilatura's byline names without the text it glued to them from the next elements of the byline
+    (a role, a date, a button: "Sam Stein Senior Politics Editor", "Jane Doe May", "Jane Doe Link Copied").
+
+    A name of three words or more that is not the text of one element of the page, but starts with one
+    of two to four words ("Sam Stein" in `<span>Sam Stein</span><span>Senior Politics Editor, ...</span>`),
+    is cut to that; the names after it in the same byline are the rest of that glued text and go too.
+    """
+    if not any(len(name.split()) >= 3 for name in names):
+        return names
+    shown = {" ".join(node.split()).casefold() for node in visible_texts(tree)
+             if 2 <= len(node.split()) <= LABELLED_NAME_WORDS}
+    kept = []
+    for name in names:
+        words = name.split()
+        if len(words) < 3 or name.casefold() in shown:
+            kept.append(name)
+            continue
+        start = next((" ".join(words[:k]) for k in range(min(len(words) - 1, LABELLED_NAME_WORDS), 1, -1)
+                      if " ".join(words[:k]).casefold() in shown), None)
+        kept.append(start or name)
+        if start:
+            break
+    return kept
+
+
 def byline_links(tree) -> list[str]:
     """The names of the author links (rel="author", itemprop="author") in the page's byline element, the
     first one whose class says "byline"; links elsewhere on the page credit other stories."""
-    bylines = tree.xpath(_BYLINE)
-    links = bylines[0].xpath(_AUTHOR_LINKS) if bylines else []
+    byline = next((e for e in tree.iter(Element) if "byline" in (e.get("class") or "").lower()), None)
+    links = byline.xpath(_AUTHOR_LINKS) if byline is not None else []
     return _unique([name for link in links for name in split_byline(_clean_space(link.text_content()))])
 
 
@@ -535,6 +715,39 @@ def by_line(tree) -> list[str]:
         names = split_byline(opening.group(1))
         if names and all(_capitalised_name(name) for name in names):
             return names
+    return []
+
+
+def by_element(texts: list) -> list[str]:
+    """The names in the element right after a "By" that ends a text of its own: "<span>By </span><a>Jane
+    Doe</a>", "<div>By <span>Jane Doe</span></div>", "January 17, 2017 at 6:08 PM by <a>Jane Doe</a>", and
+    the names in the elements that follow it joined by "and" or a comma ("By <a>Jane Doe</a> and <a>John
+    Smith</a>").
+
+    Before the "By" there is nothing, a separator or a date: "Photo by", "Powered by" are credits of
+    another kind. Names are capitalised, at most four words each; a "By" inside a link is another story's.
+    `texts` are the page's visible text nodes (`tasks.markup.visible_texts`).
+    """
+    for node in texts:
+        ending = _BY_ENDING.search(node)
+        if not ending:
+            continue
+        lead = node[:ending.start()].strip()
+        if lead and not holds_date(lead) and not lead.endswith(_BEFORE_BY):
+            continue
+        holder = node.getparent()
+        if node.is_tail:
+            target = holder.getnext()
+        else:
+            target = holder[0] if len(holder) else holder.getnext()
+        if target is None or not isinstance(target.tag, str) or next(holder.iterancestors("a"), None) is not None:
+            continue
+        names = split_byline(_clean_space(target.text_content()))
+        while names and _JOINER.fullmatch(target.tail or "") and target.getnext() is not None:
+            target = target.getnext()
+            names += split_byline(_clean_space(target.text_content()))
+        if names and all(_capitalised_name(name) for name in names):
+            return _unique(names)
     return []
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from tasks.markup import visible_texts
+
 # Each kind of prompt, by stems of its words in English, German, French, Spanish, Italian, Portuguese,
 # Dutch, the Scandinavian languages, Polish, Turkish, Russian, Japanese, Chinese and Korean.
 PROMPT_KINDS = {
@@ -35,8 +37,6 @@ PROMPT_KINDS = {
 _KINDS = {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in PROMPT_KINDS.items()}
 # Any kind, matched against lower-cased text (a pattern without IGNORECASE runs twice as fast).
 _ANY_KIND = re.compile("|".join(f"(?:{pattern})" for pattern in PROMPT_KINDS.values()))
-_TEXTS = ("//body//text()[normalize-space() and not(ancestor::script or ancestor::style or ancestor::noscript"
-          " or ancestor::template)]")
 # A line of this many words or more, without a prompt, is prose: the box around it is not a prompt; and
 # so is a line of PROMPT_WORDS or more, whatever it holds (prompts are short).
 PROSE_WORDS = 12
@@ -64,7 +64,7 @@ def prune_paywall_prompts(tree, paywalled: bool = False, paid_selectors: tuple[s
     through its ancestors, as long as every line below is a prompt or a short line, the largest element
     with enough kinds of prompt and something to act on is the box.
     """
-    anchors = {node.getparent() for node in tree.xpath(_TEXTS) if _ANY_KIND.search(node.lower())}
+    anchors = {node.getparent() for node in visible_texts(tree) if _ANY_KIND.search(node.lower())}
     if not anchors:
         return
     paid = _paid_parts(tree, paid_selectors)

@@ -6,9 +6,9 @@ import pytest
 from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
-from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_fact_boxes, prune_link_lists,
-                        prune_other_stories, prune_read_also, prune_social_embeds, split_printed_byline,
-                        visible_text)
+from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_boxes, prune_link_lists,
+                        prune_other_stories, prune_read_also, prune_social_embeds,
+                        split_printed_byline, visible_text)
 
 PROSE = "The council voted on Tuesday to build a flood barrier across the mouth of the river."
 
@@ -86,6 +86,31 @@ def test_prune_social_embeds(embed, kept):
     assert PROSE in body_html(tree)
 
 
+STORY = "".join(f"<p>{PROSE} {PROSE}</p>" for _ in range(3))  # 96 words
+
+
+@pytest.mark.parametrize("page_body, kept", [
+    (f'<div class="text">{STORY}<div class="full-gallery"><h2>Business news in pictures</h2><ul><li>1/50 Other '
+     f'picture caption.</li></ul></div>{STORY}</div>', False),
+    (f'<div class="text">{STORY}<div class="video-js vjs-paused"><p>This is a modal window.</p></div>{STORY}</div>',
+     False),
+    (f'<div class="text">{STORY}<div class="nextgen-player"><p>Next video starts in: 7</p></div>{STORY}</div>', False),
+    (f'<div class="page"><div class="slideshow"><div class="slide">{STORY}<p>This is a modal window.</p></div></div>'
+     '<p>Share this.</p></div>', True),  # a slideshow with nothing beside it is the article
+    (f'<div class="text">{STORY}<div class="gallery"><h1>Headline</h1><p>This is a modal window.</p></div></div>',
+     True),  # holds the headline: a wrapper
+    (f'<div class="text">{STORY}<div class="playerstats"><p>This is a modal window.</p></div>{STORY}</div>', True),
+], ids=["gallery-in-story", "video-player", "player", "slideshow-is-the-article", "holds-the-h1", "other-word"])
+def test_prune_boxes_galleries_and_players(page_body, kept):
+    tree = load_html(f"<html><body>{page_body}</body></html>")
+
+    prune_boxes(tree)
+
+    assert ("This is a modal window" in body_html(tree) or "1/50" in body_html(tree)
+            or "Next video" in body_html(tree)) is kept
+    assert PROSE in body_html(tree)
+
+
 @pytest.mark.parametrize("box, kept", [
     ('<div class="fact-box"><p>Postnatal depression affects one mother in ten.</p></div>', False),
     ('<aside class="article-body-infobox"><ul><li>Founded in 1901</li></ul></aside>', False),
@@ -95,10 +120,10 @@ def test_prune_social_embeds(embed, kept):
     ('<div class="mailbox"><p>Kept.</p></div>', True),
     ('<div class="factbox-layout"><h1>Headline</h1><p>Kept.</p></div>', True),  # holds the headline: a wrapper
 ], ids=["fact-box", "infobox", "custom-element", "info_box", "longer-word", "other-box", "wrapper-with-h1"])
-def test_prune_fact_boxes(box, kept):
+def test_prune_boxes_fact_boxes(box, kept):
     tree = load_html(f"<html><body><p>{PROSE}</p>{box}</body></html>")
 
-    prune_fact_boxes(tree)
+    prune_boxes(tree)
 
     assert (len(body_html(tree)) > len(f"<body><p>{PROSE}</p></body>")) is kept
     assert PROSE in body_html(tree)
@@ -168,11 +193,14 @@ def test_drop_headline(text, expected):
     ("<p>The lead of the story.</p><p>The council voted.</p>", "The lead of the story.\nThe council voted.",
      "The lead of the story.", "The lead of the story.\nThe council voted."),  # already there
     ("<p>The council voted.</p>", "The council voted.", None, "The council voted."),
-], ids=["standfirst", "after-the-text", "not-shown", "only-in-a-script", "already-in-text", "no-description"])
+    ("<h1>Council backs barrier</h1><p>The council voted.</p>", "The council voted.", "Council backs barrier!",
+     "The council voted."),  # the description is the headline: no standfirst
+], ids=["standfirst", "after-the-text", "not-shown", "only-in-a-script", "already-in-text", "no-description",
+        "headline-as-description"])
 def test_add_standfirst(page_body, text, description, expected):
     tree = load_html(f"<html><body>{page_body}</body></html>")
 
-    assert add_standfirst(text, description, tree) == expected
+    assert add_standfirst(text, description, tree, ["Council backs barrier", None]) == expected
 
 
 @pytest.mark.parametrize("page_body, text, names, rest", [
@@ -188,8 +216,11 @@ def test_add_standfirst(page_body, text, description, expected):
     ("<p><strong>Jane Doe</strong> said no.</p>", "Jane Doe said no.", [], "Jane Doe said no."),  # bold in prose
     ("<p>One.</p><p>Two.</p><p>Three.</p><p><b>Jane Doe</b></p>", "One.\nTwo.\nThree.\nJane Doe", [],
      "One.\nTwo.\nThree.\nJane Doe"),  # too far down to be the byline
+    ("<p>Who said no?</p><p><b>Jane Doe</b></p><p>When asked, Jane Doe said no.</p>",
+     "Who said no?\nJane Doe\nWhen asked, Jane Doe said no.", [],
+     "Who said no?\nJane Doe\nWhen asked, Jane Doe said no."),  # a section about her, not her byline
 ], ids=["bold-name", "after-standfirst-two-names", "not-bold", "kicker", "bold-sentence", "bold-in-prose",
-        "too-far-down"])
+        "too-far-down", "subject-of-the-text"])
 def test_split_printed_byline(page_body, text, names, rest):
     tree = load_html(f"<html><body>{page_body}</body></html>")
 

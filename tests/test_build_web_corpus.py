@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.corpora.build_web_corpus import (_js_value, _mercury_day, held_out, html_to_text, iso_instant, site_of,
-                                            split_byline)
+from tests.corpora.build_web_corpus import (_js_value, _mercury_day, held_out, html_to_text, iso_instant,
+                                            restore_meta_content, site_of, split_byline)
 
 
 def test_html_to_text_gives_one_paragraph_per_block_and_keeps_captions():
@@ -84,3 +84,11 @@ def test_mercury_day(value, japanese, truth):
 ])
 def test_js_value_reads_a_javascript_string_expression(literal, value):
     assert _js_value(literal) == value
+
+
+def test_restore_meta_content_renames_value_on_meta_tags_only():
+    saved = ('<meta name="author" value="Jane Doe"><meta property="og:title" content="T" value="x">'
+             '<input name="q" value="search"><META NAME="date" VALUE="2020-01-02">')
+    assert restore_meta_content(saved) == (
+        '<meta name="author" content="Jane Doe"><meta property="og:title" content="T" value="x">'
+        '<input name="q" value="search"><META NAME="date" content="2020-01-02">')

@@ -8,6 +8,7 @@ import pytest
 from trafilatura.utils import load_html
 
 from tasks.dates import day_first, parse_date, printed_published, url_date
+from tasks.markup import visible_texts
 
 UTC = timezone.utc
 
@@ -42,7 +43,7 @@ def test_day_first(locale, expected):
     ("<p>Last updated 19 November 2026</p>", []),
 ], ids=["english", "french-time", "turkish", "prose-is-no-line", "updated-only"])
 def test_printed_published(body, expected):
-    assert printed_published(load_html(f"<html><body>{body}<p>text</p></body></html>")) == expected
+    assert printed_published(visible_texts(load_html(f"<html><body>{body}<p>text</p></body></html>"))) == expected
 
 
 @pytest.mark.parametrize("value", ["", "soon", "12", "2026-13-45", "x" * 200])

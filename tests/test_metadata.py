@@ -8,9 +8,10 @@ from datetime import datetime, timezone
 import pytest
 from trafilatura.utils import load_html
 
-from tasks.metadata import (article_node, by_line, choose_authors, choose_published, choose_title,
+from tasks.markup import visible_texts
+from tasks.metadata import (article_node, by_element, by_line, choose_authors, choose_published, choose_title,
                             json_ld_nodes, labelled_authors, read_declared, site_keys, split_byline,
-                            strip_site_name, trim_to_confirmed)
+                            strip_site_name, trim_to_confirmed, unglued)
 
 UTC = timezone.utc
 
@@ -39,7 +40,14 @@ def meta(key: str, content: str, attr: str = "property") -> str:
     (ld({"@type": "NewsArticle", "headline": "Kohberger&#8217;s lawyers"}), "Kohberger’s lawyers"),
     (ld({"@type": "WebPage", "headline": "Not an article"}), None),
     ('<script type="application/ld+json">{not json</script>' + ld({"@type": "Article", "headline": "Next"}), "Next"),
-], ids=["object", "list", "graph", "main-entity", "html-entity", "not-an-article", "broken-script-skipped"])
+    ('<script type="application/ld+json">\n  <![CDATA[\n  {"@context": {"@vocab": "http://schema.org"}, '
+     '"@type": "NewsArticle", "headline": "In CDATA"}\n  ]]>\n</script>', "In CDATA"),
+    ('<script type="application/ld+json">//<![CDATA[\n{"@type": "NewsArticle", "headline": "Commented CDATA"}\n//]]>'
+     '</script>', "Commented CDATA"),
+    ('<script type="application/ld+json"><!-- {"@type": "NewsArticle", "headline": "In a comment"} --></script>',
+     "In a comment"),
+], ids=["object", "list", "graph", "main-entity", "html-entity", "not-an-article", "broken-script-skipped", "cdata",
+        "js-commented-cdata", "html-comment"])
 def test_json_ld_article_headline(head, headline):
     assert read_declared(page(head)).headline == headline
 
@@ -119,9 +127,12 @@ def test_strip_site_name(title, expected):
     ("Sport By Jane Doe", ["Jane Doe"]),
     ("Ursula Von der Leyen", ["Ursula Von der Leyen"]),
     ("Wernher Von Braun", ["Wernher Von Braun"]),
+    ("Kooman, F.", ["F. Kooman"]),
+    ("Jong, Michiel de", ["Michiel de Jong"]),
+    ("Jane Doe | jdoe@example.com", ["Jane Doe"]),
 ], ids=["by-and", "von-und", "inverted", "agency", "role", "korean-role", "e-mail", "url", "staff-reporter",
         "french-et-kept", "text-label", "names-that-start-like-by", "section-then-von", "section-then-by",
-        "noble-von-der-kept", "noble-von-kept"])
+        "noble-von-der-kept", "noble-von-kept", "inverted-initial", "inverted-particle", "name-bar-e-mail"])
 def test_split_byline(value, names):
     assert split_byline(value) == names
 
@@ -162,8 +173,13 @@ def test_choose_authors(head, fallback, expected):
     ("<p>By: <a>Jane Doe</a></p>", ["Jane Doe"]),
     ("<p>By: <a>the people who were there on the night of the storm</a></p>", []),  # a sentence, not names
     ("<p>Photo by: <a>Jane Doe</a></p>", []),  # a photographer's credit
+    ('<div><a href="/author/180/">著者：後藤大地</a></div>', ["後藤大地"]),
+    ("<p>Author: Jane Doe</p>", ["Jane Doe"]),
+    ("<p>Author: the people who were there on the night of the storm</p>", []),
+    ("<p><b>文</b>：山田太郎</p>", ["山田太郎"]),
 ], ids=["fact-list", "definition-list", "label-alone", "label-in-prose", "longer-label", "von-colon-links",
-        "by-colon", "by-colon-sentence", "photo-credit"])
+        "by-colon", "by-colon-sentence", "photo-credit", "japanese-label-and-name", "label-and-name-one-text",
+        "label-and-sentence", "japanese-bold-label"])
 def test_labelled_authors(body, names):
     assert labelled_authors(page(body=body)) == names
 
@@ -366,3 +382,103 @@ def test_title_part_confirmed_by_a_visible_heading(head, body, fallback, expecte
     chosen = choose_title(read_declared(page(head, body)), fallback, "example.com")
 
     assert (chosen.value, chosen.source) == (expected, source)
+
+
+@pytest.mark.parametrize("head, body, fallback, expected", [
+    # og:title that only repeats the description (a dek) while the <h1> shows the headline
+    (meta("og:title", "It has been a rough month for the ferry") + meta("og:description", "It has been a rough "
+     "month for the ferry.") + "<title>What is holding up the ferry?</title>", "<h1>What is holding up the ferry?</h1>",
+     None, "What is holding up the ferry?"),
+    (meta("og:title", "Ferry returns to the island") + meta("description", "Ferry returns to the island"),
+     "<h1>Ferry returns to the island</h1>", None, "Ferry returns to the island"),  # the description is the title
+    # a part in brackets that the headline shown on the page goes without: a marker or a source credit
+    (meta("og:title", "Ferry returns to the island (Published 2016)"), "<h1>Ferry returns to the island</h1>", None,
+     "Ferry returns to the island"),
+    (meta("og:title", "島にフェリーが戻る「定期便」（港湾ニュース） - 例ニュース") + meta("og:site_name", "例ニュース"),
+     "<h1>島にフェリーが戻る「定期便」</h1>", None, "島にフェリーが戻る「定期便」"),
+    (meta("og:title", "Ferry returns to the island (Video)"), "", None, "Ferry returns to the island (Video)"),
+    (meta("og:title", "Ferry returns to the island (AFP)"), "<h1>Ferry returns to the island</h1>", None,
+     "Ferry returns to the island (AFP)"),  # an agency credit stays, for `agency`
+    # a company's name at either end is the publisher's
+    (meta("og:title", "Ferry returns to the island | Harbour Lines Co., Ltd."), "", None, "Ferry returns to the island"),
+    (meta("og:title", "島にフェリーが戻る｜港湾ライン株式会社"), "", None, "島にフェリーが戻る"),
+    (meta("og:title", "Statt Fähre & Co.: So kommt man auf die Insel"), "", None,
+     "Statt Fähre & Co.: So kommt man auf die Insel"),  # "& Co." is "and the like", not a company
+    # trafilatura's heading that shares no word with the <title>: a widget's
+    ("<title>Ferry returns to the island</title>", "", "Original text", "Ferry returns to the island"),
+    ("<title>Harbour Notes</title>" + meta("og:site_name", "Harbour Notes"), "", "Ferry returns to the island",
+     "Ferry returns to the island"),  # a <title> that is only the site's name proves nothing
+], ids=["dek-in-og-title", "description-is-the-title", "bracketed-marker", "bracketed-credit-then-site",
+        "brackets-unconfirmed-kept", "bracketed-agency-kept", "company-suffix", "japanese-company",
+        "and-co-kept", "widget-heading", "site-name-title"])
+def test_title_kinds_from_pages_nobody_tuned_for(head, body, fallback, expected):
+    assert choose_title(read_declared(page(head, body)), fallback, "example.com").value == expected
+
+
+@pytest.mark.parametrize("head, expected", [
+    (meta("author", "Harbour Media Inc.", "name") + meta("author", "Jane Doe", "name"), ["Jane Doe"]),
+    (meta("copyright", "Copyright (c) Harbour Media 2024. All rights reserved.", "name")
+     + meta("author", "Harbour Media", "name") + meta("article:author", "Jane Doe"), ["Jane Doe"]),
+    (meta("author", "港湾メディア株式会社", "name") + meta("author", "小暮ひさのり", "name"), ["小暮ひさのり"]),
+    (meta("author", "Harbour Media Inc.", "name"), ["Harbour Media Inc"]),  # nobody else: it stands
+    (ld({"@type": "NewsArticle", "author": [{"@type": "Person", "name": "Jane Doe"},
+                                            {"@type": "Organization", "name": "Daily Example"}]}) + SITE,
+     ["Jane Doe", "Daily Example"]),  # the site's own name next to a person stays: the page credits both
+], ids=["legal-form", "copyright-holder", "japanese-legal-form", "company-alone", "site-name-next-to-person"])
+def test_publishing_company_is_no_author_next_to_a_person(head, expected):
+    assert choose_authors(read_declared(page(head)), [], "example.com").value == expected
+
+
+@pytest.mark.parametrize("body, names, expected", [
+    ('<div class="byline"><span>Sam Stein</span><span>Senior Politics Editor, The Daily Example</span></div>',
+     ["Sam Stein Senior Politics Editor", "The Daily Example"], ["Sam Stein"]),
+    ('<p><a href="/a/jd">Jane Doe</a><time>May 20, 2019</time></p>', ["Jane Doe May"], ["Jane Doe"]),
+    ('<p><a href="/a/jd">Jane Doe</a><button>Link Copied</button></p>', ["Jane Doe Link Copied"], ["Jane Doe"]),
+    ('<p><a href="/a/ab">Ann Berg</a>, <a href="/a/jd">Jane Doe</a><span>Updated</span></p>',
+     ["Ann Berg", "Jane Doe Updated"], ["Ann Berg", "Jane Doe"]),
+    ('<p><a href="/a/mm">Michael J Mooney</a></p>', ["Michael J Mooney"], ["Michael J Mooney"]),  # one element
+    ("<p>Ursula von der Leyen said so.</p>", ["Ursula von der Leyen"], ["Ursula von der Leyen"]),  # no shorter one
+    ('<p><a>Jane Doe</a> and <a>John Smith</a></p>', ["Jane Doe", "John Smith"], ["Jane Doe", "John Smith"]),
+], ids=["role-then-site", "date", "button", "second-name", "one-element", "no-element-starts-it", "two-names"])
+def test_unglued_byline(body, names, expected):
+    assert unglued(names, page(body=body)) == expected
+
+
+@pytest.mark.parametrize("head, body, fallback, expected", [
+    # a CMS's login name gives way to a byline that prints the name
+    (meta("sailthru.author", "jdoe", "name") + meta("article_author", "Jane Doe | jdoe@example.com", "name"), "", [],
+     ["Jane Doe"]),
+    (meta("sailthru.author", "jdoe", "name"), "", ["Jane Doe"], ["Jane Doe"]),
+    (meta("author", "jdoe", "name"), "", [], ["jdoe"]),  # nothing else: it stands
+    # the page's first rel="author" link, when nothing else names anyone
+    ("", '<div class="profile"><a rel="author" href="/people/jd"><span>Jane Doe</span></a></div>'
+         '<aside><a rel="author" href="/people/js">John Smith</a></aside>', [], ["Jane Doe"]),
+    (meta("author", "Ann Berg", "name"), '<a rel="author" href="/people/jd">Jane Doe</a>', [], ["Ann Berg"]),
+], ids=["login-name-then-byline-meta", "login-name-then-trafilatura", "login-name-alone", "author-link-last-resort",
+        "author-link-after-the-others"])
+def test_login_names_and_author_links(head, body, fallback, expected):
+    assert choose_authors(read_declared(page(head, body)), fallback, "example.com").value == expected
+
+
+@pytest.mark.parametrize("body, names", [
+    ('<div><span>By </span><a href="/profile/jd">Jane Doe</a><time>Dec. 2, 2016</time></div>', ["Jane Doe"]),
+    ("<div>By <span>Jane Doe</span></div><div>Published <time>February 24, 2020</time></div>", ["Jane Doe"]),
+    ('<div><span>By</span><div><a href="/author/jd">Jane Doe</a></div></div>', ["Jane Doe"]),
+    ('<div>January 17, 2017 at 6:08 PM ET by <a href="/blog/author/jd">Jane Doe</a></div>', ["Jane Doe"]),
+    ('<p>By <a href="/a/jd">Jane Doe</a> and <a href="/a/js">John Smith</a> in Oslo</p>', ["Jane Doe", "John Smith"]),
+    ('<p>Photo by <a href="/credits">Jane Doe</a></p>', []),  # a photographer's credit
+    ('<footer>Powered by <a href="https://cms.example">Example CMS</a></footer>', []),
+    ('<a href="/other-story"><span>By </span><b>Jane Doe</b></a>', []),  # another story's teaser
+    ("<p>By <span>the end of the year</span> the barrier stands.</p>", []),  # not names
+], ids=["by-span-then-link", "by-then-span", "by-then-block", "date-then-by", "two-names", "photo-credit",
+        "powered-by", "inside-a-link", "sentence"])
+def test_by_element(body, names):
+    assert by_element(visible_texts(page(body=body))) == names
+
+
+def test_by_element_comes_after_trafilatura_and_needs_full_names_over_the_site_name():
+    declared = read_declared(page(SITE + meta("author", "Daily Example", "name"), '<p>Von <a href="/apa">APA</a></p>'))
+
+    assert choose_authors(declared, [], "example.com").value == ["Daily Example"]
+    assert choose_authors(read_declared(page(body='<p><span>By </span><a>Jane Doe</a></p>')), ["John Smith"],
+                          "example.com").value == ["John Smith"]
