@@ -57,6 +57,8 @@ COPYRIGHT_HOLDER_WORDS = 6
 _BRACKETED = re.compile(rf"^([\"'“”»«’?!.…」』]*)\s*[(（\[［【]([^()（）\[\]［］【】]{{1,40}})[)）\]］】]"
                         rf"(?:{_SEPARATOR}(.+))?\s*$")
 _WORDS = re.compile(r"\w+")
+# Scripts (first word of a letter's Unicode name) that write no spaces between words.
+_UNSPACED_SCRIPTS = frozenset({"CJK", "HIRAGANA", "KATAKANA", "HALFWIDTH", "THAI", "LAO", "KHMER", "MYANMAR", "TIBETAN"})
 # What XHTML templates put around a script's JSON so that an XML parser skips it: a CDATA section or an HTML
 # comment, either possibly behind a JavaScript comment ("//<![CDATA[", "/*<![CDATA[*/").
 _WRAPPER = re.compile(r"^\s*(?:/[/*]\s*)?(?:<!\[CDATA\[|<!--)(?:\s*\*/)?|(?:/[/*]\s*)?(?:\]\]>|-->)(?:\s*\*/)?\s*$")
@@ -362,7 +364,8 @@ def choose_title(declared: Declared, fallback: str | None, hostname: str) -> Cho
 
     A title that is the page's description while the page's <h1> shows another headline is a dek copied
     into og:title, not a headline; trafilatura's title (the page's one <h1>, often) that shares no word with
-    a <title> that is more than the site's name is a widget's heading ("Original text").
+    a <title> that is more than the site's name, both written in a script that spaces its words, is a
+    widget's heading ("Original text").
 
     og:title comes first because it is the headline the publisher chose to show wherever the story is
     shared. Where a newsroom keeps a second, search-engine headline in JSON-LD the two differ in wording;
@@ -394,7 +397,8 @@ def choose_title(declared: Declared, fallback: str | None, hostname: str) -> Cho
         issue = text_issue(title) or ("the site's name" if _fold(title) in keys else None)
         if issue is None and dek and _fold(title) == dek:
             issue = "the page's description"
-        if issue is None and source == "trafilatura" and html_words and not html_words & _words(title):
+        if (issue is None and source == "trafilatura" and html_words and not html_words & _words(title)
+                and _spaced_scripts(declared.html_title) & _spaced_scripts(title)):
             issue = "a heading the page's <title> shares no word with"
         if issue is None:
             return Chosen(title, source, issues)
@@ -517,6 +521,15 @@ def _publisher(name: str, keys: set[str]) -> bool:
 def _fold(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).casefold()
     return re.sub(r"\W+", "", folded)
+
+
+def _spaced_scripts(text: str) -> set[str]:
+    """The scripts of a text's letters that put spaces between words (LATIN, CYRILLIC, GREEK, ARABIC, HANGUL,
+    ...; by the first word of each letter's Unicode name). Two texts share no word only meaningfully when
+    they share such a script: a Chinese heading and an English <title> share none whatever they say, and
+    Chinese or Japanese writes a whole title as one unspaced run."""
+    scripts = {unicodedata.name(ch, "?").split()[0] for ch in text if ch.isalpha()}
+    return scripts - _UNSPACED_SCRIPTS
 
 
 def _words(text: str) -> set[str]:

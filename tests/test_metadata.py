@@ -408,9 +408,12 @@ def test_title_part_confirmed_by_a_visible_heading(head, body, fallback, expecte
     ("<title>Ferry returns to the island</title>", "", "Original text", "Ferry returns to the island"),
     ("<title>Harbour Notes</title>" + meta("og:site_name", "Harbour Notes"), "", "Ferry returns to the island",
      "Ferry returns to the island"),  # a <title> that is only the site's name proves nothing
+    # a heading in another script than the <title>'s, or in one that writes no spaces: no word to share
+    ("<title>Ferry returns to the island | Harbour Daily</title>", "", "渡轮恢复通航", "渡轮恢复通航"),
+    ("<title>渡轮恢复通航_港口日报</title>", "", "港口渡轮今日恢复", "港口渡轮今日恢复"),
 ], ids=["dek-in-og-title", "description-is-the-title", "bracketed-marker", "bracketed-credit-then-site",
         "brackets-unconfirmed-kept", "bracketed-agency-kept", "company-suffix", "japanese-company",
-        "and-co-kept", "widget-heading", "site-name-title"])
+        "and-co-kept", "widget-heading", "site-name-title", "heading-in-another-script", "unspaced-script"])
 def test_title_kinds_from_pages_nobody_tuned_for(head, body, fallback, expected):
     assert choose_title(read_declared(page(head, body)), fallback, "example.com").value == expected
 
