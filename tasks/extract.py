@@ -20,6 +20,7 @@ from tasks.body import (add_lead, add_standfirst, drop_headline, prefer_article_
                         prune_other_stories, prune_read_also, prune_social_embeds, split_printed_byline)
 from tasks.decoding import DecodeError, decode_page
 from tasks.entities import add_entities
+from tasks.hydration import embedded_article, with_article_body
 from tasks.language import choose_language, identify
 from tasks.markup import MarkupError, parse_html
 from tasks.metadata import (choose_authors, choose_published, choose_title, read_declared, slim_json_ld, split_byline,
@@ -42,6 +43,12 @@ def extract_pages(pages: list[RawPage], limits: Limits) -> list[dict | Reject]:
     results = [extract_page(page, limits) for page in pages]
     add_entities([r for r in results if isinstance(r, dict)], limits.ner_max_chars)
     return results
+
+
+def main_text(tree, url: str | None):
+    """trafilatura's document (main text and metadata) of a prepared tree, or None when it finds no text."""
+    return trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
+                                       include_tables=True)
 
 
 def extract_page(page: RawPage, limits: Limits) -> dict | Reject:
@@ -81,9 +88,11 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
     prune_boxes(tree)
     prune_paywall_prompts(tree, declared.paywalled, declared.paid_selectors)
     slim_json_ld(tree)
-    doc = trafilatura.bare_extraction(
-        tree, url=page.url, with_metadata=True, include_comments=False, include_tables=True
-    )
+    doc = main_text(tree, page.url)
+    scripted = []
+    if prose_words((doc.text or "") if doc else "") < limits.min_prose_words and (article := embedded_article(tree)):
+        with_article_body(tree, article)
+        doc, scripted = main_text(tree, page.url), ["text: none in the markup, read from the page's script data"]
     text = (doc.text or "").strip() if doc is not None else ""
     printed_authors: list[str] = []
     if text:
@@ -139,7 +148,7 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
         "source_offset": page.source.offset,
         "dateline": dateline,
         "agency": agency,
-        "field_issues": [*title.issues, *authors.issues, *published.issues, *repaired],
+        "field_issues": [*title.issues, *authors.issues, *published.issues, *scripted, *repaired],
         "field_sources": {
             "title": title.source if headline else None,
             "authors": authors.source if names else None,

@@ -219,6 +219,42 @@ def test_page_without_body_text_is_no_main_content(html):
     assert result.reason == "no_main_content"
 
 
+def client_rendered_page(script: str) -> str:
+    """A page rendered in the browser: a shell of a body, the article only as data for its scripts."""
+    return (f'<html lang="en"><head><title>{TITLE}</title><meta property="og:title" content="{TITLE}"></head>'
+            f'<body><div id="__next"><div class="spinner">Loading</div></div>{script}</body></html>')
+
+
+def article_html() -> str:
+    return "".join(f'<p class="editor-p">{s}</p>' for s in ARTICLE)
+
+
+@pytest.mark.parametrize("script", [
+    # Next.js' page data
+    '<script id="__NEXT_DATA__" type="application/json">'
+    + json.dumps({"props": {"pageProps": {"article": {"title": TITLE, "contentHtml": article_html()}}}}) + "</script>",
+    # a query cache pushed onto window, with HTML escaped as \u003c
+    '<script>window["__RQ__"] = window["__RQ__"] || []; window["__RQ__"].push('
+    + json.dumps({"queries": [{"data": {"detail": {"contentHtml": article_html()}}}]}).replace("<", "\\u003c")
+    + ");</script>",
+    # a JSON payload carried inside a JavaScript string (React server components' chunks)
+    '<script>self.__next_f.push([1, ' + json.dumps("5:" + json.dumps({"body": article_html()})) + "])</script>",
+], ids=["next-data", "query-cache", "string-in-a-string"])
+def test_a_client_rendered_page_gives_its_article_from_the_script_data(script):
+    doc = extract_ok(raw_page(client_rendered_page(script)))
+
+    assert doc["text"].split("\n") == ARTICLE
+    assert doc["title"] == TITLE
+    assert "text: none in the markup, read from the page's script data" in doc["field_issues"]
+
+
+def test_script_data_without_an_article_leaves_the_page_rejected():
+    teaser = json.dumps({"teaser": "<p>One line.</p><p>Two lines.</p>" + "x" * 300, "widgets": ["<p>A</p>"] * 2})
+    result = extract_page(raw_page(client_rendered_page(f"<script>var data = {teaser};</script>")), Limits())
+
+    assert isinstance(result, Reject) and result.reason == "too_little_prose"  # "Loading"
+
+
 def test_undecodable_page_is_rejected_at_decode():
     result = extract_page(raw_page(b""), Limits())
 
