@@ -174,6 +174,7 @@ class Declared:
     locale: str | None  # <html lang> or og:locale as written ("en-US"): the order of numeric dates
     article_body: str | None
     description: str | None  # og:description, else the description meta tag
+    sections: list[str] = field(default_factory=list)  # meta article:section, JSON-LD articleSection
     paywalled: bool = False  # JSON-LD isAccessibleForFree false, on the article or one of its parts
     paid_selectors: tuple[str, ...] = ()  # hasPart cssSelector of the parts that are not free
 
@@ -216,6 +217,8 @@ def read_declared(tree) -> Declared:
         locale=(tree.get("lang") or _first(meta.get("og:locale")) or "").strip() or None,
         article_body=_ld_text((article or {}).get("articleBody")),
         description=_first(meta.get("og:description")) or _first(meta.get("description")),
+        sections=[s for s in [*meta.get("article:section", []), *(_ld_text(v) for v in _as_list((article or {}).get("articleSection")))]
+                  if s],
         paywalled=bool(not_free),
         paid_selectors=tuple(p["cssSelector"] for p in parts if _false(p.get("isAccessibleForFree"))
                              and isinstance(p.get("cssSelector"), str)),
@@ -322,6 +325,10 @@ def _types(node: dict) -> set[str]:
     return {v.rsplit("/", 1)[-1] for v in values if isinstance(v, str)}
 
 
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
 def _ld_text(value) -> str | None:
     """A JSON-LD value as clean text: `name` of an object, first of a list, HTML entities decoded."""
     if isinstance(value, list):
@@ -393,7 +400,7 @@ def choose_title(declared: Declared, fallback: str | None, hostname: str) -> Cho
     for source, title in candidates:
         if not title:
             continue
-        title = strip_site_name(trim_to_confirmed(title, confirmations, keys), keys)
+        title = strip_section(strip_site_name(trim_to_confirmed(title, confirmations, keys), keys), declared.sections)
         issue = text_issue(title) or ("the site's name" if _fold(title) in keys else None)
         if issue is None and dek and _fold(title) == dek:
             issue = "the page's description"
@@ -505,6 +512,17 @@ def strip_site_name(title: str, keys: set[str]) -> str:
             title = "".join(parts[2:]).strip()
         else:
             break
+    return title
+
+
+def strip_section(title: str, sections: list[str]) -> str:
+    """Remove the article's declared section (meta article:section, JSON-LD articleSection) from the end of a
+    title, with its separator or a bare dash: "Headline - Politics", "Headline-정치" (left once the site's
+    name is gone from "Headline - Politics | Site"). A title that is nothing but the section stays."""
+    for section in sections:
+        match = re.search(rf"(?:{_SEPARATOR}|[-–—])\s*{re.escape(section.strip())}\s*$", title, re.IGNORECASE)
+        if match and match.start() > 0:
+            return title[:match.start()].strip()
     return title
 
 

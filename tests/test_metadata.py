@@ -408,12 +408,19 @@ def test_title_part_confirmed_by_a_visible_heading(head, body, fallback, expecte
     ("<title>Ferry returns to the island</title>", "", "Original text", "Ferry returns to the island"),
     ("<title>Harbour Notes</title>" + meta("og:site_name", "Harbour Notes"), "", "Ferry returns to the island",
      "Ferry returns to the island"),  # a <title> that is only the site's name proves nothing
-    # a heading in another script than the <title>'s, or in one that writes no spaces: no word to share
+    # the article's declared section after the headline, with a separator or a bare dash
+    (meta("og:title", "Ferry returns to the island - Travel | Harbour Daily") + meta("og:site_name", "Harbour Daily")
+     + meta("article:section", "Travel"), "", None, "Ferry returns to the island"),
+    (meta("og:title", "渡轮恢复通航-旅游ㅣ港口日报") + meta("og:site_name", "港口日报")
+     + '<script type="application/ld+json">{"@type": "NewsArticle", "articleSection": ["旅游"]}</script>', "", None,
+     "渡轮恢复通航"),
+    (meta("og:title", "Travel") + meta("article:section", "Travel"), "", None, "Travel"),  # nothing but the section
     ("<title>Ferry returns to the island | Harbour Daily</title>", "", "渡轮恢复通航", "渡轮恢复通航"),
     ("<title>渡轮恢复通航_港口日报</title>", "", "港口渡轮今日恢复", "港口渡轮今日恢复"),
 ], ids=["dek-in-og-title", "description-is-the-title", "bracketed-marker", "bracketed-credit-then-site",
         "brackets-unconfirmed-kept", "bracketed-agency-kept", "company-suffix", "japanese-company",
-        "and-co-kept", "widget-heading", "site-name-title", "heading-in-another-script", "unspaced-script"])
+        "and-co-kept", "widget-heading", "site-name-title", "section-suffix", "section-bare-dash",
+        "only-the-section", "heading-in-another-script", "unspaced-script"])
 def test_title_kinds_from_pages_nobody_tuned_for(head, body, fallback, expected):
     assert choose_title(read_declared(page(head, body)), fallback, "example.com").value == expected
 
