@@ -382,7 +382,7 @@ def choose_title(declared: Declared, fallback: str | None, hostname: str) -> Cho
     # Headings that show a post's title, most telling first; an <h1> repeated on the page is a brand.
     unique_h1 = [h for h in declared.h1 if declared.h1.count(h) == 1]
     # A "site name" that is the headline the page shows (a CMS that fills application-name with it) names no site.
-    headlines = {_fold(t) for t in (declared.og_title, declared.headline) if t} & {
+    headlines = {_fold(t) for t in (declared.og_title, declared.headline, declared.html_title) if t} & {
         _fold(h) for h in [*unique_h1, *declared.post_headings]}
     keys = site_keys([*(n for n in declared.site_names if _fold(n) not in headlines), hostname])
     confirmations = [c for c in [*declared.h1, *declared.post_headings, declared.headline, declared.og_title,

@@ -408,6 +408,12 @@ def test_title_part_confirmed_by_a_visible_heading(head, body, fallback, expecte
     ("<title>Ferry returns to the island</title>", "", "Original text", "Ferry returns to the island"),
     ("<title>Harbour Notes</title>" + meta("og:site_name", "Harbour Notes"), "", "Ferry returns to the island",
      "Ferry returns to the island"),  # a <title> that is only the site's name proves nothing
+    # application-name filled with the headline that <title> and the page's one <h1> show: not the site's name
+    ("<title>Ferry returns to the island</title>" + meta("application-name", "Ferry returns to the island", "name"),
+     "<h1>Ferry returns to the island</h1><p>Text.</p>", "Ferry returns to the island", "Ferry returns to the island"),
+    # ... while a blog's name in its <h1> stays the site's name
+    ("<title>Harbour Notes: Ferry returns - AFP</title>" + meta("og:site_name", "Harbour Notes"),
+     '<h1>Harbour Notes</h1><h3 class="post-title">Ferry returns</h3>', "Harbour Notes", "Ferry returns - AFP"),
     # the article's declared section after the headline, with a separator or a bare dash
     (meta("og:title", "Ferry returns to the island - Travel | Harbour Daily") + meta("og:site_name", "Harbour Daily")
      + meta("article:section", "Travel"), "", None, "Ferry returns to the island"),
@@ -419,7 +425,8 @@ def test_title_part_confirmed_by_a_visible_heading(head, body, fallback, expecte
     ("<title>渡轮恢复通航_港口日报</title>", "", "港口渡轮今日恢复", "港口渡轮今日恢复"),
 ], ids=["dek-in-og-title", "description-is-the-title", "bracketed-marker", "bracketed-credit-then-site",
         "brackets-unconfirmed-kept", "bracketed-agency-kept", "company-suffix", "japanese-company",
-        "and-co-kept", "widget-heading", "site-name-title", "section-suffix", "section-bare-dash",
+        "and-co-kept", "widget-heading", "site-name-title", "application-name-is-the-headline",
+        "blog-name-in-h1", "section-suffix", "section-bare-dash",
         "only-the-section", "heading-in-another-script", "unspaced-script"])
 def test_title_kinds_from_pages_nobody_tuned_for(head, body, fallback, expected):
     assert choose_title(read_declared(page(head, body)), fallback, "example.com").value == expected
