@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import json
+import logging
 import os
 import re
 import sys
@@ -272,6 +273,16 @@ FROM rejects ORDER BY reason, source_uri
 """
 
 
+class _StopSaidOnce(logging.Filter):
+    """Once the run is stopping, the batches Prefect then logs as Cancelled (at ERROR level) are the stop itself,
+    which the command says in one line: their state shows in the UI, their log lines are dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from tasks import stopping
+
+        return not (stopping.requested() and record.getMessage().startswith("Finished in state Cancelled"))
+
+
 def run_with_progress(server: TemporaryServer | None, **params) -> dict:
     """Run the ingest flow here, with live progress on a terminal or steady lines in logs.
 
@@ -282,18 +293,28 @@ def run_with_progress(server: TemporaryServer | None, **params) -> dict:
     pool.warm_up(params.get("workers") or pool.default_workers())  # overlaps Prefect's start-up
     from flows.ingest import ingest as ingest_flow
 
+    logging.getLogger("prefect.task_runs").addFilter(_StopSaidOnce())
     stop = threading.Event()
     show = _live_progress if console.is_terminal else _log_progress
     watcher = threading.Thread(target=show, args=(stop,), daemon=True)
     watcher.start()
+    stopped = None
     try:
         if server:
             server.ready()
-        summary, error = ingest_flow(**params), None
+        state = ingest_flow(**params, return_state=True)
+        if state.is_cancelled():
+            stopped = state.message
+        summary, error = state.result(), None
+    except KeyboardInterrupt:  # before the flow run started, or after it ended: nothing to clean up
+        summary, error, stopped = None, None, "stopped by SIGINT (Ctrl-C) outside its flow run"
     except Exception as exc:
         summary, error = None, exc
     stop.set()
     watcher.join()  # the progress display is gone before anything else is printed
+    if stopped:
+        console.print(f"ingest {stopped}", soft_wrap=True, highlight=False)
+        raise typer.Exit(130)  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
     if error is not None:
         console.print(f"[red]ingest failed:[/red] {error}")
         raise typer.Exit(1)

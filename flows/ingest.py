@@ -7,16 +7,20 @@ The flow only orchestrates. Each step is a thin task over a pure function in
 from __future__ import annotations
 
 import datetime as dt
+import signal
+import time
 import uuid
 from importlib.metadata import version
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import TerminationSignal
 from prefect.futures import PrefectFuture, as_completed
+from prefect.states import Cancelled
 
 from flows.runners import BatchRunner, batch_runner
-from tasks import lake, pool, storage
+from tasks import lake, pool, stopping, storage
 from tasks.batch import Batch, plan_batches, run_batch
 from tasks.daylock import DayClaims
 from tasks.progress import BOARD
@@ -24,6 +28,9 @@ from tasks.records import Counts, Limits, RunInfo
 from tasks.summary import ReconciliationError, RunSummary
 
 RETRY_DELAYS = [5, 30]
+# After a stop, how long batch threads get to leave (they notice within 0.2 s, unless a read or a write of
+# their own is under way) before the run's staging is removed under them.
+STOP_WAIT_S = 3.0
 
 
 def transient_only(task, task_run, state) -> bool:
@@ -47,7 +54,10 @@ def list_batches(source: storage.Store, day: str, batch_bytes: int) -> list[Batc
 def process_batch(batch: Batch, source: storage.Store, dest: storage.Store, run: RunInfo, limits: Limits,
                   workers: int) -> Counts:
     logger = get_run_logger()
-    counts = run_batch(batch, source, dest, run, limits, workers, logger)
+    try:
+        counts = run_batch(batch, source, dest, run, limits, workers, logger)
+    except stopping.Stopped:  # abandoned, not failed: no traceback, no retry
+        return Cancelled(message="the run was stopped")
     logger.info("batch %s#%d: %d objects, %d pages, %d documents, %d entities, rejects %s", batch.day, batch.index,
                 counts.objects, counts.pages, counts.documents, counts.entities, counts.rejects or "none")
     return counts
@@ -76,6 +86,11 @@ def ingest(
     batch fails after its retries (its day is then left as it was) or when
     counts do not reconcile. `extract_timeout_s` is the deadline of one page
     (parse, extraction and NER).
+
+    Ctrl-C or SIGTERM stops the run in seconds and ends it Cancelled: its
+    extraction workers are killed, its staging removed and its day locks
+    released; a day whose commit has begun is committed first, every other
+    day is left as it was.
     """
     logger = get_run_logger()
     endpoint = storage.endpoint_from_env(s3_endpoint)
@@ -88,34 +103,49 @@ def ingest(
     if not days:
         logger.warning("no dt=YYYY-MM-DD folders under %s: nothing to ingest", source)
     summary = RunSummary(run.run_id, days)
+    stopping.reset()
+    pending: dict[PrefectFuture, Batch] = {}  # batches in flight, for a stop to wait for
+    batches: list[Batch] = []
+    finished = 0
     with batch_runner(workers) as runner, DayClaims(dst, run.run_id) as claims:
-        logger.info("run %s: %d day(s) from %s to %s; batches on %s", run.run_id, len(days), source, dest, runner.where)
-        if runner.local:
-            pool.warm_up(runner.extract_workers)
-        locked = _claim_days(claims, days, summary)
-        batches = [b for day in locked for b in list_batches(src, day, int(batch_mb * 1024 * 1024))]
-        for day in locked:
-            if not any(b.day == day for b in batches):
-                # An empty listing is more often a wrong prefix or missing permission than a day with no pages:
-                # never wipe a day's output because of it.
-                logger.warning("day %s: no raw objects under %s; its output is left as it was", day, source)
-                summary.mark_empty(day)
-        BOARD.reset()
-        BOARD.set_totals(sum(len(b.objects) for b in batches), sum(b.raw_bytes for b in batches))
-        progress = create_progress_artifact(0.0 if batches else 100.0,
-                                            description=f"Pagefold run {run.run_id}: batches finished")
         try:
-            for done, (batch, outcome) in enumerate(_run_windowed(batches, src, dst, run, limits, runner), 1):
+            logger.info("run %s: %d day(s) from %s to %s; batches on %s", run.run_id, len(days), source, dest,
+                        runner.where)
+            if runner.local:
+                pool.warm_up(runner.extract_workers)
+            with stopping.deferred_signals():  # a lock taken is a lock recorded, for the stop to release
+                locked = _claim_days(claims, days, summary)
+            batches = [b for day in locked for b in list_batches(src, day, int(batch_mb * 1024 * 1024))]
+            for day in locked:
+                if not any(b.day == day for b in batches):
+                    # An empty listing is more often a wrong prefix or missing permission than a day with no
+                    # pages: never wipe a day's output because of it.
+                    logger.warning("day %s: no raw objects under %s; its output is left as it was", day, source)
+                    summary.mark_empty(day)
+            BOARD.reset()
+            BOARD.set_totals(sum(len(b.objects) for b in batches), sum(b.raw_bytes for b in batches))
+            progress = create_progress_artifact(0.0 if batches else 100.0,
+                                                description=f"Pagefold run {run.run_id}: batches finished")
+            for batch, outcome in _run_windowed(batches, src, dst, run, limits, runner, pending):
                 summary.add_batch(batch.day, outcome)
-                update_progress_artifact(progress, 100.0 * done / len(batches))
+                finished += 1
+                update_progress_artifact(progress, 100.0 * finished / len(batches))
             for day in locked:
                 if day not in summary.complete_days():
                     continue
-                try:
-                    claims.locks[day].confirm()  # still ours: no other run took the day over meanwhile
-                    summary.add_commit(day, commit_day(dst, run.run_id, day, summary.days[day].counts.pages))
-                except Exception as exc:  # this day stays as it was; the other days still commit
-                    summary.add_failure(day, exc)
+                with stopping.deferred_signals():  # a day is published whole or not at all
+                    try:
+                        claims.locks[day].confirm()  # still ours: no other run took the day over meanwhile
+                        summary.add_commit(day, commit_day(dst, run.run_id, day, summary.days[day].counts.pages))
+                    except Exception as exc:  # this day stays as it was; the other days still commit
+                        summary.add_failure(day, exc)
+        except (KeyboardInterrupt, TerminationSignal) as interruption:
+            with stopping.deferred_signals(deliver=False):  # a second Ctrl-C does not cut the clean-up short
+                _stop(pending, claims)
+            summary.finish()
+            message = summary.stopped(_signal_name(interruption), finished, len(batches))
+            logger.info(message)
+            return Cancelled(message=message)
         finally:
             pool.shutdown_pools()
     summary.finish()
@@ -126,6 +156,22 @@ def ingest(
     if not summary.reconciled:
         raise ReconciliationError(summary.mismatches)
     return summary.as_dict()
+
+
+def _signal_name(interruption: BaseException) -> str:
+    if isinstance(interruption, TerminationSignal):
+        return signal.Signals(interruption.signal).name
+    return "SIGINT (Ctrl-C)"
+
+
+def _stop(pending: dict[PrefectFuture, Batch], claims: DayClaims) -> None:
+    """Stop the run: kill the extraction workers, give the batch threads STOP_WAIT_S to leave (they raise Stopped
+    at their next page or wait), then remove this run's staging and release its day locks."""
+    pool.stop_now()
+    deadline = time.monotonic() + STOP_WAIT_S
+    for future in pending:
+        future.wait(timeout=max(0.0, deadline - time.monotonic()))
+    claims.release_all()
 
 
 def _claim_days(claims: DayClaims, days: list[str], summary: RunSummary) -> list[str]:
@@ -145,13 +191,14 @@ def _claim_days(claims: DayClaims, days: list[str], summary: RunSummary) -> list
     return locked
 
 
-def _run_windowed(batches: list[Batch], src, dst, run, limits, runner: BatchRunner):
+def _run_windowed(batches: list[Batch], src, dst, run, limits, runner: BatchRunner,
+                  pending: dict[PrefectFuture, Batch]):
     """Run batch tasks with at most one more in flight than can run, so memory does not grow with the day.
 
     Yields (batch, Counts) or (batch, exception) as batches finish: a failed
     batch is recorded and fails its day, while the other batches go on.
+    `pending` holds the batches in flight (the caller's, for a stop to wait for).
     """
-    pending: dict[PrefectFuture, Batch] = {}
     queue = list(reversed(batches))
     while queue or pending:
         while queue and len(pending) < runner.slots:

@@ -104,6 +104,14 @@ class RunSummary:
         return (f"{t.objects} objects, {t.pages} pages = {t.documents} documents + {t.rejected} rejects "
                 f"({verdict}), {t.entities} entities, in {self.seconds:.1f} s, {self.pages_per_second:.1f} pages/s")
 
+    def stopped(self, signal_name: str, batches_done: int, batches: int) -> str:
+        """What a stopped run did and left: the message of its Cancelled state, one line."""
+        committed = [day for day, result in self.days.items() if result.written is not None]
+        days = (f"day(s) {', '.join(committed)} committed before the stop, the others left as they were"
+                if committed else "no day changed")
+        return (f"stopped by {signal_name} after {self.seconds:.1f} s, {batches_done} of {batches} batch(es) done: "
+                f"{days}; this run's staging removed, its day locks released")
+
     def lines(self) -> list[str]:
         out = [f"run {self.run_id}: {self.headline()}"]
         for day, result in self.days.items():
