@@ -187,11 +187,14 @@ def stream_pages(objects: tuple[ObjectInfo, ...], source: Store, limits: Limits)
         raise _Stopped
 
     def produce(obj: ObjectInfo) -> None:
+        pages = 0
         try:
-            for item in pages_of(obj, source, limits, on_read=BOARD.bytes_read):
+            for item in pages_of(obj, source, limits):
+                BOARD.page_read()
+                pages += 1
                 put(item)
         finally:
-            BOARD.object_done()
+            BOARD.object_done(obj.size, pages)
             put(_DONE)
 
     with ThreadPoolExecutor(READ_THREADS, thread_name_prefix="pagefold-read") as readers:
