@@ -146,7 +146,7 @@ def test_a_backfill_launched_from_the_ui_custom_run_form_completes_and_writes_it
             # each day's run.
             [summary] = get_json_post(f"{api}/artifacts/filter", {"artifacts": {
                 "flow_run_id": {"any_": [flow_run_id]}, "key": {"any_": ["backfill-summary"]}}})
-            page.goto(f"{ui}/runs/artifact/{summary['id']}")
+            page.goto(f"{ui}/artifacts/artifact/{summary['id']}")
             table = page.locator("table").first
             expect(table).to_be_visible(timeout=60_000)
             expect(table.get_by_role("columnheader", name="pages", exact=True)).to_be_visible()
