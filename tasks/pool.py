@@ -20,6 +20,7 @@ waited for, and whoever waits on a chunk gets `stopping.Stopped`.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import threading
@@ -152,8 +153,9 @@ def stop_now() -> None:
         pool.stop()  # accepts nothing more, and replaces no worker once its manager sees it
     for process in multiprocessing.active_children():  # the pools' workers (and a local Dask cluster's)
         process.kill()
-    for pool in pools:  # pebble's own clean-up (closing its channels), off this thread: nothing is waited for here
-        threading.Thread(target=pool.join, name="pagefold-pool-stop", daemon=True).start()
+    for pool in pools:  # pebble's own clean-up: its channels closed, a worker it started meanwhile stopped
+        with contextlib.suppress(Exception):  # the workers are dead already: nothing left here is worth a failure
+            pool.join()
 
 
 def shutdown_pools() -> None:
