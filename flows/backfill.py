@@ -15,15 +15,17 @@ appended, so re-running a backfill redoes exactly the days it is given.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from dataclasses import dataclass
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.deployments import run_deployment
 from prefect.futures import as_completed
 from prefect.runtime import deployment, flow_run
+from prefect.states import Failed
 
 from flows import config
 from flows.daily import ingest_day
@@ -36,9 +38,10 @@ DAY_DEPLOYMENT = "ingest-day/daily"
 @dataclass(frozen=True)
 class DayOutcome:
     day: str
-    state: str
+    state: str  # the state's name: Completed, No raw objects, Failed, Crashed, ...
     message: str
     flow_run_id: str
+    completed: bool  # of type Completed, whatever its name
 
 
 def days_between(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -59,7 +62,7 @@ def run_day(day: dt.date, overrides: dict, as_deployment_run: bool) -> DayOutcom
     else:
         state = ingest_day(date=day, **overrides, return_state=True)
         run_id = str(state.state_details.flow_run_id)
-    return DayOutcome(day.isoformat(), state.name, state.message or "", run_id)
+    return DayOutcome(day.isoformat(), state.name, state.message or "", run_id, state.is_completed())
 
 
 @flow(name="backfill", log_prints=False)
@@ -96,25 +99,91 @@ def backfill(
         done = next(as_completed(pending))
         pending.remove(done)
         outcome = done.result()
-        (logger.info if outcome.state == "Completed" else logger.error)(
+        (logger.info if outcome.completed else logger.error)(
             "day %s: %s %s", outcome.day, outcome.state, outcome.message)
         outcomes.append(outcome)
 
     rows = _summary_rows(sorted(outcomes, key=lambda o: o.day), open_store(settings.dest, settings.s3_endpoint))
-    failed = [o.day for o in outcomes if o.state != "Completed"]
-    create_table_artifact(key="backfill-summary", table=rows,
-                          description=f"Backfill {start_date}..{end_date}: {len(days) - len(failed)} day(s) "
-                                      f"completed, {len(failed)} failed")
+    failed = [o.day for o in outcomes if not o.completed]
+    headline = f"Backfill {start_date}..{end_date}: {len(days) - len(failed)} day(s) completed, {len(failed)} failed"
+    create_markdown_artifact(key="backfill-summary", markdown=summary_markdown(headline, rows, _ui_url()),
+                             description=headline)
     if failed:
-        raise RuntimeError(f"backfill {start_date}..{end_date}: day(s) {', '.join(sorted(failed))} failed; "
-                           "retry them from their own runs, or run the backfill again for them")
+        # Failed, with the rows: the command line prints them as it does for a completed backfill.
+        return Failed(data=rows, message=f"backfill {start_date}..{end_date}: day(s) {', '.join(sorted(failed))} "
+                                         "failed; retry them from their own runs, or run the backfill again for them")
     return rows
 
 
 def _summary_rows(outcomes: list[DayOutcome], dest: Store) -> list[dict]:
+    """One row per day: its state, what its run counted (from its `ingest-summary` artifact), how long it ran, and
+    the rows its partitions hold now."""
+    from prefect.client.orchestration import get_client
+
     rows = []
-    for o in outcomes:
-        written = lake.day_rows(dest, o.day)
-        rows.append({"date": o.day, "state": o.state, "documents in lake": written["documents"],
-                     "rejects in lake": written["rejects"], "message": o.message[:300], "flow run": o.flow_run_id})
+    with get_client(sync_client=True) as client:
+        for o in outcomes:
+            written = lake.day_rows(dest, o.day)
+            counts = _day_counts(client, o.flow_run_id, o.day)
+            run = client.read_flow_run(o.flow_run_id)
+            rows.append({"date": o.day, "state": o.state, **counts,
+                         "seconds": round(run.total_run_time.total_seconds(), 1),
+                         "documents in lake": written["documents"], "rejects in lake": written["rejects"],
+                         "message": o.message[:300], "flow run": o.flow_run_id, "run name": run.name})
     return rows
+
+
+COUNTS = ("pages", "documents", "rejects", "rejects by reason", "entities")
+
+
+def _day_counts(client, flow_run_id: str, day: str) -> dict:
+    """The day's row of its run's `ingest-summary` table artifact (empty counts when the run wrote none)."""
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+
+    artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
+        flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]), key=ArtifactFilterKey(any_=["ingest-summary"])))
+    for artifact in artifacts:
+        table = json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
+        for row in table:
+            if row.get("date") == day:
+                return {name: row.get(name, "") for name in COUNTS}
+    return {name: "" for name in COUNTS}
+
+
+def summary_markdown(headline: str, rows: list[dict], ui_url: str | None) -> str:
+    """The backfill's summary as markdown: a table of the days with a link to each day's run, a total row, and
+    the message of each day that did not complete. `ui_url`: the Prefect UI's base URL (None: ids, no links)."""
+    def run_cell(row: dict) -> str:
+        name = row.get("run name") or row["flow run"]
+        return f"[{name}]({ui_url.rstrip('/')}/runs/flow-run/{row['flow run']})" if ui_url else f"{name} ({row['flow run']})"
+
+    def total(name: str):
+        values = [row[name] for row in rows if isinstance(row.get(name), (int, float))]
+        return round(sum(values), 1) if values else ""
+
+    header = ["day", "state", "pages", "documents", "rejects", "rejects by reason", "entities", "seconds",
+              "documents in lake", "rejects in lake", "run"]
+    lines = [f"## {headline}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        cells = [row["date"], row["state"], *(row.get(name, "") for name in COUNTS), row.get("seconds", ""),
+                 row["documents in lake"], row["rejects in lake"], run_cell(row)]
+        lines.append("| " + " | ".join(str(c) if c != "" else "-" for c in cells) + " |")
+    by_reason: dict[str, int] = {}
+    for row in rows:
+        for part in filter(None, str(row.get("rejects by reason") or "").split(", ")):
+            reason, _, n = part.rpartition(": ")
+            if reason and n.isdigit():
+                by_reason[reason] = by_reason.get(reason, 0) + int(n)
+    reasons = ", ".join(f"{r}: {n}" for r, n in sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0]))) or "-"
+    lines.append(f"| **all days** | | {total('pages')} | {total('documents')} | {total('rejects')} | {reasons} | "
+                 f"{total('entities')} | {total('seconds')} | {total('documents in lake')} | "
+                 f"{total('rejects in lake')} | |")
+    problems = [f"- **{row['date']}** {row['state']}: {row['message']}" for row in rows
+                if row["message"] and row["state"] != "Completed"]
+    return "\n".join(lines + ([""] + problems if problems else [])) + "\n"
+
+
+def _ui_url() -> str | None:
+    from prefect.settings import PREFECT_UI_URL
+
+    return PREFECT_UI_URL.value() or None

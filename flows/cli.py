@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import json
+import logging
 import os
 import re
 import sys
@@ -14,11 +14,11 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from flows.prefect_defaults import API_URL_ENV, TemporaryServer, use_prefect  # before Prefect is imported
-from tasks.progress import BOARD, Snapshot
+from tasks.progress import BOARD
 
 app = typer.Typer(
     help="Pagefold: raw web pages (S3 or a folder) to clean, validated, Hive-partitioned Parquet.",
@@ -64,6 +64,7 @@ def parse_day(value: str | dt.date) -> dt.date:
 
 
 DayOpt = dict(parser=parse_day, metavar="YYYY-MM-DD")
+VerboseOpt = Annotated[bool, typer.Option("--verbose", help="Show Prefect's log lines with their tracebacks.")]
 
 
 def choose_prefect(api_url: str | None) -> TemporaryServer | None:
@@ -72,6 +73,25 @@ def choose_prefect(api_url: str | None) -> TemporaryServer | None:
     if note:
         console.print(f"[dim]{note}[/dim]", soft_wrap=True)
     return None if api_url else TemporaryServer()
+
+
+def on_s3(*urls: str) -> bool:
+    return any(url.startswith("s3://") for url in urls)
+
+
+def check_locations(source: str, dest: str, endpoint: str | None, need_days: bool = False) -> None:
+    """The source (with dt= folders, if `need_days`) and the lake, checked before anything starts: one line and
+    exit 1 when one cannot work."""
+    from tasks.storage import SetupError, check_location, days_to_ingest, open_store
+
+    try:
+        src = open_store(source, endpoint)
+        check_location(src, "source")
+        check_location(open_store(dest, endpoint), "lake", writing=True)
+        if need_days:
+            days_to_ingest(src, None)
+    except SetupError as exc:
+        fail(str(exc))
 
 
 @app.command()
@@ -84,16 +104,20 @@ def ingest(
     batch_mb: Annotated[int, typer.Option(min=1, help="Raw megabytes per batch (one Prefect task per batch).")] = 64,
     max_page_mb: Annotated[float, typer.Option(help="Pages larger than this are rejected as page_too_large.")] = 5.0,
     prefect_api: PrefectApiOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Read raw pages, extract clean text and metadata, and write documents and rejects to the lake.
 
     Re-running a day replaces that day's partitions. Every page ends up as a
     document or as a reject with its reason; the summary shows that the two
-    add up to the pages read.
+    add up to the pages read. A source or lake that cannot work fails at once,
+    in one line saying what to change. Ctrl-C stops the run in seconds.
     """
+    endpoint = s3_endpoint_setting(s3_endpoint, prefect_api) if on_s3(source, dest) else s3_endpoint
+    check_locations(source, dest, endpoint, need_days=date is None)
     server = choose_prefect(prefect_api)
     summary = run_with_progress(
-        server, source=source, dest=dest, date=date, s3_endpoint=s3_endpoint_setting(s3_endpoint, prefect_api),
+        server, verbose, source=source, dest=dest, date=date, s3_endpoint=endpoint,
         workers=workers, batch_mb=batch_mb, max_page_mb=max_page_mb,
     )
     print_summary(summary)
@@ -106,40 +130,31 @@ def backfill(
     start: Annotated[dt.date, typer.Option(**DayOpt, help="First day.")],
     end: Annotated[dt.date, typer.Option(**DayOpt, help="Last day, included.")],
     prefect_api: PrefectApiOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Ingest every day from --start to --end with the backfill flow: one child run per day, then a summary.
 
     Here the days run one after another in this process; launched from its deployment in the Prefect UI,
     they run as separate, retryable runs of the daily deployment.
     """
+    check_locations(source, dest, s3_endpoint_setting(None, prefect_api) if on_s3(source, dest) else None)
     server = choose_prefect(prefect_api)
     from flows.backfill import backfill as backfill_flow
 
+    prefect_console(verbose)
     if server:
         server.ready()
     state = backfill_flow(start_date=start, end_date=end, source=source, dest=dest, return_state=True)
-    table = Table("date", "state", "documents in lake", "rejects in lake", "message", title="Backfill")
-    for row in _backfill_rows(state):
-        table.add_row(row["date"], row["state"], str(row["documents in lake"]), str(row["rejects in lake"]),
-                      row["message"])
+    columns = ["date", "state", "pages", "documents", "rejects", "rejects by reason", "entities", "seconds",
+               "documents in lake", "rejects in lake", "message"]
+    table = Table(*columns, title="Backfill")
+    rows = state.result(raise_on_failure=False)
+    for row in rows if isinstance(rows, list) else []:
+        table.add_row(*(str(row.get(column, "")) for column in columns))
     console.print(table)
     if not state.is_completed():
-        console.print(f"[red]backfill failed:[/red] {state.message}")
+        console.print(f"[red]backfill failed:[/red] {state.message}", soft_wrap=True)
         raise typer.Exit(1)
-
-
-def _backfill_rows(state) -> list[dict]:
-    """The per-day rows of a finished backfill: its return value, or its summary artifact when it failed."""
-    if state.is_completed():
-        return state.result()
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
-
-    with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
-            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id]),
-            key=ArtifactFilterKey(any_=["backfill-summary"])))
-    return json.loads(artifacts[0].data) if artifacts else []
 
 
 @app.command()
@@ -161,12 +176,12 @@ def query(
     """
     import duckdb
 
-    from tasks.query import LakeUnreachable, open_lake, run_sql
-    from tasks.storage import open_store
+    from tasks.query import open_lake, run_sql
+    from tasks.storage import SetupError, open_store
 
     try:
         con, views = open_lake(open_store(lake, s3_endpoint_setting(s3_endpoint, prefect_api)))
-    except LakeUnreachable as exc:
+    except SetupError as exc:
         fail(str(exc))
     if not views:
         console.print(f"[yellow]No datasets under {lake} yet: run `pagefold ingest` first.[/yellow]")
@@ -197,7 +212,11 @@ def s3_endpoint_setting(explicit: str | None, prefect_api: str | None) -> str | 
     use_prefect(prefect_api)
     from flows import config
 
-    return config.setting("s3_endpoint")
+    try:
+        return config.setting("s3_endpoint")
+    except Exception as exc:  # the server does not answer
+        fail(f"cannot read the Prefect variable pagefold_s3_endpoint from {prefect_api} ({type(exc).__name__}: "
+             f"{exc}): check --prefect-api, or give --s3-endpoint")
 
 
 def fail(message: str) -> None:
@@ -272,56 +291,114 @@ FROM rejects ORDER BY reason, source_uri
 """
 
 
-def run_with_progress(server: TemporaryServer | None, **params) -> dict:
+class _WithoutTraceback(logging.Formatter):
+    """A console formatter that leaves tracebacks out (the Prefect API, where the UI reads logs, keeps them)."""
+
+    def __init__(self, inner: logging.Formatter | None):
+        super().__init__()
+        self._inner = inner or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info = record.exc_text = record.stack_info = None
+        try:
+            return self._inner.format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
+def prefect_console(verbose: bool) -> None:
+    """Prefect's log lines on this command's stderr: without tracebacks, or with --verbose every INFO line with
+    its traceback. Call once Prefect is imported (it sets its handlers up then)."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, PrefectConsoleHandler):
+            if verbose:
+                handler.setLevel(logging.INFO)
+            elif not isinstance(handler.formatter, _WithoutTraceback):
+                handler.setFormatter(_WithoutTraceback(handler.formatter))
+                handler.addFilter(_SaidByTheCommand())
+
+
+class _SaidByTheCommand(logging.Filter):
+    """The flow run's own failure, which the command prints as its last line: not printed twice."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Encountered exception during execution")
+
+
+class _StopSaidOnce(logging.Filter):
+    """Once the run is stopping, the batches Prefect then logs as Cancelled (at ERROR level) are the stop itself,
+    which the command says in one line: their state shows in the UI, their log lines are dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from tasks import stopping
+
+        return not (stopping.requested() and record.getMessage().startswith("Finished in state Cancelled"))
+
+
+def run_with_progress(server: TemporaryServer | None, verbose: bool = False, **params) -> dict:
     """Run the ingest flow here, with live progress on a terminal or steady lines in logs.
 
-    `server`: the temporary Prefect being started for this run, if any; the flow waits for it.
+    `server`: the temporary Prefect being started for this run, if any; the flow waits for it. `verbose`:
+    Prefect's log lines with their tracebacks.
     """
     from tasks import pool
 
     pool.warm_up(params.get("workers") or pool.default_workers())  # overlaps Prefect's start-up
     from flows.ingest import ingest as ingest_flow
 
+    prefect_console(verbose)
+    logging.getLogger("prefect.task_runs").addFilter(_StopSaidOnce())
     stop = threading.Event()
-    show = _live_progress if console.is_terminal else _log_progress
-    watcher = threading.Thread(target=show, args=(stop,), daemon=True)
-    watcher.start()
+    # On a terminal, a live bar; in logs, the flow's own progress lines (every 10 s) are enough.
+    watcher = threading.Thread(target=_live_progress, args=(stop,), daemon=True)
+    if console.is_terminal:
+        watcher.start()
+    stopped = None
     try:
         if server:
             server.ready()
-        summary, error = ingest_flow(**params), None
+        state = ingest_flow(**params, return_state=True)
+        if state.is_cancelled():
+            stopped = state.message
+        summary, error = state.result(), None
+    except KeyboardInterrupt:  # before the flow run started, or after it ended: nothing to clean up
+        summary, error, stopped = None, None, "stopped by SIGINT (Ctrl-C) outside its flow run"
     except Exception as exc:
         summary, error = None, exc
     stop.set()
-    watcher.join()  # the progress display is gone before anything else is printed
+    if watcher.is_alive():
+        watcher.join()  # the progress display is gone before anything else is printed
+    if stopped:
+        console.print(f"ingest {stopped}", soft_wrap=True, highlight=False)
+        raise typer.Exit(130)  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
     if error is not None:
-        console.print(f"[red]ingest failed:[/red] {error}")
+        console.print(f"[red]ingest failed:[/red] {error}", soft_wrap=True, highlight=False)
         raise typer.Exit(1)
     return summary
 
 
-def _describe(s: Snapshot) -> str:
-    if not s.objects_total:
-        return "starting: local Prefect, listing objects"
-    left = f", ~{s.seconds_left:.0f} s left" if s.seconds_left is not None and s.bytes_done < s.bytes_total else ""
-    return (f"{s.objects_done}/{s.objects_total} objects, {s.pages_done} pages, "
-            f"{s.pages_per_s:.1f} pages/s{left}")
-
-
 def _live_progress(stop: threading.Event) -> None:
-    columns = [TextColumn("ingest"), BarColumn(), TextColumn("{task.description}"), TimeRemainingColumn()]
+    """A progress bar in pages, with Prefect's log lines printed above it rather than over it."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    columns = [TextColumn("ingest"), BarColumn(), TextColumn("{task.description}")]
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("starting", total=None)
-        while not stop.wait(0.25):
-            s = BOARD.snapshot()
-            bar.update(task, total=s.bytes_total or None, completed=s.bytes_done, description=_describe(s))
-
-
-def _log_progress(stop: threading.Event, every_s: float = 10.0) -> None:
-    while not stop.wait(every_s):
-        s = BOARD.snapshot()
-        if s.objects_total:
-            print(f"progress: {_describe(s)}", flush=True)
+        handlers = [h for h in logging.getLogger().handlers if isinstance(h, PrefectConsoleHandler)]
+        consoles = [h.console for h in handlers]
+        for handler in handlers:
+            handler.console = bar.console  # printed through the bar's console: above the bar
+        try:
+            task = bar.add_task("starting", total=None)
+            while not stop.wait(0.25):
+                s = BOARD.snapshot()
+                bar.update(task, total=s.pages_total, completed=s.pages_done,
+                           description=s.describe() if s.objects_total else "starting: local Prefect, listing objects")
+        finally:
+            for handler, own in zip(handlers, consoles):
+                handler.console = own
 
 
 def print_summary(summary: dict) -> None:
@@ -335,6 +412,8 @@ def print_summary(summary: dict) -> None:
         table.add_row(label, ", ".join(value) if isinstance(value, list) else str(value))
     for reason, n in summary["rejects_by_reason"].items():
         table.add_row(f"  {reason}", str(n))
+    for day, folder in summary["days_without_raw_objects"].items():
+        table.add_row(f"{day}: no raw objects", f"under {folder}, left as it was")
     table.add_row("seconds", f"{summary['seconds']:.1f}")
     table.add_row("pages per second", f"{summary['pages_per_second']:.1f}")
     verdict = "[green]yes[/green]: pages = documents + rejects" if summary["reconciled"] else "[red]NO[/red]"

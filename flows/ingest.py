@@ -7,16 +7,24 @@ The flow only orchestrates. Each step is a thin task over a pure function in
 from __future__ import annotations
 
 import datetime as dt
+import signal
+import threading
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.metadata import version
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import TerminationSignal
 from prefect.futures import PrefectFuture, as_completed
+from prefect.runtime import flow_run
+from prefect.states import Cancelled, Completed
 
 from flows.runners import BatchRunner, batch_runner
-from tasks import lake, pool, storage
+from tasks import lake, pool, stopping, storage
 from tasks.batch import Batch, plan_batches, run_batch
 from tasks.daylock import DayClaims
 from tasks.progress import BOARD
@@ -24,6 +32,11 @@ from tasks.records import Counts, Limits, RunInfo
 from tasks.summary import ReconciliationError, RunSummary
 
 RETRY_DELAYS = [5, 30]
+NO_RAW_OBJECTS = "No raw objects"  # the name of the Completed state of a run whose days had nothing to read
+# After a stop, how long batch threads get to leave (they notice within 0.2 s, unless a read or a write of
+# their own is under way) before the run's staging is removed under them.
+STOP_WAIT_S = 3.0
+PROGRESS_EVERY_S = 10.0  # a progress line in the logs at least this often while pages are processed
 
 
 def transient_only(task, task_run, state) -> bool:
@@ -47,7 +60,10 @@ def list_batches(source: storage.Store, day: str, batch_bytes: int) -> list[Batc
 def process_batch(batch: Batch, source: storage.Store, dest: storage.Store, run: RunInfo, limits: Limits,
                   workers: int) -> Counts:
     logger = get_run_logger()
-    counts = run_batch(batch, source, dest, run, limits, workers, logger)
+    try:
+        counts = run_batch(batch, source, dest, run, limits, workers, logger)
+    except stopping.Stopped:  # abandoned, not failed: no traceback, no retry
+        return Cancelled(message="the run was stopped")
     logger.info("batch %s#%d: %d objects, %d pages, %d documents, %d entities, rejects %s", batch.day, batch.index,
                 counts.objects, counts.pages, counts.documents, counts.entities, counts.rejects or "none")
     return counts
@@ -59,7 +75,12 @@ def commit_day(dest: storage.Store, run_id: str, day: str, pages: int) -> dict[s
     return lake.commit_day(dest, run_id, day, pages)
 
 
-@flow(name="ingest", log_prints=False)
+def _run_name() -> str:
+    """`ingest 2026-11-27`, or `ingest every day found` (in the UI and in every log line of the run)."""
+    return f"ingest {flow_run.parameters.get('date') or 'every day found'}"
+
+
+@flow(name="ingest", flow_run_name=_run_name, log_prints=False)
 def ingest(
     source: str,
     dest: str,
@@ -76,56 +97,156 @@ def ingest(
     batch fails after its retries (its day is then left as it was) or when
     counts do not reconcile. `extract_timeout_s` is the deadline of one page
     (parse, extraction and NER).
+
+    Ctrl-C or SIGTERM stops the run in seconds and ends it Cancelled: its
+    extraction workers are killed, its staging removed and its day locks
+    released; a day whose commit has begun is committed first, every other
+    day is left as it was.
     """
     logger = get_run_logger()
+    check_parameters(workers=workers, batch_mb=batch_mb, max_page_mb=max_page_mb,
+                     extract_timeout_s=extract_timeout_s)
     endpoint = storage.endpoint_from_env(s3_endpoint)
     src, dst = storage.open_store(source, endpoint), storage.open_store(dest, endpoint)
+    storage.check_location(src, "source")
+    storage.check_location(dst, "lake", writing=True)
     workers = workers or pool.default_workers()
     limits = Limits(max_page_bytes=int(max_page_mb * 1024 * 1024), extract_timeout_s=extract_timeout_s)
     started = dt.datetime.now(dt.timezone.utc)
     run = RunInfo(f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}", started, version("pagefold"))
-    days = [date.isoformat()] if date else storage.list_days(src)
-    if not days:
-        logger.warning("no dt=YYYY-MM-DD folders under %s: nothing to ingest", source)
+    days = storage.days_to_ingest(src, date.isoformat() if date else None)
     summary = RunSummary(run.run_id, days)
+    stopping.reset()
+    pending: dict[PrefectFuture, Batch] = {}  # batches in flight, for a stop to wait for
+    batches: list[Batch] = []
+    finished = 0
     with batch_runner(workers) as runner, DayClaims(dst, run.run_id) as claims:
-        logger.info("run %s: %d day(s) from %s to %s; batches on %s", run.run_id, len(days), source, dest, runner.where)
-        if runner.local:
-            pool.warm_up(runner.extract_workers)
-        locked = _claim_days(claims, days, summary)
-        batches = [b for day in locked for b in list_batches(src, day, int(batch_mb * 1024 * 1024))]
-        for day in locked:
-            if not any(b.day == day for b in batches):
-                # An empty listing is more often a wrong prefix or missing permission than a day with no pages:
-                # never wipe a day's output because of it.
-                logger.warning("day %s: no raw objects under %s; its output is left as it was", day, source)
-                summary.mark_empty(day)
-        BOARD.reset()
-        BOARD.set_totals(sum(len(b.objects) for b in batches), sum(b.raw_bytes for b in batches))
-        progress = create_progress_artifact(0.0 if batches else 100.0,
-                                            description=f"Pagefold run {run.run_id}: batches finished")
         try:
-            for done, (batch, outcome) in enumerate(_run_windowed(batches, src, dst, run, limits, runner), 1):
-                summary.add_batch(batch.day, outcome)
-                update_progress_artifact(progress, 100.0 * done / len(batches))
+            logger.info("run %s: %d day(s) from %s to %s; batches on %s", run.run_id, len(days), source, dest,
+                        runner.where)
+            if runner.local:
+                pool.warm_up(runner.extract_workers)
+            with stopping.deferred_signals():  # a lock taken is a lock recorded, for the stop to release
+                locked = _claim_days(claims, days, summary)
+            batches = [b for day in locked for b in list_batches(src, day, int(batch_mb * 1024 * 1024))]
+            for day in locked:
+                if not any(b.day == day for b in batches):
+                    # An empty listing is more often a wrong prefix or missing permission than a day with no
+                    # pages: never wipe a day's output because of it.
+                    summary.mark_empty(day, src.uri(f"dt={day}"))
+                    logger.warning("day %s: no raw objects under %s; its output is left as it was", day,
+                                   summary.days[day].empty)
+            BOARD.reset()
+            BOARD.set_totals(sum(len(b.objects) for b in batches), sum(b.raw_bytes for b in batches))
+            progress = Progress(run.run_id, len(batches), pages_seen=runner.local)
+            with progress.reported_every(PROGRESS_EVERY_S):
+                for batch, outcome in _run_windowed(batches, src, dst, run, limits, runner, pending):
+                    summary.add_batch(batch.day, outcome)
+                    finished += 1
+                    progress.batch_done()
             for day in locked:
                 if day not in summary.complete_days():
                     continue
-                try:
-                    claims.locks[day].confirm()  # still ours: no other run took the day over meanwhile
-                    summary.add_commit(day, commit_day(dst, run.run_id, day, summary.days[day].counts.pages))
-                except Exception as exc:  # this day stays as it was; the other days still commit
-                    summary.add_failure(day, exc)
+                with stopping.deferred_signals():  # a day is published whole or not at all
+                    try:
+                        claims.locks[day].confirm()  # still ours: no other run took the day over meanwhile
+                        summary.add_commit(day, commit_day(dst, run.run_id, day, summary.days[day].counts.pages))
+                    except Exception as exc:  # this day stays as it was; the other days still commit
+                        summary.add_failure(day, exc)
+        except (KeyboardInterrupt, TerminationSignal) as interruption:
+            with stopping.deferred_signals(deliver=False):  # a second Ctrl-C does not cut the clean-up short
+                _stop(pending, claims)
+            summary.finish()
+            message = summary.stopped(_signal_name(interruption), finished, len(batches))
+            logger.info(message)
+            return Cancelled(message=message)
         finally:
             pool.shutdown_pools()
     summary.finish()
     _report(summary)
     if summary.failed_days:
-        raise RuntimeError(f"day(s) {', '.join(summary.failed_days)} failed and were left unchanged: "
-                           f"{summary.failures}")
+        raise RuntimeError("; ".join(f"day {day} failed and was left unchanged: {'; '.join(errors)}"
+                                     for day, errors in summary.failures.items()))
     if not summary.reconciled:
         raise ReconciliationError(summary.mismatches)
-    return summary.as_dict()
+    # The run's counts and reject reasons head its page in the UI. A run whose days had nothing to read is
+    # Completed, yet not to be mistaken for days ingested: named so, and saying where it looked.
+    only_empty = bool(summary.empty_days) and len(summary.empty_days) == len(summary.days)
+    message = summary.empty_message() if only_empty else summary.headline()
+    if summary.empty_days and not only_empty:
+        message += f"; {summary.empty_message()}"
+    return Completed(data=summary.as_dict(), name=NO_RAW_OBJECTS if only_empty else "Completed", message=message)
+
+
+class Progress:
+    """The run's progress artifact and log lines, in pages: read from this process's board when batches run here
+    (`pages_seen`), else (on Dask) counted in batches done."""
+
+    def __init__(self, run_id: str, batches: int, pages_seen: bool):
+        self.batches, self.done, self.pages_seen = batches, 0, pages_seen
+        self.description = f"Pagefold run {run_id}: pages done" if pages_seen else \
+            f"Pagefold run {run_id}: batches done"
+        self.artifact = create_progress_artifact(0.0 if batches else 100.0, description=self.description)
+        self._logger = get_run_logger()
+
+    def batch_done(self) -> None:
+        self.done += 1
+        self.report(log=False)
+
+    def report(self, log: bool = True) -> None:
+        if self.pages_seen:
+            snapshot = BOARD.snapshot()
+            percent, line = 100.0 * snapshot.fraction, snapshot.describe()
+        else:
+            percent, line = 100.0 * self.done / max(1, self.batches), f"{self.done}/{self.batches} batches done"
+        if self.done == self.batches:
+            percent = 100.0
+        update_progress_artifact(self.artifact, percent, description=f"{self.description}: {line}")
+        if log:
+            self._logger.info("progress: %s", line)
+
+    @contextmanager
+    def reported_every(self, seconds: float) -> Iterator[None]:
+        """A log line and an artifact update every `seconds` while the block runs (batches report as they end)."""
+        stop = threading.Event()
+
+        def tick() -> None:
+            while not stop.wait(seconds):
+                try:
+                    self.report()
+                except Exception as exc:  # a missed report is not worth the run
+                    self._logger.debug("progress report failed: %s", exc)
+
+        thread = threading.Thread(target=tick, name="pagefold-progress", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+
+
+def check_parameters(**values: float | None) -> None:
+    """Numbers that must be positive when given (workers, batch_mb, ...): storage.SetupError naming the first that
+    is not, before anything starts."""
+    for name, value in values.items():
+        if value is not None and value <= 0:
+            raise storage.SetupError(f"{name} must be more than 0, not {value}")
+
+
+def _signal_name(interruption: BaseException) -> str:
+    if isinstance(interruption, TerminationSignal):
+        return signal.Signals(interruption.signal).name
+    return "SIGINT (Ctrl-C)"
+
+
+def _stop(pending: dict[PrefectFuture, Batch], claims: DayClaims) -> None:
+    """Stop the run: kill the extraction workers, give the batch threads STOP_WAIT_S to leave (they raise Stopped
+    at their next page or wait), then remove this run's staging and release its day locks."""
+    pool.stop_now()
+    deadline = time.monotonic() + STOP_WAIT_S
+    for future in pending:
+        future.wait(timeout=max(0.0, deadline - time.monotonic()))
+    claims.release_all()
 
 
 def _claim_days(claims: DayClaims, days: list[str], summary: RunSummary) -> list[str]:
@@ -135,8 +256,8 @@ def _claim_days(claims: DayClaims, days: list[str], summary: RunSummary) -> list
     for day in days:
         try:
             lock = claims.claim(day)
-        except Exception as exc:
-            logger.error("day %s: not locked: %s", day, exc)
+        except Exception as exc:  # the run fails naming it: logged here for the UI, not printed twice by the CLI
+            logger.info("day %s: not locked: %s", day, exc)
             summary.add_failure(day, exc)
             continue
         if lock.took_over:
@@ -145,13 +266,14 @@ def _claim_days(claims: DayClaims, days: list[str], summary: RunSummary) -> list
     return locked
 
 
-def _run_windowed(batches: list[Batch], src, dst, run, limits, runner: BatchRunner):
+def _run_windowed(batches: list[Batch], src, dst, run, limits, runner: BatchRunner,
+                  pending: dict[PrefectFuture, Batch]):
     """Run batch tasks with at most one more in flight than can run, so memory does not grow with the day.
 
     Yields (batch, Counts) or (batch, exception) as batches finish: a failed
     batch is recorded and fails its day, while the other batches go on.
+    `pending` holds the batches in flight (the caller's, for a stop to wait for).
     """
-    pending: dict[PrefectFuture, Batch] = {}
     queue = list(reversed(batches))
     while queue or pending:
         while queue and len(pending) < runner.slots:

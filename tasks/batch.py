@@ -13,11 +13,11 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
-from tasks import pool
+from tasks import pool, stopping
 from tasks.extract import extract_pages
 from tasks.lake import StagedWriter
 from tasks.progress import BOARD
@@ -71,6 +71,7 @@ def run_batch(batch: Batch, source: Store, dest: Store, run: RunInfo, limits: Li
     within `limits.extract_timeout_s` (parse, extraction and NER); with 0,
     or in a daemon process that may not start any, they are extracted here,
     chunk by chunk as well, without a deadline. Every reject is logged.
+    Raises `stopping.Stopped` (at the next page or wait) once the run is stopping.
     """
     if workers and not pool.can_start_processes():
         log.warning("batch %s#%d: this is a daemon process (a Dask worker started with distributed.worker.daemon "
@@ -92,10 +93,9 @@ def run_batch(batch: Batch, source: Store, dest: Store, run: RunInfo, limits: Li
                       f"{limits.extract_timeout_s:g} s; the worker was stopped", page.source, url=page.url,
                       raw_bytes=page.raw_bytes)
 
-    def settle(return_when: str) -> None:
+    def settle() -> None:
         """Store the chunks that are done, in any order: one slow page must not hold up the others."""
-        done, _ = wait(in_flight, return_when=return_when)
-        for future in done:
+        for future in pool.wait_any(in_flight):
             submitted = in_flight.pop(future)
             for result in pool.results(submitted, workers, on_crash=crashed, on_timeout=timed_out):
                 _store(result, writer, counts, run, log_reject)
@@ -112,9 +112,10 @@ def run_batch(batch: Batch, source: Store, dest: Store, run: RunInfo, limits: Li
                      else pool.run_here(extract, pages))
         in_flight[submitted.future] = submitted
         while len(in_flight) >= max(1, IN_FLIGHT_PER_WORKER * workers):
-            settle(FIRST_COMPLETED)
+            settle()
 
     for item in stream_pages(batch.objects, source, limits):
+        stopping.check()
         counts.pages += 1
         if isinstance(item, Reject):
             _store(item, writer, counts, run, log_reject)
@@ -126,8 +127,8 @@ def run_batch(batch: Batch, source: Store, dest: Store, run: RunInfo, limits: Li
             chunk = []
     if chunk:
         send(chunk)
-    if in_flight:
-        settle(ALL_COMPLETED)
+    while in_flight:
+        settle()
     writer.close()
     return counts
 
@@ -186,11 +187,14 @@ def stream_pages(objects: tuple[ObjectInfo, ...], source: Store, limits: Limits)
         raise _Stopped
 
     def produce(obj: ObjectInfo) -> None:
+        pages = 0
         try:
-            for item in pages_of(obj, source, limits, on_read=BOARD.bytes_read):
+            for item in pages_of(obj, source, limits):
+                BOARD.page_read()
+                pages += 1
                 put(item)
         finally:
-            BOARD.object_done()
+            BOARD.object_done(obj.size, pages)
             put(_DONE)
 
     with ThreadPoolExecutor(READ_THREADS, thread_name_prefix="pagefold-read") as readers:
@@ -202,6 +206,7 @@ def stream_pages(objects: tuple[ObjectInfo, ...], source: Store, limits: Limits)
                     item = pages.get(timeout=0.5)
                 except queue.Empty:
                     _raise_failures(futures)
+                    stopping.check()
                     continue
                 if item is _DONE:
                     finished += 1

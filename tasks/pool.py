@@ -13,20 +13,26 @@ A chunk of N pages gets N deadlines; when it times out or its worker dies,
 its pages are run again one at a time, each with one deadline, so only the
 page that times out again (`on_timeout`) or kills its worker again
 (`on_crash`) is lost, and the others of its chunk are kept.
+
+When the run is stopped (`stop_now`), the workers are killed at once, not
+waited for, and whoever waits on a chunk gets `stopping.Stopped`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
+
+from tasks import stopping
 
 _pools: dict[int, ProcessPool] = {}
 _lock = threading.Lock()
@@ -46,6 +52,7 @@ class Submitted:
 def extraction_pool(workers: int) -> ProcessPool:
     """The shared pool with `workers` processes (spawned: forking a threaded process is unsafe)."""
     with _lock:
+        stopping.check()  # no new pool once the run is stopping (stop_now empties the registry)
         if workers not in _pools:
             _pools[workers] = ProcessPool(max_workers=workers, initializer=_warm_up,
                                           context=multiprocessing.get_context("spawn"))
@@ -95,7 +102,7 @@ def results(chunk: Submitted, workers: int, on_crash: Callable[[Any], Any], on_t
     An exception raised by `fn` itself (a bug, a missing model) is raised here.
     """
     try:
-        return chunk.future.result()
+        return outcome(chunk.future)
     except TimeoutError:
         if len(chunk.items) == 1:
             return [on_timeout(chunk.items[0])]
@@ -107,7 +114,7 @@ def results(chunk: Submitted, workers: int, on_crash: Callable[[Any], Any], on_t
     for item in chunk.items:
         alone = submit(workers, chunk.fn, [item], chunk.deadline_s)
         try:
-            out += alone.future.result()
+            out += outcome(alone.future)
         except TimeoutError:
             out.append(on_timeout(item))
         except ProcessExpired:
@@ -116,6 +123,39 @@ def results(chunk: Submitted, workers: int, on_crash: Callable[[Any], Any], on_t
             _discard(alone.pool)
             out.append(on_crash(item))
     return out
+
+
+def outcome(future: Future, poll_s: float = 0.2):
+    """`future.result()`, but Stopped as soon as the run is stopping (a killed pool never finishes its futures)."""
+    while not future.done():
+        stopping.check()
+        wait([future], timeout=poll_s)
+    return future.result()
+
+
+def wait_any(futures, poll_s: float = 0.2) -> set[Future]:
+    """The futures done, once at least one is; Stopped as soon as the run is stopping."""
+    while True:
+        stopping.check()
+        done, _ = wait(futures, timeout=poll_s, return_when=FIRST_COMPLETED)
+        if done:
+            return done
+
+
+def stop_now() -> None:
+    """Stop extraction in this process at once (the run is interrupted): every worker process is killed, not
+    waited for; chunks in flight and new ones raise `stopping.Stopped`."""
+    stopping.request()
+    with _lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.stop()  # accepts nothing more, and replaces no worker once its manager sees it
+    for process in multiprocessing.active_children():  # the pools' workers (and a local Dask cluster's)
+        process.kill()
+    for pool in pools:  # pebble's own clean-up: its channels closed, a worker it started meanwhile stopped
+        with contextlib.suppress(Exception):  # the workers are dead already: nothing left here is worth a failure
+            pool.join()
 
 
 def shutdown_pools() -> None:

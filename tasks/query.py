@@ -12,58 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-import boto3
 import duckdb
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
 from schemas import DATASETS, PARTITIONING
-from tasks.storage import S3Store, Store, endpoint_from_env, open_store
+from tasks.storage import Store, check_location, endpoint_from_env, open_store
 
 if TYPE_CHECKING:
     import pandas as pd
-
-# How long `check_reachable` may take on an unreachable endpoint: two attempts of at most 3 s to connect.
-PROBE_CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 2})
-
-
-class LakeUnreachable(Exception):
-    """The lake's S3 location cannot be listed: no connection, no such bucket, no credentials or no access."""
-
-
-def check_reachable(lake: Store) -> None:
-    """Fail within seconds, in one sentence that says what to set, when an S3 lake cannot be listed.
-
-    pyarrow's S3 client, which does the reading, retries a refused connection for
-    about 20 s and then raises a 40-line error. A folder always passes.
-    Raises LakeUnreachable.
-    """
-    if not isinstance(lake, S3Store):
-        return
-    if lake.endpoint:
-        where = f"S3 at {lake.endpoint}"
-        fix = "check --s3-endpoint, AWS_ENDPOINT_URL or the Prefect variable pagefold_s3_endpoint"
-    else:
-        where = "AWS S3 (no S3 endpoint set)"
-        fix = "for MinIO, R2 or another S3-compatible store, pass --s3-endpoint URL or set AWS_ENDPOINT_URL"
-    client = boto3.session.Session().client("s3", endpoint_url=lake.endpoint, config=PROBE_CONFIG)
-    try:
-        client.list_objects_v2(Bucket=lake.bucket, Prefix=lake.prefix, MaxKeys=1)
-    except NoCredentialsError:
-        raise LakeUnreachable(f"no S3 credentials to read {lake.url}: set AWS_PROFILE, or AWS_ACCESS_KEY_ID "
-                              "and AWS_SECRET_ACCESS_KEY") from None
-    except EndpointConnectionError:
-        raise LakeUnreachable(f"cannot reach {where} to read {lake.url}: {fix}") from None
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code == "NoSuchBucket":
-            raise LakeUnreachable(f"no bucket {lake.bucket!r} at {where}: {fix}") from None
-        raise LakeUnreachable(f"{where} refused to list {lake.url}: {code or exc}") from None
-    except BotoCoreError as exc:  # time-outs and other transport errors
-        raise LakeUnreachable(f"cannot read {lake.url} from {where}: {exc}; {fix}") from None
 
 
 def dataset(lake: str | Store, name: str, s3_endpoint: str | None = None) -> ds.Dataset:
@@ -131,9 +89,9 @@ def _nullable_pandas_type(arrow_type: pa.DataType):
 def open_lake(lake: Store) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
     """A DuckDB connection with a view per dataset found in the lake, and the views' names.
 
-    Raises LakeUnreachable when an S3 lake cannot be listed.
+    Raises storage.SetupError, in one sentence saying what to set, when an S3 lake cannot be listed.
     """
-    check_reachable(lake)
+    check_location(lake, "lake")
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     views = []

@@ -161,9 +161,104 @@ def endpoint_from_env(explicit: str | None) -> str | None:
     return explicit or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
 
 
+class SetupError(Exception):
+    """A location or parameter that cannot work as given; retrying cannot fix it. The message names the thing
+    and the fix, in one sentence."""
+
+
+# A probe of an S3 location may take this long when its endpoint does not answer: two attempts of at most 3 s to
+# connect (botocore's own retries of a refused connection take ~20 s, pyarrow's as long).
+PROBE_CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 2})
+
+
+def check_location(store: Store, role: str, writing: bool = False) -> None:
+    """Fail at once, in one sentence saying what to do, when `store` cannot serve as `role` (`source` or `lake`).
+
+    A source must be an existing, readable folder or S3 prefix above the
+    `dt=` folders, not one of them (the sentence gives the path to use). A
+    lake to write may not exist yet, but its folder must be creatable. On S3, the bucket is listed once, quickly (PROBE_CONFIG): no
+    credentials, no such bucket, access denied or an endpoint that does not
+    answer are named, with the setting to change. Raises SetupError.
+    """
+    url = store.url
+    if role == "source":
+        _refuse_day_folder(url)
+    if isinstance(store, LocalStore):
+        if role == "source":
+            _check_source_folder(Path(store.root))
+        elif writing:
+            _check_lake_folder(Path(store.root))
+        return
+    if store.endpoint:
+        where = f"S3 at {store.endpoint}"
+        fix = "check --s3-endpoint, AWS_ENDPOINT_URL or the Prefect variable pagefold_s3_endpoint"
+    else:
+        where = "AWS S3 (no S3 endpoint set)"
+        fix = "for MinIO, R2 or another S3-compatible store, pass --s3-endpoint URL or set AWS_ENDPOINT_URL"
+    client = boto3.session.Session().client("s3", endpoint_url=store.endpoint, config=PROBE_CONFIG)
+    try:
+        client.list_objects_v2(Bucket=store.bucket, Prefix=store.prefix, MaxKeys=1)
+    except boto_errors.NoCredentialsError:
+        raise SetupError(f"no S3 credentials to read the {role} {url}: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
+                         "AWS_SECRET_ACCESS_KEY (or the Prefect Secret blocks, README \"Configuration\")") from None
+    except boto_errors.EndpointConnectionError:
+        raise SetupError(f"cannot reach {where} to read the {role} {url}: {fix}") from None
+    except boto_errors.ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code == "NoSuchBucket":
+            raise SetupError(f"no bucket {store.bucket!r} at {where} (the {role} {url}): check the bucket's name; "
+                             f"{fix}") from None
+        if _status(exc) == 403 or code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
+            raise SetupError(f"{where} refused to list the {role} {url} ({code or 403}): check the credentials "
+                             "(AWS_PROFILE, AWS_ACCESS_KEY_ID) and that they may list and read the bucket") from None
+        raise SetupError(f"{where} refused to list the {role} {url}: {code or exc}") from None
+    except boto_errors.BotoCoreError as exc:  # time-outs and other transport errors
+        raise SetupError(f"cannot read the {role} {url} from {where}: {exc}; {fix}") from None
+
+
+def _refuse_day_folder(url: str) -> None:
+    """A source that is a day's folder (or inside one): the sentence gives the source to use and the day."""
+    parts = url.split("/")
+    for i, part in enumerate(parts):
+        if match := DAY_DIR.match(part):
+            above = "/".join(parts[:i]) or "/"
+            raise SetupError(f"the source {url} is inside the day folder {part}/: the source is the folder that "
+                             f"holds the dt= folders, {above}, with the date {match.group(1)} (--date) for that "
+                             "day only")
+
+
+def _check_source_folder(root: Path) -> None:
+    if not root.is_dir():
+        what = "is a file, not a folder" if root.exists() else "does not exist"
+        raise SetupError(f"the source folder {root} {what}: give the folder that holds the dt=YYYY-MM-DD folders "
+                         "of raw pages")
+    if not os.access(root, os.R_OK | os.X_OK):
+        raise SetupError(f"no permission to read the source folder {root}: run as a user who may read it")
+
+
+def _check_lake_folder(root: Path) -> None:
+    if root.exists() and not root.is_dir():
+        raise SetupError(f"the lake {root} is a file, not a folder: give a folder (it is created if missing)")
+    existing = next(p for p in (root, *root.parents) if p.exists())
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise SetupError(f"no permission to write the lake {root} (in {existing}): choose a folder this user may "
+                         "write, or change its permissions")
+
+
 def list_days(source: Store) -> list[str]:
     """Days (YYYY-MM-DD) that have a `dt=` folder directly under the source."""
     return sorted(m.group(1) for name in source.list_dirs() if (m := DAY_DIR.match(name)))
+
+
+def days_to_ingest(source: Store, day: str | None) -> list[str]:
+    """[day] when given, else every day with a `dt=` folder; SetupError when there is none (a wrong source)."""
+    if day:
+        return [day]
+    days = list_days(source)
+    if not days:
+        raise SetupError(f"no dt=YYYY-MM-DD folders under the source {source.url}: nothing to ingest; give the "
+                         "folder that holds them")
+    return days
 
 
 def list_day_objects(source: Store, day: str) -> list[ObjectInfo]:

@@ -17,13 +17,13 @@ class DayResult:
     counts: Counts = field(default_factory=Counts)
     written: dict[str, int] | None = None
     failures: list[str] = field(default_factory=list)
-    empty: bool = False  # no raw objects were listed: the day's output is left as it was
+    empty: str = ""  # the folder where no raw object was listed: the day's output is left as it was
 
     @property
     def state(self) -> str:
         if self.failures:
             return "failed: " + "; ".join(self.failures)
-        return "no raw objects, left as it was" if self.empty else "committed"
+        return f"no raw objects under {self.empty}, left as it was" if self.empty else "committed"
 
 
 class RunSummary:
@@ -55,8 +55,18 @@ class RunSummary:
     def finish(self) -> None:
         self.seconds = time.monotonic() - self._started
 
-    def mark_empty(self, day: str) -> None:
-        self.days[day].empty = True
+    def mark_empty(self, day: str, folder: str) -> None:
+        """No raw object was listed under `folder`, the day's: its output is left as it was."""
+        self.days[day].empty = folder
+
+    @property
+    def empty_days(self) -> dict[str, str]:
+        """Days without raw objects, and the folder each was looked for in."""
+        return {day: result.empty for day, result in self.days.items() if result.empty}
+
+    def empty_message(self) -> str:
+        return "; ".join(f"no raw objects under {folder}" for folder in self.empty_days.values()) + \
+            ": left as it was (a wrong source, or a day not landed yet?)"
 
     def complete_days(self) -> list[str]:
         """Days to commit: every batch succeeded and there was something to read."""
@@ -101,8 +111,17 @@ class RunSummary:
     def headline(self) -> str:
         t = self.totals
         verdict = "reconciled" if self.reconciled else "NOT reconciled"
-        return (f"{t.objects} objects, {t.pages} pages = {t.documents} documents + {t.rejected} rejects "
+        reasons = f" ({_by_reason(t.rejects)})" if t.rejects else ""
+        return (f"{t.objects} objects, {t.pages} pages = {t.documents} documents + {t.rejected} rejects{reasons} "
                 f"({verdict}), {t.entities} entities, in {self.seconds:.1f} s, {self.pages_per_second:.1f} pages/s")
+
+    def stopped(self, signal_name: str, batches_done: int, batches: int) -> str:
+        """What a stopped run did and left: the message of its Cancelled state, one line."""
+        committed = [day for day, result in self.days.items() if result.written is not None]
+        days = (f"day(s) {', '.join(committed)} committed before the stop, the others left as they were"
+                if committed else "no day changed")
+        return (f"stopped by {signal_name} after {self.seconds:.1f} s, {batches_done} of {batches} batch(es) done: "
+                f"{days}; this run's staging removed, its day locks released")
 
     def lines(self) -> list[str]:
         out = [f"run {self.run_id}: {self.headline()}"]
@@ -136,6 +155,7 @@ class RunSummary:
             "seconds": round(self.seconds, 3),
             "pages_per_second": round(self.pages_per_second, 2),
             "reconciled": self.reconciled,
+            "days_without_raw_objects": self.empty_days,
         }
 
 

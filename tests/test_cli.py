@@ -251,3 +251,68 @@ def test_query_of_an_unreachable_s3_lake_fails_in_seconds_with_one_line(endpoint
     [line] = result.stderr.splitlines()
     assert all(name in line for name in names), line
     assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("source, names", [
+    ("{tmp}/nowhere", ["the source folder {tmp}/nowhere does not exist", "dt=YYYY-MM-DD"]),
+    ("{tmp}/raw/dt=2026-11-20", ["inside the day folder dt=2026-11-20/", "dt= folders, {tmp}/raw,",
+                                 "2026-11-20 (--date)"]),
+    ("{tmp}/raw/dt=2026-11-20/feeds", ["inside the day folder dt=2026-11-20/", "dt= folders, {tmp}/raw,"]),
+], ids=["missing folder", "a day folder", "inside a day folder"])
+def test_a_source_that_cannot_work_fails_at_once_in_one_line_with_the_fix(source, names, tmp_path, prefect_home):
+    """Before any Prefect or extraction process starts, and without retries (it was 30 s and 27-55 lines of
+    Prefect output with a traceback for a missing folder)."""
+    write_day(tmp_path / "raw", "2026-11-20", {"crawl/legacy.warc.gz": hard_input_objects()["crawl/legacy.warc.gz"]})
+    started = time.monotonic()
+    result = pagefold("ingest", "--source", source.format(tmp=tmp_path), "--dest", str(tmp_path / "lake"),
+                      home=prefect_home)
+    elapsed = time.monotonic() - started
+    print(f"failed in {elapsed:.2f} s")
+    assert result.returncode == 1 and elapsed < 10
+    [line] = result.stderr.splitlines()
+    assert all(name.format(tmp=tmp_path) in line for name in names), line
+    assert result.stdout == "" and not (tmp_path / "lake").exists()
+
+
+@pytest.mark.parametrize("where, names", [
+    ("missing bucket", ["no bucket 'pagefold-missing'", "check the bucket's name", "--s3-endpoint"]),
+    ("no endpoint answers", ["cannot reach S3 at http://127.0.0.1:9", "--s3-endpoint"]),
+])
+def test_an_s3_source_that_cannot_work_fails_at_once_in_one_line_with_the_fix(where, names, s3_endpoint, tmp_path,
+                                                                             prefect_home):
+    endpoint = s3_endpoint if where == "missing bucket" else "http://127.0.0.1:9"  # nothing listens on port 9
+    started = time.monotonic()
+    result = pagefold("ingest", "--source", "s3://pagefold-missing/raw", "--dest", str(tmp_path / "lake"),
+                      "--s3-endpoint", endpoint, home=prefect_home, AWS_ACCESS_KEY_ID="testing",
+                      AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+    elapsed = time.monotonic() - started
+    print(f"{where}: failed in {elapsed:.2f} s")
+    assert result.returncode == 1 and elapsed < 10
+    [line] = result.stderr.splitlines()
+    assert all(name in line for name in names), line
+
+
+def test_on_a_terminal_a_locked_day_is_said_once_without_traceback(tmp_path, prefect_home):
+    """Another live run (this test's process) holds the day: on a terminal (a pseudo-terminal here) the command says
+    so once, in its last line (issue 12: three times, once as a dict with a traceback)."""
+    from tasks.daylock import DayLock
+    from tasks.storage import open_store
+
+    write_day(tmp_path / "raw", "2026-11-21", {"crawl/legacy.warc.gz": hard_input_objects()["crawl/legacy.warc.gz"]})
+    lock = DayLock(open_store(str(tmp_path / "lake")), "2026-11-21", "run-elsewhere")
+    lock.acquire()
+    try:
+        command = " ".join([PAGEFOLD, "ingest", "--source", str(tmp_path / "raw"), "--dest", str(tmp_path / "lake"),
+                            "--date", "2026-11-21", "--workers", "1"])
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_"))}
+        env.update(PAGEFOLD_PREFECT_HOME=str(prefect_home), COLUMNS="200", TERM="xterm")
+        result = subprocess.run(["script", "-qefc", command, "/dev/null"], env=env, capture_output=True, text=True,
+                                timeout=600, stdin=subprocess.DEVNULL)
+    finally:
+        lock.release()
+    output = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", result.stdout + result.stderr)  # the terminal's colours
+    assert result.returncode == 1, output
+    assert output.count("is being written by run run-elsewhere") == 1, output
+    assert "Traceback" not in output and "{" not in output
+    last = [line for line in output.splitlines() if line.strip()][-1]
+    assert "ingest failed: day 2026-11-21 failed and was left unchanged: DayLocked" in last, output

@@ -141,6 +141,20 @@ def test_a_backfill_launched_from_the_ui_custom_run_form_completes_and_writes_it
             assert wait_for_final_state(api, flow_run_id, [root / "worker.log"]) == "Completed"
             page.goto(f"{ui}/runs/flow-run/{flow_run_id}")
             expect(page.get_by_text("Completed").first).to_be_visible(timeout=60_000)
+
+            # The backfill's summary, as the operator opens it: pages and reject reasons of each day, a link to
+            # each day's run.
+            [summary] = get_json_post(f"{api}/artifacts/filter", {"artifacts": {
+                "flow_run_id": {"any_": [flow_run_id]}, "key": {"any_": ["backfill-summary"]}}})
+            page.goto(f"{ui}/artifacts/artifact/{summary['id']}")
+            table = page.locator("table").first
+            expect(table).to_be_visible(timeout=60_000)
+            expect(table.get_by_role("columnheader", name="pages", exact=True)).to_be_visible()
+            expect(table.get_by_role("columnheader", name="rejects by reason")).to_be_visible()
+            for day in days:
+                expect(table.get_by_role("row").filter(has_text=day.isoformat())
+                       .filter(has_text="invalid_json: 1, missing_url: 1")).to_be_visible()
+            expect(table.get_by_role("link", name=f"day-{days[0]}")).to_be_visible()
         except Exception:
             page.screenshot(path=str(root / "failure.png"), full_page=True)
             raise

@@ -135,12 +135,38 @@ def test_a_day_with_no_raw_objects_leaves_its_output_alone(tmp_path):
     before = sorted(r[0] for r in documents_sql(lake, "SELECT url FROM documents"))
     (source / f"dt={DAY}" / "crawl" / "legacy.warc.gz").unlink()
 
-    summary = ingest(source=str(source), dest=str(lake), date=dt.date.fromisoformat(DAY), workers=1)
+    state = ingest(source=str(source), dest=str(lake), date=dt.date.fromisoformat(DAY), workers=1, return_state=True)
 
-    assert summary["pages"] == 0
+    assert state.is_completed() and state.name == "No raw objects"  # a green run, not to be taken for an ingested day
+    assert state.message.startswith(f"no raw objects under {source}/dt={DAY}")
+    summary = state.result()
+    assert summary["pages"] == 0 and summary["days_without_raw_objects"] == {DAY: f"{source}/dt={DAY}"}
     assert sorted(r[0] for r in documents_sql(lake, "SELECT url FROM documents")) == before
 
 
+
+
+@pytest.mark.parametrize("kwargs, says", [
+    (dict(source="{tmp}/nowhere"), "the source folder {tmp}/nowhere does not exist"),
+    (dict(source="{tmp}/raw/dt=2026-11-20"), "the folder that holds the dt= folders, {tmp}/raw,"),
+    (dict(batch_mb=0), "batch_mb must be more than 0"),
+], ids=["missing folder", "a day folder", "bad parameter"])
+def test_what_retrying_cannot_fix_fails_the_run_at_once_saying_what_to_change(kwargs, says, tmp_path):
+    """As a deployed run meets it: the run fails before any task starts (so no task is retried)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    write_day(tmp_path / "raw", DAY, {"crawl/legacy.warc.gz": hard_input_objects()["crawl/legacy.warc.gz"]})
+    params = dict(source=str(tmp_path / "raw"), dest=str(tmp_path / "lake"), workers=1)
+    params.update({k: v.format(tmp=tmp_path) if isinstance(v, str) else v for k, v in kwargs.items()})
+
+    state = ingest(**params, return_state=True)
+
+    assert state.is_failed() and says.format(tmp=tmp_path) in state.message, state.message
+    with get_client(sync_client=True) as client:
+        assert client.read_task_runs(flow_run_filter=FlowRunFilter(
+            id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))) == []
+    assert not (tmp_path / "lake").exists()
 
 
 @pytest.fixture(scope="module")

@@ -80,6 +80,10 @@ def test_a_backfill_over_three_days_writes_three_days(tmp_path):
     documents = lake_rows(lake)
     assert sorted({row[0] for row in documents}) == DAYS
     assert all(r["documents in lake"] == sum(row[0] == r["date"] for row in documents) > 0 for r in rows)
+    # What each day's run counted, from its ingest-summary: the mixed feed's 5 pages, 3 documents, 2 rejects.
+    assert [(r["pages"], r["documents"], r["rejects"], r["rejects by reason"]) for r in rows] == \
+        [(5, 3, 2, "invalid_json: 1, missing_url: 1")] * 3
+    assert all(r["seconds"] > 0 and r["run name"] == f"day-{r['date']}" for r in rows)
 
 
 def test_a_backfill_with_a_broken_day_fails_that_day_and_completes_the_others(tmp_path):
@@ -111,3 +115,27 @@ def test_a_backfill_with_a_broken_day_fails_that_day_and_completes_the_others(tm
 def test_a_backfill_range_must_not_end_before_it_starts():
     with pytest.raises(ValueError, match="before"):
         days_between(dt.date(2026, 11, 27), dt.date(2026, 11, 26))
+
+
+def test_the_backfill_summary_shows_each_days_pages_reject_reasons_and_run():
+    from flows.backfill import summary_markdown
+
+    rows = [{"date": "2026-11-25", "state": "Completed", "pages": 5, "documents": 3, "rejects": 2,
+             "rejects by reason": "invalid_json: 1, missing_url: 1", "entities": 50, "seconds": 7.1,
+             "documents in lake": 3, "rejects in lake": 2, "message": "", "flow run": "id-1", "run name": "day-2026-11-25"},
+            {"date": "2026-11-26", "state": "Failed", "pages": "", "documents": "", "rejects": "",
+             "rejects by reason": "", "entities": "", "seconds": 0.4, "documents in lake": 0, "rejects in lake": 0,
+             "message": "day 2026-11-26 failed and was left unchanged: DayLocked: ...", "flow run": "id-2",
+             "run name": "day-2026-11-26"}]
+
+    markdown = summary_markdown("Backfill 2026-11-25..2026-11-26: 1 day(s) completed, 1 failed", rows,
+                                "http://127.0.0.1:4200")
+
+    lines = markdown.splitlines()
+    assert lines[0] == "## Backfill 2026-11-25..2026-11-26: 1 day(s) completed, 1 failed"
+    assert lines[2].startswith("| day | state | pages | documents | rejects | rejects by reason | entities | seconds")
+    assert lines[4] == ("| 2026-11-25 | Completed | 5 | 3 | 2 | invalid_json: 1, missing_url: 1 | 50 | 7.1 | 3 | 2 | "
+                        "[day-2026-11-25](http://127.0.0.1:4200/runs/flow-run/id-1) |")
+    assert lines[5].startswith("| 2026-11-26 | Failed | - | - | - | - | - | 0.4 | 0 | 0 | [day-2026-11-26]")
+    assert lines[6] == "| **all days** | | 5 | 3 | 2 | invalid_json: 1, missing_url: 1 | 50 | 7.5 | 3 | 2 | |"
+    assert lines[-1] == "- **2026-11-26** Failed: day 2026-11-26 failed and was left unchanged: DayLocked: ..."

@@ -100,12 +100,14 @@ def test_failed_batch_fails_its_day_and_keeps_the_other_day_complete():
 
 def test_a_day_with_no_raw_objects_is_not_committed():
     summary = RunSummary("run-5", [DAY1, DAY2])
-    summary.mark_empty(DAY1)
+    summary.mark_empty(DAY1, f"s3://landing/raw/dt={DAY1}")
     summary.add_batch(DAY2, counts(3, {}))
 
     assert summary.complete_days() == [DAY2]
     assert summary.failed_days == []
-    assert {row["date"]: row["state"] for row in summary.table_rows()}[DAY1] == "no raw objects, left as it was"
+    assert {row["date"]: row["state"] for row in summary.table_rows()}[DAY1] == \
+        f"no raw objects under s3://landing/raw/dt={DAY1}, left as it was"
+    assert summary.as_dict()["days_without_raw_objects"] == {DAY1: f"s3://landing/raw/dt={DAY1}"}
 
 
 # --- plan_batches ------------------------------------------------------------------------------------------------

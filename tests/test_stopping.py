@@ -1,0 +1,78 @@
+"""Stopping `pagefold ingest` mid-run: Ctrl-C (SIGINT to the process group) and SIGTERM.
+
+The run stops in seconds: its extraction workers killed, not waited for, its flow run Cancelled in Prefect,
+its day locks released and its staging removed, the lake's days as they were before it started; one line
+says so, and the command exits 130. (A run killed outright, kill -9, is tested in test_fault_injection: its
+rerun removes what it left.)
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from flows.ingest import ingest
+from tasks.storage import open_store
+from tests.rawdata import hard_input_objects, write_day
+from tests.test_fault_injection import DAY, PAGEFOLD, busy_day, lake_rows
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def api_url() -> str:
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value()
+
+
+def flow_runs_writing(lake: Path) -> list:
+    """The `ingest` flow runs of the test's Prefect whose `dest` is `lake`."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return [r for r in client.read_flow_runs() if r.parameters.get("dest") == str(lake)]
+
+
+@pytest.mark.parametrize("signum, to_group", [(signal.SIGINT, True), (signal.SIGTERM, False)],
+                         ids=["ctrl-c to the process group", "sigterm to the process"])
+def test_an_interrupted_ingest_stops_in_seconds_and_leaves_the_lake_as_it_was(signum, to_group, tmp_path):
+    source, lake = tmp_path / "raw", tmp_path / "lake"
+    write_day(source, DAY, {"feeds/mixed.jsonl.gz": hard_input_objects()["feeds/mixed.jsonl.gz"]})
+    ingest(source=str(source), dest=str(lake), workers=1)
+    before = lake_rows(open_store(str(lake)))
+    busy_day(source, pages=40)  # the day's second version, which the interrupted run was writing
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_"))}
+    run = subprocess.Popen([PAGEFOLD, "ingest", "--source", str(source), "--dest", str(lake), "--workers", "2",
+                            "--batch-mb", "1", "--prefect-api", api_url()], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+    deadline = time.monotonic() + 600
+    while not list((lake / "_staging").glob(f"{DAY}/*/parts/*/*.parquet")):  # a batch staged, others running
+        assert run.poll() is None and time.monotonic() < deadline, run.communicate()
+        time.sleep(0.1)
+    workers = [p for p in psutil.Process(run.pid).children() if "spawn_main" in " ".join(p.cmdline())]
+    assert len(workers) == 2, [p.cmdline() for p in psutil.Process(run.pid).children()]  # the extraction pool
+
+    started = time.monotonic()
+    os.killpg(run.pid, signum) if to_group else os.kill(run.pid, signum)
+    stdout, stderr = run.communicate(timeout=60)
+    stopped_s = time.monotonic() - started
+    print(f"{signal.Signals(signum).name}: stopped in {stopped_s:.2f} s")
+
+    assert run.returncode == 130, stdout + stderr
+    assert stopped_s < 10
+    assert "Traceback" not in stdout + stderr
+    last = stdout.strip().splitlines()[-1]
+    assert "stopped" in last and signal.Signals(signum).name in last, stdout
+    assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
+    [flow_run] = [r for r in flow_runs_writing(lake) if r.state.is_final() and not r.state.is_completed()]
+    assert flow_run.state.type.value in ("CANCELLED", "CRASHED"), flow_run.state
+    assert not (lake / "_locks" / f"{DAY}.json").exists()
+    assert not [p for p in (lake / "_staging").rglob("*") if p.is_file()] if (lake / "_staging").exists() else True
+    assert lake_rows(open_store(str(lake))) == before
