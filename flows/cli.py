@@ -335,6 +335,9 @@ def print_summary(summary: dict) -> None:
         table.add_row(label, ", ".join(value) if isinstance(value, list) else str(value))
     for reason, n in summary["rejects_by_reason"].items():
         table.add_row(f"  {reason}", str(n))
+    table.add_row("drift alarms", str(len(summary["drift_alarms"])))
+    for alarm in summary["drift_alarms"]:
+        table.add_row(f"  {alarm['date']} {alarm['hostname']}", alarm["measure"])
     table.add_row("seconds", f"{summary['seconds']:.1f}")
     table.add_row("pages per second", f"{summary['pages_per_second']:.1f}")
     verdict = "[green]yes[/green]: pages = documents + rejects" if summary["reconciled"] else "[red]NO[/red]"

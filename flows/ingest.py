@@ -15,6 +15,7 @@ from prefect.artifacts import create_progress_artifact, create_table_artifact, u
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 
+from flows import config, drift
 from flows.runners import BatchRunner, batch_runner
 from tasks import lake, pool, storage
 from tasks.batch import Batch, plan_batches, run_batch
@@ -88,6 +89,7 @@ def ingest(
     if not days:
         logger.warning("no dt=YYYY-MM-DD folders under %s: nothing to ingest", source)
     summary = RunSummary(run.run_id, days)
+    rules = config.drift_rules()
     with batch_runner(workers) as runner, DayClaims(dst, run.run_id) as claims:
         logger.info("run %s: %d day(s) from %s to %s; batches on %s", run.run_id, len(days), source, dest, runner.where)
         if runner.local:
@@ -116,10 +118,13 @@ def ingest(
                     summary.add_commit(day, commit_day(dst, run.run_id, day, summary.days[day].counts.pages))
                 except Exception as exc:  # this day stays as it was; the other days still commit
                     summary.add_failure(day, exc)
+                    continue
+                summary.add_drift(day, drift.check_day(dst, day, rules))
         finally:
             pool.shutdown_pools()
     summary.finish()
     _report(summary)
+    drift.report(run.run_id, summary.drift_alarms, rules)
     if summary.failed_days:
         raise RuntimeError(f"day(s) {', '.join(summary.failed_days)} failed and were left unchanged: "
                            f"{summary.failures}")
