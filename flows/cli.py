@@ -144,7 +144,7 @@ def _backfill_rows(state) -> list[dict]:
 
 @app.command()
 def query(
-    sql: Annotated[Optional[str], typer.Argument(help="SQL over the views `documents`, `entities` and `rejects`.")] = None,
+    sql: Annotated[Optional[str], typer.Argument(help="SQL over the views `documents`, `entities`, `rejects`, `health` and `drift`.")] = None,
     lake: LakeOpt = "lake",
     s3_endpoint: EndpointOpt = None,
     max_rows: Annotated[int, typer.Option(help="Rows to print at most.")] = 50,
@@ -154,7 +154,8 @@ def query(
                      help="Read the Prefect variable pagefold_s3_endpoint from this server when no endpoint is set."),
     ] = None,
 ) -> None:
-    """Run SQL over the lake with DuckDB; the datasets are views named `documents`, `entities` and `rejects`.
+    """Run SQL over the lake with DuckDB; the datasets are views (`documents`, `entities`, `rejects`, `health`), and
+    `drift` holds the drift alarms of every day.
 
     Without SQL: an interactive prompt on a terminal, else the views and their columns. An S3 lake that
     cannot be reached fails in seconds with one line saying where it looked.

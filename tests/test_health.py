@@ -151,6 +151,29 @@ def drift_events(flow_run_id, wait_s: float = 30.0) -> list:
             time.sleep(0.5)
 
 
+def test_pagefold_query_shows_the_drift_view_under_the_environments_rules(fifteen_days, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root, _, _ = fifteen_days
+    command = [str(Path(sys.executable).with_name("pagefold")), "query", "--lake", str(root / "lake")]
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_"))},
+           "PAGEFOLD_PREFECT_HOME": str(tmp_path), "COLUMNS": "200"}
+    sql = "SELECT hostname, measure, current_source FROM drift"
+    lowered = subprocess.run([*command, sql], env={**env, "PAGEFOLD_DRIFT_MIN_PAGES": str(PER_SITE)},
+                             capture_output=True, text=True, timeout=120)
+    assert lowered.returncode == 0, lowered.stderr
+    rows = [line.split("│")[1:4] for line in lowered.stdout.splitlines() if CHANGING in line]
+    assert [[cell.strip() for cell in row] for row in rows] == [[CHANGING, "authors", ""],
+                                                                [CHANGING, "title", "trafilatura"]]
+    default = subprocess.run([*command, sql], env=env, capture_output=True, text=True, timeout=120)
+    assert default.returncode == 0 and CHANGING not in default.stdout  # 5 pages a day: under the floor of 20
+    described = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert "Host whose pages drifted." in described.stdout
+
+
 def test_the_event_reaches_prefects_events_api_once_for_the_broken_host(fifteen_days):
     _, _, flow_run_id = fifteen_days
     [event] = drift_events(flow_run_id)
