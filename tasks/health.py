@@ -120,6 +120,9 @@ class DriftRules:
     `reject_ratio` times its usual value and more than `reject_rise_points`
     above it, raise one each (the rise keeps the first two rejects of 20
     pages, on a host that had none, from raising an alarm).
+
+    Defaults: 20 pages, 14 days, 30 points, half the text and twice the
+    rejects are issue 13's figures; the 10-point rise is ours.
     """
 
     min_pages: int = 20
