@@ -159,7 +159,7 @@ def backfill(
 
 @app.command()
 def query(
-    sql: Annotated[Optional[str], typer.Argument(help="SQL over the views `documents`, `entities` and `rejects`.")] = None,
+    sql: Annotated[Optional[str], typer.Argument(help="SQL over the views `documents`, `entities`, `rejects`, `health` and `drift`.")] = None,
     lake: LakeOpt = "lake",
     s3_endpoint: EndpointOpt = None,
     max_rows: Annotated[int, typer.Option(help="Rows to print at most.")] = 50,
@@ -169,7 +169,8 @@ def query(
                      help="Read the Prefect variable pagefold_s3_endpoint from this server when no endpoint is set."),
     ] = None,
 ) -> None:
-    """Run SQL over the lake with DuckDB; the datasets are views named `documents`, `entities` and `rejects`.
+    """Run SQL over the lake with DuckDB; the datasets are views (`documents`, `entities`, `rejects`, `health`), and
+    `drift` holds the drift alarms of every day.
 
     Without SQL: an interactive prompt on a terminal, else the views and their columns. An S3 lake that
     cannot be reached fails in seconds with one line saying where it looked.
@@ -414,6 +415,9 @@ def print_summary(summary: dict) -> None:
         table.add_row(f"  {reason}", str(n))
     for day, folder in summary["days_without_raw_objects"].items():
         table.add_row(f"{day}: no raw objects", f"under {folder}, left as it was")
+    table.add_row("drift alarms", str(len(summary["drift_alarms"])))
+    for alarm in summary["drift_alarms"]:
+        table.add_row(f"  {alarm['date']} {alarm['hostname']}", alarm["measure"])
     table.add_row("seconds", f"{summary['seconds']:.1f}")
     table.add_row("pages per second", f"{summary['pages_per_second']:.1f}")
     verdict = "[green]yes[/green]: pages = documents + rejects" if summary["reconciled"] else "[red]NO[/red]"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import boto3
 
+from tasks.health import DriftRules
 from tasks.storage import endpoint_from_env
 
 SECRET_BLOCKS = {"AWS_ACCESS_KEY_ID": "pagefold-aws-access-key-id",
@@ -60,6 +61,12 @@ def resolve(source: str | None, dest: str | None, s3_endpoint: str | None = None
     if any(url.startswith("s3://") for url in (settings.source, settings.dest)):
         load_secret_credentials()
     return settings
+
+
+def drift_rules() -> DriftRules:
+    """The drift alarms' thresholds: each of PAGEFOLD_DRIFT_MIN_PAGES, PAGEFOLD_DRIFT_FILL_DROP_POINTS, ... or its
+    Prefect variable (pagefold_drift_min_pages, ...), else the default of `DriftRules`."""
+    return DriftRules.from_settings(setting)
 
 
 def load_secret_credentials() -> None:

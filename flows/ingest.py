@@ -23,6 +23,7 @@ from prefect.futures import PrefectFuture, as_completed
 from prefect.runtime import flow_run
 from prefect.states import Cancelled, Completed
 
+from flows import config, drift
 from flows.runners import BatchRunner, batch_runner
 from tasks import lake, pool, stopping, storage
 from tasks.batch import Batch, plan_batches, run_batch
@@ -120,6 +121,7 @@ def ingest(
     pending: dict[PrefectFuture, Batch] = {}  # batches in flight, for a stop to wait for
     batches: list[Batch] = []
     finished = 0
+    rules = config.drift_rules()
     with batch_runner(workers) as runner, DayClaims(dst, run.run_id) as claims:
         try:
             logger.info("run %s: %d day(s) from %s to %s; batches on %s", run.run_id, len(days), source, dest,
@@ -153,6 +155,8 @@ def ingest(
                         summary.add_commit(day, commit_day(dst, run.run_id, day, summary.days[day].counts.pages))
                     except Exception as exc:  # this day stays as it was; the other days still commit
                         summary.add_failure(day, exc)
+                        continue
+                summary.add_drift(day, drift.check_day(dst, day, rules))
         except (KeyboardInterrupt, TerminationSignal) as interruption:
             with stopping.deferred_signals(deliver=False):  # a second Ctrl-C does not cut the clean-up short
                 _stop(pending, claims)
@@ -164,6 +168,7 @@ def ingest(
             pool.shutdown_pools()
     summary.finish()
     _report(summary)
+    drift.report(run.run_id, summary.drift_alarms, rules)
     if summary.failed_days:
         raise RuntimeError("; ".join(f"day {day} failed and was left unchanged: {'; '.join(errors)}"
                                      for day, errors in summary.failures.items()))

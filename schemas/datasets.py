@@ -19,7 +19,7 @@ Evolution policy (see README, "Schema evolution"):
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-SCHEMA_VERSION = "3.0"
+SCHEMA_VERSION = "3.1"
 
 _UTC_MICROS = pa.timestamp("us", tz="UTC")
 # Where each field's value came from (README, "Field issues"): json-ld, meta, page, url, trafilatura, text, declared.
@@ -114,13 +114,55 @@ REJECTS = _schema(
     ],
 )
 
-DATASETS: dict[str, pa.Schema] = {"documents": DOCUMENTS, "entities": ENTITIES, "rejects": REJECTS}
+# The fields whose fill rate `health` measures: FIELD_SOURCES' fields, and whether NER found any entity.
+HEALTH_FIELDS = (*FIELD_SOURCES.names, "entities")
+
+
+def _health_field_columns(name: str) -> list[pa.Field]:
+    has = "at least one entity row" if name == "entities" else name
+    columns = [_field(f"{name}_share", pa.float64(), True,
+                      f"Share of the host's documents that have {has} (0 to 1); null without documents.")]
+    if name in FIELD_SOURCES.names:
+        columns += [
+            _field(f"{name}_source", pa.string(), True,
+                   f"Source most of the host's {name} values came from (ties: first by name); null when none has it."),
+            _field(f"{name}_sources", pa.map_(pa.string(), pa.int64()), False,
+                   f"Documents per source of {name} (json-ld, meta, page, url, trafilatura, text, declared)."),
+        ]
+    return columns
+
+
+HEALTH = _schema(
+    "health",
+    [
+        _field("hostname", pa.string(), True,
+               "Host of the pages (as `documents.hostname`); null for rejects whose URL is unknown."),
+        _field("pages", pa.int64(), False, "Pages of the host read that day: documents + rejects."),
+        _field("documents", pa.int64(), False, "Documents of the host that day."),
+        _field("rejects", pa.int64(), False, "Rejects of the host that day (host taken from the reject's URL)."),
+        _field("rejects_by_reason", pa.map_(pa.string(), pa.int64()), False, "Rejects per reason code."),
+        *[column for name in HEALTH_FIELDS for column in _health_field_columns(name)],
+        _field("text_words_median", pa.float64(), True, "Median `word_count` of the host's documents."),
+        _field("text_words_p10", pa.float64(), True,
+               "10th percentile of `word_count` (linear interpolation, as DuckDB's quantile_cont)."),
+        _field("field_issues_share", pa.float64(), True,
+               "Share of the host's documents with at least one `field_issues` entry; null without documents."),
+        _field("run_id", pa.string(), False, "Id of the Pagefold run that wrote the row."),
+        _field("ingested_at", _UTC_MICROS, False, "Time the run started, in UTC."),
+        _field("pipeline_version", pa.string(), False, "Pagefold version that wrote the row."),
+    ],
+)
+
+DATASETS: dict[str, pa.Schema] = {"documents": DOCUMENTS, "entities": ENTITIES, "rejects": REJECTS, "health": HEALTH}
+# Datasets the batches stage; the others are derived from them at the day's commit.
+STAGED = ("documents", "entities", "rejects")
 
 # Files of each dataset are sorted by these columns, so scans that filter on them skip row groups.
 SORT_KEYS: dict[str, list[str]] = {
     "documents": ["hostname", "url"],
     "entities": ["label", "canonical", "doc_id"],
     "rejects": ["reason", "source_uri", "source_line", "source_offset"],
+    "health": ["hostname"],
 }
 
 # Every dataset is partitioned by the raw partition's day: <dataset>/date=YYYY-MM-DD/.

@@ -11,8 +11,10 @@ folder (readers see the old day or the new one), copy-then-delete on S3
 
 Staging is per day, so the run holding a day's lock knows that every other
 run's staging of that day is a dead run's leftover (`clear_staging`).
-Every dataset of `schemas.DATASETS` is staged, compacted and swapped the
+Every dataset of `schemas.STAGED` is staged, compacted and swapped the
 same way: adding a dataset is declaring it, plus the code that stages its rows.
+The `health` dataset is counted from the day's compacted documents and
+rejects (`tasks.health.day_health`) and swapped in with them.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from schemas import DATASETS, DOCUMENTS, SORT_KEYS
+from schemas import DATASETS, DOCUMENTS, SORT_KEYS, STAGED
+from tasks.health import day_health
 from tasks.storage import Store
 from tasks.summary import ReconciliationError
 
@@ -65,7 +68,7 @@ class StagedWriter:
     def __init__(self, dest: Store, run_id: str, day: str, batch_index: int):
         self._dest, self._stage, self._index = dest, staging_key(day, run_id), batch_index
         self._fs, self._base = dest.arrow()
-        self._buffers: dict[str, list[dict]] = {name: [] for name in DATASETS}
+        self._buffers: dict[str, list[dict]] = {name: [] for name in STAGED}
         self._writers: dict[str, pq.ParquetWriter] = {}
 
     def add(self, dataset: str, row: dict) -> None:
@@ -74,7 +77,7 @@ class StagedWriter:
             self._flush(dataset)
 
     def close(self) -> None:
-        for name in DATASETS:
+        for name in STAGED:
             self._flush(name)
             if name in self._writers:
                 self._writers.pop(name).close()
@@ -108,13 +111,17 @@ def commit_day(dest: Store, run_id: str, day: str, pages: int) -> dict[str, int]
         con.execute("SET memory_limit = '1GB'")
         con.execute(f"SET temp_directory = '{spill}'")
         duplicates, duplicate_entities = _reject_duplicate_captures(con, dest, stage)
-        written = {name: _compact(con, dest, stage, name, run_id) for name in DATASETS}
+        written = {name: _compact(con, dest, stage, name, run_id) for name in STAGED}
         expected_entities = _entity_rows_of_kept_documents(con)
+        written["health"], health_pages = _write_health(con, dest, stage, run_id)
     if written["documents"] + written["rejects"] != pages:
         raise ReconciliationError(f"{day}: {pages} pages read but {written} rows staged; the day is left as it was")
     if written["entities"] != expected_entities:
         raise ReconciliationError(f"{day}: documents announce {expected_entities} entity rows but "
                                   f"{written['entities']} were staged; the day is left as it was")
+    if health_pages != pages:
+        raise ReconciliationError(f"{day}: the health rows count {health_pages} pages, not {pages}; "
+                                  "the day is left as it was")
     for name in DATASETS:
         dest.replace_tree(f"{stage}/final/{name}", partition_key(name, day))
     return {**written, "duplicates": duplicates, "duplicate_entities": duplicate_entities}
@@ -217,6 +224,20 @@ def _compact(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, name: str,
         file_visitor=lambda f: written.append(f.metadata.num_rows),
     )
     return sum(written)
+
+
+def _write_health(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, run_id: str) -> tuple[int, int]:
+    """Count the day's compacted documents and rejects into its `health` rows under `final/`; rows and pages."""
+    fs, base = dest.arrow()
+    for name in ("documents", "rejects"):
+        con.register(f"final_{name}", ds.dataset(f"{base}/{stage}/final/{name}", schema=DATASETS[name],
+                                                 format="parquet", filesystem=fs))
+    table = day_health(con, "final_documents", "final_rejects").sort_by(
+        [(key, "ascending") for key in SORT_KEYS["health"]])
+    dest.make_dir(f"{stage}/final/health")
+    pq.write_table(table, f"{base}/{stage}/final/health/part-{run_id}-0.parquet", filesystem=fs,
+                   row_group_size=ROWS_PER_GROUP, compression=COMPRESSION)
+    return table.num_rows, sum(table.column("pages").to_pylist())
 
 
 def _files(fs: pafs.FileSystem, directory: str) -> list[pafs.FileInfo]:

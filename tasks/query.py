@@ -18,6 +18,7 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 
 from schemas import DATASETS, PARTITIONING
+from tasks.health import ALARM_COLUMNS, DriftRules, drift_sql
 from tasks.storage import Store, check_location, endpoint_from_env, open_store
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 
 def dataset(lake: str | Store, name: str, s3_endpoint: str | None = None) -> ds.Dataset:
-    """One dataset of the lake (`documents`, `entities` or `rejects`) as a pyarrow dataset.
+    """One dataset of the lake (`documents`, `entities`, `rejects` or `health`) as a pyarrow dataset.
 
     Read with its declared schema plus the `date` partition column (date32), whatever the
     files hold. `lake`: a folder or s3://bucket/prefix; `s3_endpoint` defaults to
@@ -86,10 +87,13 @@ def _nullable_pandas_type(arrow_type: pa.DataType):
     return None
 
 
-def open_lake(lake: Store) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
+def open_lake(lake: Store, rules: DriftRules | None = None) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
     """A DuckDB connection with a view per dataset found in the lake, and the views' names.
 
-    Raises storage.SetupError, in one sentence saying what to set, when an S3 lake cannot be listed.
+    With a `health` dataset, also the view `drift`: the drift alarms of every day
+    (`tasks.health.drift_sql`) under `rules`, by default those of the environment
+    (`DriftRules.from_env`). Raises storage.SetupError, in one sentence saying what to set, when an S3
+    lake cannot be listed.
     """
     check_location(lake, "lake")
     con = duckdb.connect()
@@ -107,6 +111,12 @@ def open_lake(lake: Store) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
             con.execute(f"COMMENT ON COLUMN {name}.{field.name} IS '{description}'")
         con.execute(f"COMMENT ON COLUMN {name}.date IS 'Day the raw pages landed (partition key).'")
         views.append(name)
+    if "health" in views:
+        con.execute(f"CREATE VIEW drift AS {drift_sql('health', rules or DriftRules.from_env())}")
+        for column, description in ALARM_COLUMNS.items():
+            quoted = description.replace("'", "''")
+            con.execute(f"COMMENT ON COLUMN drift.{column} IS '{quoted}'")
+        views.append("drift")
     return con, views
 
 

@@ -18,6 +18,7 @@ class DayResult:
     written: dict[str, int] | None = None
     failures: list[str] = field(default_factory=list)
     empty: str = ""  # the folder where no raw object was listed: the day's output is left as it was
+    drift: list[dict] | None = None  # the committed day's drift alarms (flows.drift); None: not checked
 
     @property
     def state(self) -> str:
@@ -51,6 +52,14 @@ class RunSummary:
             result.counts.entities -= written.get("duplicate_entities", 0)
             result.counts.add_reject("duplicate_capture", duplicates)
         result.written = {name: written[name] for name in ("documents", "entities", "rejects")}
+
+    def add_drift(self, day: str, alarms: list[dict] | None) -> None:
+        """Record the drift alarms of a committed day (dicts with hostname, measure, message); None: not checked."""
+        self.days[day].drift = alarms
+
+    @property
+    def drift_alarms(self) -> list[dict]:
+        return [alarm for result in self.days.values() for alarm in result.drift or []]
 
     def finish(self) -> None:
         self.seconds = time.monotonic() - self._started
@@ -129,15 +138,18 @@ class RunSummary:
             c = result.counts
             out.append(f"  {day}: {c.objects} objects, {c.pages} pages, {c.documents} documents, "
                        f"{c.rejected} rejects {_by_reason(c.rejects)}, {c.entities} entities - {result.state}")
+            if result.drift:
+                out.append(f"  {day}: drift alarms: {_drift(result.drift)}")
         return out
 
     def table_rows(self) -> list[dict]:
         """One row per day, for the run's table artifact."""
-        return [_row(day, result.counts, result.state) for day, result in self.days.items()]
+        return [_row(day, result.counts, result.state, _drift(result.drift)) for day, result in self.days.items()]
 
     def total_row(self) -> dict:
         """The run's totals, with its time and speed, to close the table."""
-        total = _row("all days", self.totals, "reconciled" if self.reconciled else "NOT reconciled")
+        total = _row("all days", self.totals, "reconciled" if self.reconciled else "NOT reconciled",
+                     str(len(self.drift_alarms)))
         total.update({"seconds": round(self.seconds, 1), "pages per second": round(self.pages_per_second, 1)})
         return total
 
@@ -156,13 +168,25 @@ class RunSummary:
             "pages_per_second": round(self.pages_per_second, 2),
             "reconciled": self.reconciled,
             "days_without_raw_objects": self.empty_days,
+            "drift_alarms": [{key: alarm[key] for key in ("date", "hostname", "measure", "message")}
+                             for alarm in self.drift_alarms],
         }
 
 
-def _row(label: str, c: Counts, state: str) -> dict:
+def _row(label: str, c: Counts, state: str, drift: str) -> dict:
     return {"date": label, "objects": c.objects, "pages": c.pages, "documents": c.documents, "rejects": c.rejected,
-            "rejects by reason": _by_reason(c.rejects) or "-", "entities": c.entities, "state": state, "seconds": "",
-            "pages per second": ""}
+            "rejects by reason": _by_reason(c.rejects) or "-", "entities": c.entities, "state": state,
+            "drift alarms": drift, "seconds": "", "pages per second": ""}
+
+
+def _drift(alarms: list[dict] | None) -> str:
+    """Alarms as 'host: measure, measure; host: measure'; 'none', or '-' when the day was not checked."""
+    if alarms is None:
+        return "-"
+    by_host: dict[str, list[str]] = {}
+    for alarm in alarms:
+        by_host.setdefault(alarm["hostname"], []).append(alarm["measure"])
+    return "; ".join(f"{host}: {', '.join(measures)}" for host, measures in by_host.items()) or "none"
 
 
 def _by_reason(rejects: dict[str, int]) -> str:

@@ -61,7 +61,7 @@ def test_s3_source_to_s3_lake_and_back(s3_bucket, s3_endpoint):
     assert blog.source_uri == f"s3://{bucket}/landing/dt={DAY}/pages/blog.html"
 
     con, views = open_lake(lake)
-    assert views == list(DATASETS)
+    assert views == [*DATASETS, "drift"]
     documents, rejects = con.execute(
         "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM rejects)").fetchall()[0]
     assert (documents, rejects) == (summary["documents"], summary["rejects"])
