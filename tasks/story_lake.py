@@ -133,7 +133,8 @@ def match_day(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, day: str,
     last = max([(day_date + dt.timedelta(days=window_days)).isoformat()]
                + [str(r["last_day"]) for rows in existing.values() for r in rows if r["story_id"] in touched])
     members: dict[str, list[stories.Copy]] = defaultdict(list)
-    labels: dict[str, tuple[str, str, bool | None]] = {}  # lake doc_id -> (day, current story, current is_origin)
+    # (day, doc_id) of the lake's copies -> their current (story, is_origin); doc_id is unique within a day only.
+    labels: dict[tuple[dt.date, str], tuple[str, bool | None]] = {}
     first = min([day] + [_day_of(s) for s in touched])
     for other in lake_days:
         if other == day or not first <= other <= last:
@@ -143,23 +144,22 @@ def match_day(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, day: str,
         for row in table.to_pylist():
             sid = renamed.get(row["story_id"], row["story_id"])
             members[sid].append(_copy(row, dt.date.fromisoformat(other)))
-            labels[row["doc_id"]] = (other, row["story_id"], row["is_origin"])
+            labels[(dt.date.fromisoformat(other), row["doc_id"])] = (row["story_id"], row["is_origin"])
     for k, row in enumerate(today.to_pylist() if n else []):
         members[new_ids[k]].append(_copy(row, day_date))
     run = {c: today.column(c)[0].as_py() for c in ("run_id", "ingested_at", "pipeline_version")} if n else None
     rows = {sid: {**stories.story_row(sid, copies), **(run or {})} for sid, copies in members.items()}
-    origins = {row["origin_doc_id"] for row in rows.values()}
+    origins = {(o.day, o.doc_id) for o in map(stories.origin, members.values())}
     con.register("day_stories", pa.Table.from_pylist(
-        [{"doc_id": d, "story_id": new_ids[k], "is_origin": d in origins} for k, d in enumerate(doc_ids)],
+        [{"doc_id": d, "story_id": new_ids[k], "is_origin": (day_date, d) in origins} for k, d in enumerate(doc_ids)],
         schema=_LABELS))
     plan = StoryPlan()
     changed: dict[str, list[dict]] = defaultdict(list)
     for sid, copies in members.items():
         for c in copies:
-            if c.doc_id in labels:
-                other, current, was_origin = labels[c.doc_id]
-                if (current, was_origin) != (sid, c.doc_id in origins):
-                    changed[other].append({"doc_id": c.doc_id, "story_id": sid, "is_origin": c.doc_id in origins})
+            if (c.day, c.doc_id) in labels and labels[(c.day, c.doc_id)] != (sid, (c.day, c.doc_id) in origins):
+                changed[c.day.isoformat()].append({"doc_id": c.doc_id, "story_id": sid,
+                                                   "is_origin": (c.day, c.doc_id) in origins})
     plan.documents = {other: pa.Table.from_pylist(r, schema=_LABELS) for other, r in changed.items()}
     for partition in sorted({_day_of(s) for s in touched} | {_day_of(s) for s in rows}):
         kept = [r for r in existing.get(partition, []) if r["story_id"] not in touched]
