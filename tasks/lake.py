@@ -95,8 +95,7 @@ class StagedWriter:
         self._buffers[dataset] = []
 
 
-def commit_day(dest: Store, run_id: str, day: str, pages: int,
-               story_days: int = story_lake.WINDOW_DAYS) -> dict[str, int]:
+def commit_day(dest: Store, run_id: str, day: str, pages: int, story_days: int | None = None) -> dict[str, int]:
     """Compact the day's staged parts, then swap them in, if they account for all `pages` read.
 
     Returns the rows written per dataset, `duplicates`: documents that
@@ -104,7 +103,7 @@ def commit_day(dest: Store, run_id: str, day: str, pages: int,
     and `duplicate_entities`: the entity rows those repeats had. A day whose
     rows do not add up (pages to documents and rejects, documents'
     `entity_count` to entity rows) is never published. Its documents are
-    matched into stories against the `story_days` days around it (`tasks.story_lake`).
+    matched into stories against the `story_days` days around it (default `story_lake.WINDOW_DAYS`).
     """
     stage = staging_key(day, run_id)
     with story_lake.matching_lock(dest, run_id):
@@ -114,7 +113,7 @@ def commit_day(dest: Store, run_id: str, day: str, pages: int,
             duplicates, duplicate_entities = _reject_duplicate_captures(con, dest, stage)
             documents = _parts(con, dest, stage, "documents")
             plan = story_lake.match_day(con, dest, stage, day, documents and _kept_rows("documents", documents),
-                                        story_days)
+                                        story_lake.WINDOW_DAYS if story_days is None else story_days)
             written = {name: _compact(con, dest, stage, name, run_id) for name in DATASETS}
             expected_entities = _entity_rows_of_kept_documents(con)
         if written["documents"] + written["rejects"] != pages:

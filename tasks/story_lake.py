@@ -54,11 +54,11 @@ _LABELS = pa.schema([pa.field("doc_id", pa.string()), pa.field("story_id", pa.st
 @dataclass
 class StoryPlan:
     """What a day's commit writes about stories. `documents`: other days' changed labels (day -> label table);
-    `partitions`: other days' complete `stories` partitions (day -> rows)."""
+    `partitions`: other days' complete `stories` partitions (day -> table)."""
 
     day_stories: int = 0
     documents: dict[str, pa.Table] = field(default_factory=dict)
-    partitions: dict[str, list[dict]] = field(default_factory=dict)
+    partitions: dict[str, pa.Table] = field(default_factory=dict)
 
 
 @contextmanager
@@ -128,10 +128,12 @@ def match_day(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, day: str,
         if day in lake_days else []
     touched = set(new_ids[:n]) | set(renamed) | set(renamed.values()) | {s for s in previous if s}
     # Every copy of the touched stories: today's, and the lake's of other days (under their new ids).
-    existing = {p: _read_day(dest, "stories", p, STORIES).to_pylist() for p in sorted({_day_of(s) for s in touched})
-                if p in _days(dest, "stories")}
-    last = max([(day_date + dt.timedelta(days=window_days)).isoformat()]
-               + [str(r["last_day"]) for rows in existing.values() for r in rows if r["story_id"] in touched])
+    touched_ids = pa.array(sorted(touched), pa.string())
+    story_days = _days(dest, "stories")
+    existing = {p: _read_day(dest, "stories", p, STORIES) for p in sorted({_day_of(s) for s in touched})
+                if p in story_days}
+    last_days = [pc.max(t.filter(pc.is_in(t["story_id"], touched_ids))["last_day"]).as_py() for t in existing.values()]
+    last = max([(day_date + dt.timedelta(days=window_days)).isoformat()] + [str(d) for d in last_days if d])
     members: dict[str, list[stories.Copy]] = defaultdict(list)
     # (day, doc_id) of the lake's copies -> their current (story, is_origin); doc_id is unique within a day only.
     labels: dict[tuple[dt.date, str], tuple[str, bool | None]] = {}
@@ -140,12 +142,12 @@ def match_day(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, day: str,
         if other == day or not first <= other <= last:
             continue
         table = _read_day(dest, "documents", other, DOCUMENTS, [*_COPY_COLUMNS, "story_id", "is_origin"],
-                          pc.field("story_id").isin(sorted(touched)))
+                          pc.field("story_id").isin(touched_ids))
         for row in table.to_pylist():
             sid = renamed.get(row["story_id"], row["story_id"])
             members[sid].append(_copy(row, dt.date.fromisoformat(other)))
             labels[(dt.date.fromisoformat(other), row["doc_id"])] = (row["story_id"], row["is_origin"])
-    for k, row in enumerate(today.to_pylist() if n else []):
+    for k, row in enumerate(today.select(_COPY_COLUMNS).to_pylist() if n else []):
         members[new_ids[k]].append(_copy(row, day_date))
     run = {c: today.column(c)[0].as_py() for c in ("run_id", "ingested_at", "pipeline_version")} if n else None
     rows = {sid: {**stories.story_row(sid, copies), **(run or {})} for sid, copies in members.items()}
@@ -161,18 +163,21 @@ def match_day(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, day: str,
                 changed[c.day.isoformat()].append({"doc_id": c.doc_id, "story_id": sid,
                                                    "is_origin": (c.day, c.doc_id) in origins})
     plan.documents = {other: pa.Table.from_pylist(r, schema=_LABELS) for other, r in changed.items()}
-    for partition in sorted({_day_of(s) for s in touched} | {_day_of(s) for s in rows}):
-        kept = [r for r in existing.get(partition, []) if r["story_id"] not in touched]
-        fresh = [r for sid, r in rows.items() if _day_of(sid) == partition]
+    fresh_by_day: dict[str, list[dict]] = defaultdict(list)
+    for sid, row in rows.items():
+        fresh_by_day[_day_of(sid)].append(row)
+    for partition in sorted({_day_of(s) for s in touched} | set(fresh_by_day)):
+        table = existing.get(partition, STORIES.empty_table())
+        kept = table.filter(pc.invert(pc.is_in(table["story_id"], touched_ids)))
+        stories_of_day = pa.concat_tables([kept, pa.Table.from_pylist(fresh_by_day[partition], schema=STORIES)])
         if partition == day:
-            plan.day_stories = len(kept) + len(fresh)
-            if kept or fresh:
+            plan.day_stories = stories_of_day.num_rows
+            if stories_of_day.num_rows:
                 fs, base = dest.arrow()
                 dest.make_dir(f"{stage}/parts/stories")
-                pq.write_table(pa.Table.from_pylist(kept + fresh, schema=STORIES),
-                               f"{base}/{stage}/parts/stories/stories.parquet", filesystem=fs)
+                pq.write_table(stories_of_day, f"{base}/{stage}/parts/stories/stories.parquet", filesystem=fs)
         else:
-            plan.partitions[partition] = kept + fresh
+            plan.partitions[partition] = stories_of_day
     return plan
 
 
@@ -195,11 +200,11 @@ def apply(dest: Store, stage: str, plan: StoryPlan, run_id: str) -> None:
                              existing_data_behavior="overwrite_or_ignore", preserve_order=True,
                              file_options=ds.ParquetFileFormat().make_write_options(compression="zstd"))
         dest.replace_tree(folder, f"documents/date={other}")
-    for partition, rows in sorted(plan.partitions.items()):
+    for partition, table in sorted(plan.partitions.items()):
         folder = f"{stage}/stories/stories/{partition}"
         dest.make_dir(folder)
-        table = pa.Table.from_pylist(sorted(rows, key=lambda r: r["story_id"]), schema=STORIES)
-        pq.write_table(table, f"{base}/{folder}/part-{run_id}-0.parquet", filesystem=fs, compression="zstd")
+        pq.write_table(table.sort_by("story_id"), f"{base}/{folder}/part-{run_id}-0.parquet", filesystem=fs,
+                       compression="zstd")
         dest.replace_tree(folder, f"stories/date={partition}")
 
 
