@@ -28,6 +28,7 @@ import time
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from importlib.metadata import version
 
 import duckdb
 import numpy as np
@@ -149,8 +150,11 @@ def match_day(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, day: str,
             labels[(dt.date.fromisoformat(other), row["doc_id"])] = (row["story_id"], row["is_origin"])
     for k, row in enumerate(today.select(_COPY_COLUMNS).to_pylist() if n else []):
         members[new_ids[k]].append(_copy(row, day_date))
-    run = {c: today.column(c)[0].as_py() for c in ("run_id", "ingested_at", "pipeline_version")} if n else None
-    rows = {sid: {**stories.story_row(sid, copies), **(run or {})} for sid, copies in members.items()}
+    # Run columns of the rows this commit writes: its documents', or (a re-run left the day without any) its own.
+    run = ({c: today.column(c)[0].as_py() for c in ("run_id", "ingested_at", "pipeline_version")} if n else
+           {"run_id": stage.rsplit("/", 1)[-1], "ingested_at": dt.datetime.now(dt.timezone.utc),
+            "pipeline_version": version("pagefold")})
+    rows = {sid: {**stories.story_row(sid, copies), **run} for sid, copies in members.items()}
     origins = {(o.day, o.doc_id) for o in map(stories.origin, members.values())}
     con.register("day_stories", pa.Table.from_pylist(
         [{"doc_id": d, "story_id": new_ids[k], "is_origin": (day_date, d) in origins} for k, d in enumerate(doc_ids)],
