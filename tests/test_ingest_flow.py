@@ -168,9 +168,11 @@ def test_top_people_of_the_demo_day_from_entities_joined_to_documents(demo_run):
         WHERE e.label = 'PERSON' AND date = DATE '{DEMO_DAY}'
         GROUP BY e.canonical HAVING mentions > 1 ORDER BY mentions DESC, e.canonical""").fetchall()
     # Team-written pages, the invented wire story among them: each names a person in full, then by surname
-    # alone ("Wilk said ...", "sagte Habermann", "Mme Dufresne").
-    expected = [("Aarne Kivela", 2), ("Claire Dufresne", 2), ("Hélène Carvalho", 2), ("Ingrid Solvang", 2),
-                ("Jens Habermann", 2), ("Julien Morvan", 2), ("Rhiannon Ashdown", 2), ("Tadeusz Wilk", 2)]
+    # alone ("Wilk said ...", "sagte Habermann", "Mme Dufresne"). The wire story has three copies (its blog
+    # repost, all of it re-titled, its first four paragraphs): Kivela and Solvang are counted in each.
+    expected = [("Aarne Kivela", 5), ("Ingrid Solvang", 5), ("Claire Dufresne", 2), ("Halla Geirsdottir", 2),
+                ("Hélène Carvalho", 2), ("Jens Habermann", 2), ("Julien Morvan", 2), ("Marit Olsen", 2),
+                ("Rhiannon Ashdown", 2), ("Tadeusz Wilk", 2)]
     assert top == expected
 
     unjoined, announced, rows = duckdb.sql(f"""
