@@ -253,8 +253,12 @@ def demo(
     print_result(*run_sql(con, DEMO_TOP_ENTITIES_SQL, 50))
     console.print("\n[bold]Top people by language of the page[/bold] (entities joined to documents)")
     print_result(*run_sql(con, DEMO_PEOPLE_BY_LANGUAGE_SQL, 50))
+    console.print("\n[bold]Stories with more than one copy[/bold] (the stories dataset)")
+    print_result(*run_sql(con, DEMO_STORIES_SQL, 50))
+    console.print("\n[bold]Their copies[/bold] (documents with those story ids)")
+    print_result(*run_sql(con, DEMO_STORY_COPIES_SQL, 50))
     console.print(
-        f"\nThe lake is in [bold]{lake}[/bold] (documents/, entities/ and rejects/, partitioned by date=).\n"
+        f"\nThe lake is in [bold]{lake}[/bold] (documents/, entities/, rejects/ and stories/, partitioned by date=).\n"
         f"Query it:  .venv/bin/pagefold query --lake {lake} \"SELECT hostname, title FROM documents\"\n"
         f"DuckDB:    SELECT * FROM read_parquet('{lake}/documents/*/*.parquet', hive_partitioning = true)\n"
         f"pandas:    pd.read_parquet('{lake}/documents')"
@@ -265,6 +269,15 @@ DEMO_DOCUMENTS_SQL = """
 SELECT date, hostname, title, list_aggr(authors, 'string_agg', '; ') AS authors,
        strftime(published_at, '%Y-%m-%d %H:%M') AS published, language, dateline, agency, word_count AS words
 FROM documents ORDER BY hostname, url
+"""
+DEMO_STORIES_SQL = """
+SELECT title, copies, hosts, agency, dateline, origin_hostname AS origin
+FROM stories WHERE copies > 1 ORDER BY copies DESC, story_id
+"""
+DEMO_STORY_COPIES_SQL = """
+SELECT d.hostname, d.is_origin AS origin, d.title, d.word_count AS words
+FROM documents d JOIN stories s USING (story_id)
+WHERE s.copies > 1 ORDER BY s.copies DESC, s.story_id, d.is_origin DESC, d.hostname
 """
 DEMO_TOP_ENTITIES_SQL = """
 WITH named AS (

@@ -72,8 +72,8 @@ def process_batch(batch: Batch, source: storage.Store, dest: storage.Store, run:
 
 @task(name="commit-day", task_run_name="commit {day}", cache_policy=NO_CACHE, retries=2,
       retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
-def commit_day(dest: storage.Store, run_id: str, day: str, pages: int) -> dict[str, int]:
-    return lake.commit_day(dest, run_id, day, pages)
+def commit_day(dest: storage.Store, run_id: str, day: str, pages: int, story_days: int) -> dict[str, int]:
+    return lake.commit_day(dest, run_id, day, pages, story_days)
 
 
 def _run_name() -> str:
@@ -91,13 +91,15 @@ def ingest(
     batch_mb: float = 64,
     max_page_mb: float = 5.0,
     extract_timeout_s: float = 30.0,
+    story_days: int = 7,
 ) -> dict:
     """Ingest raw pages from `source` into the lake at `dest`, one day or every day found.
 
     Re-running a day replaces that day's partitions. The run fails when a
     batch fails after its retries (its day is then left as it was) or when
     counts do not reconcile. `extract_timeout_s` is the deadline of one page
-    (parse, extraction and NER).
+    (parse, extraction and NER); `story_days`, how many days before and after
+    a day its documents are matched with into stories (README, "Stories").
 
     Ctrl-C or SIGTERM stops the run in seconds and ends it Cancelled: its
     extraction workers are killed, its staging removed and its day locks
@@ -152,7 +154,8 @@ def ingest(
                 with stopping.deferred_signals():  # a day is published whole or not at all
                     try:
                         claims.locks[day].confirm()  # still ours: no other run took the day over meanwhile
-                        summary.add_commit(day, commit_day(dst, run.run_id, day, summary.days[day].counts.pages))
+                        summary.add_commit(day, commit_day(dst, run.run_id, day, summary.days[day].counts.pages,
+                                                           story_days))
                     except Exception as exc:  # this day stays as it was; the other days still commit
                         summary.add_failure(day, exc)
                         continue

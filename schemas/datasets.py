@@ -76,6 +76,12 @@ DOCUMENTS = _schema(
         _field("field_sources", FIELD_SOURCES, False,
                "Where title, authors, published_at, language, dateline and agency came from "
                "(json-ld, meta, page, url, trafilatura, text, declared); null when the field is null."),
+        _field("story_id", pa.string(), True,
+               "The story this text is a copy of (`stories.story_id`): YYYYMMDD-doc_id of its first copy."),
+        _field("is_origin", pa.bool_(), True, "Whether this copy is its story's origin (`stories.origin_doc_id`)."),
+        _field("minhash", pa.binary(), True,
+               "MinHash of the text's word 5-grams: 128 little-endian uint32 (datasketch, affine32, seed 1)."),
+        _field("shingle_count", pa.int32(), True, "Distinct word 5-grams in `text` (the set the MinHash summarises)."),
     ],
 )
 
@@ -153,8 +159,32 @@ HEALTH = _schema(
     ],
 )
 
-DATASETS: dict[str, pa.Schema] = {"documents": DOCUMENTS, "entities": ENTITIES, "rejects": REJECTS, "health": HEALTH}
-# Datasets the batches stage; the others are derived from them at the day's commit.
+STORIES = _schema(
+    "stories",
+    [
+        _field("story_id", pa.string(), False,
+               "YYYYMMDD-doc_id of the story's first copy (first day landed, then smallest doc_id); partition: that day."),
+        _field("first_day", pa.date32(), False, "First day a copy landed."),
+        _field("last_day", pa.date32(), False, "Last day a copy landed."),
+        _field("copies", pa.int32(), False, "Documents that are copies of the story."),
+        _field("hosts", pa.int32(), False, "Distinct host names that ran a copy."),
+        _field("origin_doc_id", pa.string(), False,
+               "The origin copy: on the agency's own site when there is one, else the earliest published."),
+        _field("origin_url", pa.string(), False, "URL of the origin copy."),
+        _field("origin_hostname", pa.string(), False, "Host name of the origin copy."),
+        _field("agency", pa.string(), True, "News agency most copies credit, if any."),
+        _field("dateline", pa.string(), True, "Dateline of the origin copy (else the most common), if any."),
+        _field("title", pa.string(), True, "Representative title: the origin's, else the most common."),
+        _field("first_published_at", _UTC_MICROS, True, "Earliest publication time of a copy, in UTC."),
+        _field("run_id", pa.string(), False, "Id of the Pagefold run that wrote the row."),
+        _field("ingested_at", _UTC_MICROS, False, "Time the run started, in UTC."),
+        _field("pipeline_version", pa.string(), False, "Pagefold version that wrote the row."),
+    ],
+)
+
+DATASETS: dict[str, pa.Schema] = {"documents": DOCUMENTS, "entities": ENTITIES, "rejects": REJECTS, "health": HEALTH,
+                                  "stories": STORIES}
+# Datasets the batches stage; the others are derived at the day's commit (stories staged there by matching).
 STAGED = ("documents", "entities", "rejects")
 
 # Files of each dataset are sorted by these columns, so scans that filter on them skip row groups.
@@ -163,6 +193,7 @@ SORT_KEYS: dict[str, list[str]] = {
     "entities": ["label", "canonical", "doc_id"],
     "rejects": ["reason", "source_uri", "source_line", "source_offset"],
     "health": ["hostname"],
+    "stories": ["story_id"],
 }
 
 # Every dataset is partitioned by the raw partition's day: <dataset>/date=YYYY-MM-DD/.

@@ -22,7 +22,7 @@ from tasks.extract import extract_pages
 from tasks.lake import StagedWriter
 from tasks.progress import BOARD
 from tasks.readers import pages_of
-from tasks.records import Counts, Limits, RawPage, Reject, RunInfo, SourcePointer
+from tasks.records import Counts, Extracted, Limits, RawPage, Reject, RunInfo, SourcePointer
 from tasks.storage import ObjectInfo, Store
 from tasks.validate import check_document
 
@@ -133,12 +133,13 @@ def run_batch(batch: Batch, source: Store, dest: Store, run: RunInfo, limits: Li
     return counts
 
 
-def _store(result: dict | Reject, writer: StagedWriter, counts: Counts, run: RunInfo,
+def _store(result: Extracted | Reject, writer: StagedWriter, counts: Counts, run: RunInfo,
            on_reject: Callable[[Reject], None]) -> None:
     """Validate an extraction result and stage it as a document and its entities, or as a reject."""
-    if isinstance(result, dict):
-        entities = result.pop("entities")
-        row = {**result, **run.columns()}
+    if isinstance(result, Extracted):
+        entities = result.entities
+        row = {**result.document, "minhash": result.signature.minhash, "shingle_count": result.signature.shingles,
+               **run.columns()}
         failed = check_document(row, now=run.ingested_at)
         if failed is None:
             writer.add("documents", row)

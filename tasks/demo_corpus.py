@@ -28,6 +28,9 @@ SEED_STORY = REPO.parent / "shared" / "corpus" / "seed" / "article.txt"
 # The demo's own wire story of the same kind: invented, so that the demo never depends on ../shared.
 REPOST_STORY = PAGES / "wire-repost-story.txt"
 REPOST_URL = "https://easterndesk.example/2026/11/nordic-ministers-agree-joint-arctic-watch.html"
+# Two more copies of the wire story, on regional news sites: its first four paragraphs, and all of it re-titled.
+TRIMMED_URL = "https://www.northcoast-courier.example/news/arctic-patrol-deal-coast-guard"
+RETITLED_URL = "https://www.fjordpost.example/world/2026/11/27/rescue-planes-to-cross-nordic-borders"
 DEMO_DAY = "2026-11-27"
 FETCHED_AT = f"{DEMO_DAY}T06:05:00Z"
 
@@ -49,6 +52,15 @@ def build_demo_source(raw: Path) -> list[Path]:
              "html": page("gazette-littoral-ferry.html").decode("utf-8"), "fetched_at": FETCHED_AT, "status": 200},
             {"url": "https://www.harbourgazette.example/members/login",
              "html": page("members-login.html").decode("utf-8"), "fetched_at": FETCHED_AT, "status": 200},
+        ]),
+        write_jsonl_gz(day / "news" / "regional-0001.jsonl.gz", [
+            {"url": TRIMMED_URL, "html": regional_copy(REPOST_STORY.read_text("utf-8"), None, 4, TRIMMED_URL,
+                                                       "The North Coast Courier", "2026-11-27T08:40:00Z"),
+             "fetched_at": FETCHED_AT, "status": 200},
+            {"url": RETITLED_URL, "html": regional_copy(REPOST_STORY.read_text("utf-8"),
+                                                        "Rescue planes to cross Nordic borders without asking", None,
+                                                        RETITLED_URL, "Fjord Post", "2026-11-27T11:15:00Z"),
+             "fetched_at": FETCHED_AT, "status": 200},
         ]),
         write_file(day / "blogs" / "field-notes-sourdough.html", page("field-notes-sourdough.html")),
         write_warc(day / "crawl" / "eastern-desk-and-wires.warc.gz", [
@@ -77,6 +89,20 @@ def seed_repost_page(story: str) -> bytes:
     template = (PAGES / "wire-repost-template.html").read_text("utf-8")
     body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
     return template.replace("{{TITLE}}", html.escape(title)).replace("{{BODY}}", body).encode("utf-8")
+
+
+def regional_copy(story: str, title: str | None, paragraphs: int | None, url: str, site: str, published: str) -> str:
+    """A regional site's copy of a wire story: its first `paragraphs` (all when None), under `title` (the
+    story's own, without the agency credit, when None), in the regional page template."""
+    own_title, body = split_story(story)
+    kept = body[:paragraphs] if paragraphs else body
+    fields = {"TITLE": html.escape(title or own_title.rsplit(" - ", 1)[0]), "SITE": site,
+              "HOST": url.split("/")[2].removeprefix("www."), "PUBLISHED": published,
+              "BODY": "\n".join(f"<p>{html.escape(p)}</p>" for p in kept)}
+    page = (PAGES / "regional-template.html").read_text("utf-8")
+    for name, value in fields.items():
+        page = page.replace("{{" + name + "}}", value)
+    return page
 
 
 def split_story(story: str) -> tuple[str, list[str]]:

@@ -26,23 +26,22 @@ from tasks.markup import MarkupError, parse_html
 from tasks.metadata import (choose_authors, choose_published, choose_title, read_declared, slim_json_ld, split_byline,
                             unglued)
 from tasks.paywall import prune_paywall_prompts
-from tasks.records import Limits, RawPage, Reject
+from tasks.records import Extracted, Limits, RawPage, Reject
+from tasks.signatures import WORD, signature
 from tasks.validate import ISO_639_1
 from tasks.wire import find_agency, find_dateline, without_agency_credit
 
-# Chinese and Japanese write no spaces: each of their characters counts as a word.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
 # A line of at least this many words reads as a sentence, not a menu item, label or link.
 PROSE_LINE_WORDS = 10
 _LANG_TAG = re.compile(r"^\s*([A-Za-z]{2})(?:[-_].*)?$")
 
 
-def extract_pages(pages: list[RawPage], limits: Limits) -> list[dict | Reject]:
-    """Extract a chunk of pages, then their named entities; one result per page, in order. Runs in a worker."""
+def extract_pages(pages: list[RawPage], limits: Limits) -> list[Extracted | Reject]:
+    """Extract a chunk of pages, then their named entities and text signatures; one result per page, in order.
+    Runs in a worker."""
     results = [extract_page(page, limits) for page in pages]
     add_entities([r for r in results if isinstance(r, dict)], limits.ner_max_chars)
-    return results
+    return [Extracted(r, r.pop("entities"), signature(r["text"])) if isinstance(r, dict) else r for r in results]
 
 
 def main_text(tree, url: str | None):
@@ -167,7 +166,7 @@ def redecoded(title: str | None, text: str, authors: list[str]) -> tuple[str | N
 
 
 def count_words(text: str) -> int:
-    return len(_WORD.findall(text))
+    return len(WORD.findall(text))
 
 
 def prose_words(text: str) -> int:

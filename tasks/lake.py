@@ -28,6 +28,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from schemas import DATASETS, DOCUMENTS, SORT_KEYS, STAGED
+from tasks import story_lake
 from tasks.health import day_health
 from tasks.storage import Store
 from tasks.summary import ReconciliationError
@@ -97,33 +98,40 @@ class StagedWriter:
         self._buffers[dataset] = []
 
 
-def commit_day(dest: Store, run_id: str, day: str, pages: int) -> dict[str, int]:
+def commit_day(dest: Store, run_id: str, day: str, pages: int, story_days: int | None = None) -> dict[str, int]:
     """Compact the day's staged parts, then swap them in, if they account for all `pages` read.
 
     Returns the rows written per dataset, `duplicates`: documents that
     repeated an earlier capture (same `doc_id`) and were turned into rejects,
     and `duplicate_entities`: the entity rows those repeats had. A day whose
     rows do not add up (pages to documents and rejects, documents'
-    `entity_count` to entity rows) is never published.
+    `entity_count` to entity rows) is never published. Its documents are
+    matched into stories against the `story_days` days around it (default `story_lake.WINDOW_DAYS`).
     """
     stage = staging_key(day, run_id)
-    with tempfile.TemporaryDirectory(prefix="pagefold-sort-") as spill, duckdb.connect() as con:
-        con.execute("SET memory_limit = '1GB'")
-        con.execute(f"SET temp_directory = '{spill}'")
-        duplicates, duplicate_entities = _reject_duplicate_captures(con, dest, stage)
-        written = {name: _compact(con, dest, stage, name, run_id) for name in STAGED}
-        expected_entities = _entity_rows_of_kept_documents(con)
-        written["health"], health_pages = _write_health(con, dest, stage, run_id)
-    if written["documents"] + written["rejects"] != pages:
-        raise ReconciliationError(f"{day}: {pages} pages read but {written} rows staged; the day is left as it was")
-    if written["entities"] != expected_entities:
-        raise ReconciliationError(f"{day}: documents announce {expected_entities} entity rows but "
-                                  f"{written['entities']} were staged; the day is left as it was")
-    if health_pages != pages:
-        raise ReconciliationError(f"{day}: the health rows count {health_pages} pages, not {pages}; "
-                                  "the day is left as it was")
-    for name in DATASETS:
-        dest.replace_tree(f"{stage}/final/{name}", partition_key(name, day))
+    with story_lake.matching_lock(dest, run_id):
+        with tempfile.TemporaryDirectory(prefix="pagefold-sort-") as spill, duckdb.connect() as con:
+            con.execute("SET memory_limit = '1GB'")
+            con.execute(f"SET temp_directory = '{spill}'")
+            duplicates, duplicate_entities = _reject_duplicate_captures(con, dest, stage)
+            documents = _parts(con, dest, stage, "documents")
+            plan = story_lake.match_day(con, dest, stage, day, documents and _kept_rows("documents", documents),
+                                        story_lake.WINDOW_DAYS if story_days is None else story_days)
+            # The batches' datasets, then the stories `match_day` staged; health is counted from them.
+            written = {name: _compact(con, dest, stage, name, run_id) for name in (*STAGED, "stories")}
+            expected_entities = _entity_rows_of_kept_documents(con)
+            written["health"], health_pages = _write_health(con, dest, stage, run_id)
+        if written["documents"] + written["rejects"] != pages:
+            raise ReconciliationError(f"{day}: {pages} pages read but {written} rows staged; the day is left as it was")
+        if written["entities"] != expected_entities:
+            raise ReconciliationError(f"{day}: documents announce {expected_entities} entity rows but "
+                                      f"{written['entities']} were staged; the day is left as it was")
+        if health_pages != pages:
+            raise ReconciliationError(f"{day}: the health rows count {health_pages} pages, not {pages}; "
+                                      "the day is left as it was")
+        for name in DATASETS:
+            dest.replace_tree(f"{stage}/final/{name}", partition_key(name, day))
+        story_lake.apply(dest, stage, plan, run_id)
     return {**written, "duplicates": duplicates, "duplicate_entities": duplicate_entities}
 
 
@@ -206,7 +214,8 @@ def _compact(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, name: str,
                        compression=COMPRESSION)
         return 0
     order = ", ".join(f'"{key}"' for key in SORT_KEYS[name])
-    query = f"{_kept_rows(name, parts)} ORDER BY {order}"
+    kept = story_lake.labelled(_kept_rows(name, parts)) if name == "documents" else _kept_rows(name, parts)
+    query = f"{kept} ORDER BY {order}"
     written: list[int] = []
     ds.write_dataset(
         con.sql(query).to_arrow_reader(ROWS_PER_GROUP).cast(schema),

@@ -1,14 +1,16 @@
-"""The two record types that flow through a batch: a raw page, or a reject.
+"""The record types that flow through a batch: a raw page or a reject, then an extracted document or a reject.
 
-Every page read from an object becomes exactly one of these, and every
-`RawPage` later becomes exactly one document row or one `Reject`; that is
-what makes `pages read = documents + rejects` hold by construction.
+Every page read from an object becomes exactly one of `RawPage` or
+`Reject`, and every `RawPage` later becomes exactly one `Extracted` or one
+`Reject`; that is what makes `pages read = documents + rejects` hold by construction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from tasks.signatures import Signature
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,20 @@ class Reject:
             "source_offset": self.source.offset,
             "raw_bytes": self.raw_bytes,
         }
+
+
+@dataclass
+class Extracted:
+    """A page that became a document, as an extraction worker returns it.
+
+    `document`: the `documents` row without run, signature and story columns;
+    `entities`: its rows of the `entities` dataset (without document columns);
+    `signature`: its text's MinHash signature (`tasks.signatures`).
+    """
+
+    document: dict
+    entities: list[dict]
+    signature: Signature
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,8 @@ def _has_type(value, type_: pa.DataType) -> bool:
         return isinstance(value, list) and all(v is not None and _has_type(v, type_.value_type) for v in value)
     if pa.types.is_boolean(type_):
         return isinstance(value, bool)
+    if pa.types.is_binary(type_):
+        return isinstance(value, bytes)
     if pa.types.is_struct(type_):
         return isinstance(value, dict) and set(value) <= {f.name for f in type_} and all(
             (value.get(f.name) is None and f.nullable) or (value.get(f.name) is not None

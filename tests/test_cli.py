@@ -129,9 +129,12 @@ def test_demo_builds_its_corpus_ingests_it_and_shows_the_lake(tmp_path, prefect_
     assert "Council backs tidal barrier after winter floods" in result.stdout
     assert "too_little_prose" in result.stdout and "corrupt_gzip" in result.stdout
     top = result.stdout.split("Top people, organisations and places", 1)[1]
-    assert re.search(r"│ people +│ Claire Dufresne +│ 1 +│ 2 ", top) and re.search(r"│ places +│ Gdansk ", top)
+    assert re.search(r"│ people +│ Claire Dufresne +│ 1 +│ 2 ", top) and re.search(r"│ places +│ Tromso +│ 3 ", top)
     by_language = result.stdout.split("Top people by language of the page", 1)[1]
     assert re.search(r"│ de +│ Jens Habermann +│ 2 ", by_language) and re.search(r"│ fr +│ Claire Dufresne ", by_language)
+    stories, copies = result.stdout.split("Stories with more than one copy", 1)[1].split("Their copies", 1)
+    assert re.search(r"│ Nordic +[^│]*│ 3 +│ 3 +│ AFP +│ TROMSO +│ easterndesk", stories), stories
+    assert all(host in copies for host in ("easterndesk.example", "northcoast-courier.example", "fjordpost.example"))
     assert f"{tmp_path / 'lake'}" in result.stdout
 
 

@@ -21,6 +21,8 @@ RUN_COLUMNS = ["run_id", "ingested_at"]  # differ between any two runs by design
 
 def lake_frame(lake, dataset: str) -> pd.DataFrame:
     frame = pd.read_parquet(lake / dataset).drop(columns=RUN_COLUMNS)
+    for column in [c for c in frame.columns if any(isinstance(v, bytes) for v in frame[c])]:  # documents.minhash
+        frame[column] = frame[column].map(lambda v: v.hex() if v is not None else v)
     return frame.sort_values(list(frame.columns[:3])).reset_index(drop=True).astype(str)
 
 

@@ -76,7 +76,7 @@ def test_commit_merges_batches_into_one_file_sorted_by_hostname_and_url(store):
         [document("b.example", "1"), document("a.example", "1")],
     ])
     written = lake.commit_day(store, "run1", "2026-11-27", 4)
-    assert written == {"documents": 4, "entities": 0, "rejects": 0, "health": 2, "duplicates": 0,
+    assert written == {"documents": 4, "entities": 0, "rejects": 0, "health": 2, "stories": 4, "duplicates": 0,
                        "duplicate_entities": 0}
     assert live_files(store, "documents", "2026-11-27") == ["part-run1-0.parquet"]
     urls = read_file(store, "documents", "2026-11-27").column("url").to_pylist()
@@ -127,7 +127,7 @@ def test_a_repeated_capture_becomes_a_reject_so_doc_id_stays_unique(store):
 
     written = lake.commit_day(store, "run1", "2026-11-27", 3)
 
-    assert written == {"documents": 2, "entities": 3, "rejects": 1, "health": 1, "duplicates": 1,
+    assert written == {"documents": 2, "entities": 3, "rejects": 1, "health": 1, "stories": 2, "duplicates": 1,
                        "duplicate_entities": 3}
     entities = query(store, "SELECT doc_id, canonical FROM entities ORDER BY ALL")
     assert entities == [(first["doc_id"], "G20"), (first["doc_id"], "NATO"), ("id-a.example-2", "UN")]
@@ -168,10 +168,10 @@ def test_a_day_whose_entities_do_not_add_up_is_not_published(store):
 
 
 def test_day_rows_counts_the_live_partition_from_the_footers(store):
-    assert lake.day_rows(store, "2026-11-27") == {"documents": 0, "entities": 0, "rejects": 0, "health": 0}
+    assert lake.day_rows(store, "2026-11-27") == {"documents": 0, "entities": 0, "rejects": 0, "health": 0, "stories": 0}
     stage(store, "run1", "2026-11-27", [[with_entities(document("a.example", "1"), "NATO"), document("b.example", "1")]])
     lake.commit_day(store, "run1", "2026-11-27", 2)
-    assert lake.day_rows(store, "2026-11-27") == {"documents": 2, "entities": 1, "rejects": 0, "health": 2}
+    assert lake.day_rows(store, "2026-11-27") == {"documents": 2, "entities": 1, "rejects": 0, "health": 2, "stories": 2}
 
 
 def test_files_written_before_a_new_optional_column_read_with_new_ones(tmp_path):

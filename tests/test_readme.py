@@ -53,7 +53,7 @@ def run_demo(checkout: Path, home: Path) -> str:
 
 
 def demo_samples(stdout: str) -> dict[str, str]:
-    """The parts of the demo's output the README shows: the run summary and the top entities tables."""
+    """The parts of the demo's output the README shows: the run summary, the top entities and the stories tables."""
     lines = stdout.splitlines()
 
     def table_after(marker: str) -> str:
@@ -62,7 +62,8 @@ def demo_samples(stdout: str) -> dict[str, str]:
         bottom = next(i for i in range(top, len(lines)) if lines[i].startswith("└"))
         return "\n".join(line.rstrip() for line in lines[top:bottom + 1]) + "\n"
 
-    return {"summary": table_after("Demo corpus:"), "top entities": table_after("Top people")}
+    return {"summary": table_after("Demo corpus:"), "top entities": table_after("Top people"),
+            "stories": table_after("Stories with more than one copy"), "story copies": table_after("Their copies")}
 
 
 def without_timings(sample: str) -> str:
@@ -92,7 +93,7 @@ def checkout(tmp_path_factory) -> tuple[Path, Path, str]:
 def test_the_readme_shows_what_the_demo_prints(checkout):
     _, _, stdout = checkout
     shown = readme_samples()
-    assert set(shown) == {"summary", "top entities"}
+    assert set(shown) == {"summary", "top entities", "stories", "story copies"}
     printed = demo_samples(stdout)
     for name, sample in shown.items():
         assert without_timings(sample) == without_timings(printed[name]), f"README's {name} differs from the demo's"
