@@ -125,7 +125,7 @@ def test_day_15_raises_exactly_the_alarms_of_the_fields_that_broke(fifteen_days)
 def test_the_drift_view_of_the_lake_shows_the_same_alarms(fifteen_days):
     root, _, _ = fifteen_days
     con, views = open_lake(open_store(str(root / "lake")), DriftRules(min_pages=PER_SITE))
-    assert views == ["documents", "entities", "rejects", "health", "drift"]
+    assert views == ["documents", "entities", "rejects", "health", "stories", "drift"]
     rows = con.execute("SELECT date, hostname, measure, baseline, current, baseline_source, current_source "
                        "FROM drift ORDER BY ALL").fetchall()
     assert rows == [(DAY15, CHANGING, "authors", 1.0, 0.0, "meta", None),
