@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gzip
-import json
 import shutil
 import statistics
 import sys
@@ -26,7 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import flows.prefect_defaults  # noqa: F401  (before Prefect is imported)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import flows.prefect_defaults  # noqa: E402,F401  (before Prefect is imported)
+from tests.bench_ingest import write_copies  # noqa: E402
 
 DEFAULT_PAGES = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "news-dev" / "pages.jsonl.gz"
 DAY = dt.date(2026, 11, 15)
@@ -39,17 +40,6 @@ def median_seconds(work, repeat: int) -> float:
         work()
         times.append(time.perf_counter() - started)
     return statistics.median(times)
-
-
-def write_day(pages_file: Path, raw: Path, copies: int) -> None:
-    day = raw / f"dt={DAY.isoformat()}"
-    day.mkdir(parents=True)
-    with gzip.open(pages_file, "rt") as lines:
-        records = [json.loads(line) for line in lines]
-    for i in range(copies):  # distinct URLs, so that copies are distinct captures, not duplicates
-        copy = [{**r, "url": f"{r['url']}{'&' if '?' in r['url'] else '?'}copy={i}"} for r in records]
-        with gzip.open(day / f"part-{i:03d}.jsonl.gz", "wt") as out:
-            out.writelines(json.dumps(r) + "\n" for r in copy)
 
 
 def health_seconds(lake: Path, repeat: int) -> tuple[float, int]:
@@ -154,7 +144,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pagefold-bench-health-") as tmp, \
             prefect_test_harness(server_startup_timeout=180):
         raw, lake = Path(tmp) / "raw", Path(tmp) / "lake"
-        write_day(args.pages, raw, args.copies)
+        write_copies(args.pages, raw / f"dt={DAY.isoformat()}", args.copies)
         summary = ingest(source=str(raw), dest=str(lake), workers=args.workers)
         run_s = summary["seconds"]
         health_s, hosts = health_seconds(lake, args.repeat)

@@ -42,17 +42,22 @@ def extraction_and_ner(pages_file: Path) -> tuple[int, float, float]:
     return len(pages), extracted - started, time.process_time() - extracted
 
 
+def write_copies(pages_file: Path, day: Path, copies: int) -> None:
+    """A day folder holding `copies` copies of a pages.jsonl.gz, one object each, every URL made distinct
+    (`?copy=i`), so that copies are distinct captures, not duplicates."""
+    day.mkdir(parents=True)
+    with gzip.open(pages_file, "rt") as lines:
+        records = [json.loads(line) for line in lines]
+    for i in range(copies):
+        copy = [{**r, "url": f"{r['url']}{'&' if '?' in r['url'] else '?'}copy={i}"} for r in records]
+        with gzip.open(day / f"part-{i:03d}.jsonl.gz", "wt") as out:
+            out.writelines(json.dumps(r) + "\n" for r in copy)
+
+
 def ingest_run(pages_file: Path, workers: int, copies: int, entities: bool) -> str:
     """`pagefold ingest` on a local day folder holding `copies` copies of the corpus; returns its summary table."""
     with tempfile.TemporaryDirectory(prefix="pagefold-bench-") as tmp:
-        day = Path(tmp) / "raw" / "dt=2024-05-03"
-        day.mkdir(parents=True)
-        with gzip.open(pages_file, "rt") as lines:
-            records = [json.loads(line) for line in lines]
-        for i in range(copies):  # distinct URLs, so that copies are distinct captures, not duplicates
-            copy = [{**r, "url": f"{r['url']}{'&' if '?' in r['url'] else '?'}copy={i}"} for r in records]
-            with gzip.open(day / f"part-{i:03d}.jsonl.gz", "wt") as out:
-                out.writelines(json.dumps(r) + "\n" for r in copy)
+        write_copies(pages_file, Path(tmp) / "raw" / "dt=2024-05-03", copies)
         command = [str(Path(sys.executable).with_name("pagefold")), "ingest", "--source", str(Path(tmp) / "raw"),
                    "--dest", str(Path(tmp) / "lake"), "--workers", str(workers)]
         started, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
