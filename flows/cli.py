@@ -159,7 +159,8 @@ def backfill(
 
 @app.command()
 def query(
-    sql: Annotated[Optional[str], typer.Argument(help="SQL over the views `documents`, `entities`, `rejects`, `health` and `drift`.")] = None,
+    sql: Annotated[Optional[str], typer.Argument(
+        help="SQL over the views `documents`, `entities`, `rejects`, `health`, `stories` and `drift`.")] = None,
     lake: LakeOpt = "lake",
     s3_endpoint: EndpointOpt = None,
     max_rows: Annotated[int, typer.Option(help="Rows to print at most.")] = 50,
@@ -258,10 +259,10 @@ def demo(
     console.print("\n[bold]Their copies[/bold] (documents with those story ids)")
     print_result(*run_sql(con, DEMO_STORY_COPIES_SQL, 50))
     console.print(
-        f"\nThe lake is in [bold]{lake}[/bold] (documents/, entities/, rejects/ and stories/, partitioned by date=).\n"
+        f"\nThe lake is in [bold]{lake}[/bold] (documents/, entities/, rejects/, health/ and stories/, partitioned by date=).\n"
         f"Query it:  .venv/bin/pagefold query --lake {lake} \"SELECT hostname, title FROM documents\"\n"
         f"DuckDB:    SELECT * FROM read_parquet('{lake}/documents/*/*.parquet', hive_partitioning = true)\n"
-        f"pandas:    pd.read_parquet('{lake}/documents')"
+        f"pandas:    from tasks.query import read_pandas; read_pandas('{lake}', 'documents')"
     )
 
 
