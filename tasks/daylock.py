@@ -37,7 +37,6 @@ import os
 import socket
 import threading
 import uuid
-import weakref
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -53,7 +52,6 @@ HEARTBEAT_S = 60.0
 STALE_AFTER_S = 150.0
 
 log = logging.getLogger(__name__)
-_live_claims: weakref.WeakSet[DayClaims] = weakref.WeakSet()  # of this process, for release_all_claims
 
 
 class DayLocked(Exception):
@@ -236,7 +234,6 @@ class DayClaims:
         self._thread = threading.Thread(target=self._beat, name="pagefold-lock-heartbeat", daemon=True)
 
     def __enter__(self) -> DayClaims:
-        _live_claims.add(self)
         self._thread.start()
         return self
 
@@ -261,7 +258,6 @@ class DayClaims:
         self._stop.set()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join()
-        _live_claims.discard(self)
         for lock in locks:
             try:
                 lake.discard_staging(self.dest, self.run_id, lock.day)
@@ -279,13 +275,3 @@ class DayClaims:
                     lock.refresh()
                 except Exception as exc:  # a missed beat is retried at the next; staleness takes 2.5 of them
                     log.warning("day %s: lock heartbeat failed: %s: %s", lock.day, type(exc).__name__, exc)
-
-
-def release_all_claims() -> None:
-    """Release every day this process holds, removing its staging (`DayClaims.release_all` of each run in it).
-
-    For a signal handler (Ctrl-C, SIGTERM from a worker being stopped): the
-    days are free for a rerun at once, instead of when the lock goes stale.
-    """
-    for claims in list(_live_claims):
-        claims.release_all()
