@@ -7,9 +7,14 @@ deployment's work pool runs). Launched from the command line, with no
 deployment around, each day is a subflow of this run in this process, one
 day after another (they share this process's extraction pool).
 
-Every day runs to its end; the backfill then reports the days in a table
-artifact and fails if any day failed. Each day's output is replaced, never
-appended, so re-running a backfill redoes exactly the days it is given.
+Its `mode` picks the days to run (`tasks.backfill_plan`): every day, the
+days missing in the lake, or the days whose last run failed or whose rows an
+older `pipeline_version` wrote; a dry run only lists them, with the reason
+for each, in its `backfill-plan` artifact. Every day run runs to its end; the
+backfill then reports the days in a table artifact and fails if any day
+failed. Each day's output is replaced, never appended, so re-running a
+backfill redoes exactly the days it runs. Stopped (Ctrl-C under `pagefold
+backfill`), it starts no further day.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import datetime as dt
 import json
 import os
 from dataclasses import dataclass
+from importlib.metadata import version
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -25,11 +31,12 @@ from prefect.cache_policies import NO_CACHE
 from prefect.deployments import run_deployment
 from prefect.futures import as_completed
 from prefect.runtime import deployment, flow_run
-from prefect.states import Failed
+from prefect.states import Cancelled, Completed, Failed
 
 from flows import config
 from flows.daily import ingest_day
-from tasks import lake
+from tasks import lake, stopping
+from tasks.backfill_plan import DayPlan, LastRun, Mode, plan_days
 from tasks.storage import Store, open_store
 
 DAY_DEPLOYMENT = "ingest-day/daily"
@@ -65,26 +72,48 @@ def run_day(day: dt.date, overrides: dict, as_deployment_run: bool) -> DayOutcom
     return DayOutcome(day.isoformat(), state.name, state.message or "", run_id, state.is_completed())
 
 
-@flow(name="backfill", log_prints=False)
+def _run_name() -> str:
+    """`backfill 2026-11-01..2026-11-07 missing` (`dry run` added for a dry run)."""
+    p = flow_run.parameters
+    return (f"backfill {p.get('start_date')}..{p.get('end_date')} {p.get('mode', 'all')}"
+            f"{' dry run' if p.get('dry_run') else ''}")
+
+
+@flow(name="backfill", flow_run_name=_run_name, log_prints=False)
 def backfill(
     start_date: dt.date,
     end_date: dt.date,
+    mode: Mode = "all",
+    dry_run: bool = False,
     max_parallel_days: int = 2,
     source: str = "",
     dest: str = "",
 ) -> list[dict]:
-    """Ingest every day from `start_date` to `end_date`, both included, as one child run per day.
+    """Ingest the days from `start_date` to `end_date`, both included, that `mode` picks: one child run per day.
 
     Args:
-        start_date: First day to ingest.
-        end_date: Last day to ingest (included).
+        start_date: First day.
+        end_date: Last day (included).
+        mode: all: every day; missing: the days the lake does not hold; failed_or_outdated: the days whose last
+            run failed, crashed or was cancelled, or whose rows an older pipeline_version wrote.
+        dry_run: Only list the days that would run and why (artifact backfill-plan); run nothing.
         max_parallel_days: Days running at once (the daily deployment's concurrency limit also applies).
         source: Raw pages (folder or s3://bucket/prefix). Empty: PAGEFOLD_SOURCE or the variable pagefold_source.
         dest: The lake (folder or s3://bucket/prefix). Empty: PAGEFOLD_DEST or the variable pagefold_dest.
     """
     logger = get_run_logger()
-    days = days_between(start_date, end_date)
+    stopping.reset()
     settings = config.resolve(source, dest)
+    store = open_store(settings.dest, settings.s3_endpoint)
+    plans = plan(days_between(start_date, end_date), mode, store)
+    days = [dt.date.fromisoformat(p.day) for p in plans if p.run]
+    plan_rows = [{"date": p.day, "run": p.run, "reason": p.reason} for p in plans]
+    headline = (f"Backfill {start_date}..{end_date}, mode {mode}: {len(days)} of {len(plans)} day(s) to run"
+                f"{' (dry run: none run)' if dry_run else ''}")
+    create_markdown_artifact(key="backfill-plan", markdown=plan_markdown(headline, plans), description=headline)
+    logger.info(headline)
+    if dry_run:
+        return Completed(data=plan_rows, message=headline)
     overrides = {k: v for k, v in {"source": source, "dest": dest}.items() if v}
     as_deployment_run = deployment.id is not None
     window = max(1, max_parallel_days) if as_deployment_run else 1
@@ -94,8 +123,12 @@ def backfill(
     outcomes: list[DayOutcome] = []
     queue, pending = list(reversed(days)), []
     while queue or pending:
+        if stopping.requested():  # a day was stopped by Ctrl-C here: start no other
+            queue.clear()
         while queue and len(pending) < window:
             pending.append(run_day.submit(queue.pop(), overrides, as_deployment_run))
+        if not pending:
+            break
         done = next(as_completed(pending))
         pending.remove(done)
         outcome = done.result()
@@ -103,16 +136,62 @@ def backfill(
             "day %s: %s %s", outcome.day, outcome.state, outcome.message)
         outcomes.append(outcome)
 
-    rows = _summary_rows(sorted(outcomes, key=lambda o: o.day), open_store(settings.dest, settings.s3_endpoint))
+    rows = _summary_rows(sorted(outcomes, key=lambda o: o.day), store)
     failed = [o.day for o in outcomes if not o.completed]
-    headline = f"Backfill {start_date}..{end_date}: {len(days) - len(failed)} day(s) completed, {len(failed)} failed"
-    create_markdown_artifact(key="backfill-summary", markdown=summary_markdown(headline, rows, _ui_url()),
+    ran = {o.day for o in outcomes}
+    not_run = [p for p in plans if p.day not in ran]
+    headline = (f"Backfill {start_date}..{end_date}, mode {mode}: {len(outcomes) - len(failed)} day(s) completed, "
+                f"{len(failed)} failed, {len(not_run)} not run")
+    create_markdown_artifact(key="backfill-summary", markdown=summary_markdown(headline, rows, _ui_url(), not_run),
                              description=headline)
+    if stopping.requested() and len(outcomes) < len(days):
+        return Cancelled(data=rows, message=f"backfill {start_date}..{end_date} stopped: {len(outcomes)} of "
+                                            f"{len(days)} day(s) ran; run it again to do the others")
     if failed:
         # Failed, with the rows: the command line prints them as it does for a completed backfill.
         return Failed(data=rows, message=f"backfill {start_date}..{end_date}: day(s) {', '.join(sorted(failed))} "
                                          "failed; retry them from their own runs, or run the backfill again for them")
-    return rows
+    return Completed(data=rows, message=headline)
+
+
+def plan(days: list[dt.date], mode: Mode, dest: Store) -> list[DayPlan]:
+    """The backfill's days with what `mode` does with each: the lake's versions of the days, and (for
+    failed_or_outdated) their last finished runs in Prefect."""
+    names = [d.isoformat() for d in days]
+    versions = {} if mode == "all" else {day: lake.day_versions(dest, day) for day in names}
+    last = last_runs(names) if mode == "failed_or_outdated" else {}
+    return plan_days(names, mode, versions, last, version("pagefold"))
+
+
+def last_runs(days: list[str]) -> dict[str, LastRun]:
+    """Each day's most recent finished run of `ingest-day` (run name `day-<date>`) or of `pagefold ingest --date`
+    (`ingest <date>`), by end time."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter, FlowRunFilterName, FlowRunFilterState, FlowRunFilterStateType)
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    by_name = {f"day-{day}": day for day in days} | {f"ingest {day}": day for day in days}
+    finished = [StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED]
+    found: dict[str, LastRun] = {}
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=list(by_name)),
+                                          state=FlowRunFilterState(type=FlowRunFilterStateType(any_=finished))),
+            sort=FlowRunSort.END_TIME_DESC)
+    for run in runs:  # newest first: the first seen of a day is its last
+        day = by_name[run.name]
+        if day not in found:
+            found[day] = LastRun(run.state.type.value, run.state.name, run.name, str(run.id))
+    return found
+
+
+def plan_markdown(headline: str, plans: list[DayPlan]) -> str:
+    """The plan as markdown: a table of the days, whether each runs, and why."""
+    lines = [f"## {headline}", "", "| day | runs | why |", "|---|---|---|"]
+    lines += [f"| {p.day} | {'yes' if p.run else 'no'} | {p.reason} |" for p in plans]
+    return "\n".join(lines) + "\n"
 
 
 def _summary_rows(outcomes: list[DayOutcome], dest: Store) -> list[dict]:
@@ -150,9 +229,10 @@ def _day_counts(client, flow_run_id: str, day: str) -> dict:
     return {name: "" for name in COUNTS}
 
 
-def summary_markdown(headline: str, rows: list[dict], ui_url: str | None) -> str:
-    """The backfill's summary as markdown: a table of the days with a link to each day's run, a total row, and
-    the message of each day that did not complete. `ui_url`: the Prefect UI's base URL (None: ids, no links)."""
+def summary_markdown(headline: str, rows: list[dict], ui_url: str | None, not_run: list[DayPlan] = ()) -> str:
+    """The backfill's summary as markdown: a table of the days with a link to each day's run, a total row, the
+    message of each day that did not complete, and the days not run with why. `ui_url`: the Prefect UI's base URL
+    (None: ids, no links)."""
     def run_cell(row: dict) -> str:
         name = row.get("run name") or row["flow run"]
         return f"[{name}]({ui_url.rstrip('/')}/runs/flow-run/{row['flow run']})" if ui_url else f"{name} ({row['flow run']})"
@@ -180,7 +260,8 @@ def summary_markdown(headline: str, rows: list[dict], ui_url: str | None) -> str
                  f"{total('rejects in lake')} | |")
     problems = [f"- **{row['date']}** {row['state']}: {row['message']}" for row in rows
                 if row["message"] and row["state"] != "Completed"]
-    return "\n".join(lines + ([""] + problems if problems else [])) + "\n"
+    skipped = [f"- {p.day}: not run: {p.reason if not p.run else 'the backfill was stopped first'}" for p in not_run]
+    return "\n".join(lines + ([""] + problems if problems else []) + ([""] + skipped if skipped else [])) + "\n"
 
 
 def _ui_url() -> str | None:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import enum
 import logging
 import os
 import re
+import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -18,6 +22,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from flows.prefect_defaults import API_URL_ENV, TemporaryServer, use_prefect  # before Prefect is imported
+from tasks.backfill_plan import MODES
 from tasks.progress import BOARD
 
 app = typer.Typer(
@@ -82,12 +87,13 @@ def on_s3(*urls: str) -> bool:
 def check_locations(source: str, dest: str, endpoint: str | None, need_days: bool = False) -> None:
     """The source (with dt= folders, if `need_days`) and the lake, checked before anything starts: one line and
     exit 1 when one cannot work."""
-    from tasks.storage import SetupError, check_location, days_to_ingest, open_store
+    from tasks.storage import SetupError, check_apart, check_location, days_to_ingest, open_store
 
     try:
-        src = open_store(source, endpoint)
+        src, lake = open_store(source, endpoint), open_store(dest, endpoint)
         check_location(src, "source")
-        check_location(open_store(dest, endpoint), "lake", writing=True)
+        check_apart(src, lake)
+        check_location(lake, "lake", writing=True)
         if need_days:
             days_to_ingest(src, None)
     except SetupError as exc:
@@ -113,14 +119,18 @@ def ingest(
     add up to the pages read. A source or lake that cannot work fails at once,
     in one line saying what to change. Ctrl-C stops the run in seconds.
     """
-    endpoint = s3_endpoint_setting(s3_endpoint, prefect_api) if on_s3(source, dest) else s3_endpoint
-    check_locations(source, dest, endpoint, need_days=date is None)
-    server = choose_prefect(prefect_api)
-    summary = run_with_progress(
-        server, verbose, source=source, dest=dest, date=date, s3_endpoint=endpoint,
-        workers=workers, batch_mb=batch_mb, max_page_mb=max_page_mb,
-    )
-    print_summary(summary)
+    with stoppable("ingest"):
+        endpoint = s3_endpoint_setting(s3_endpoint, prefect_api) if on_s3(source, dest) else s3_endpoint
+        check_locations(source, dest, endpoint, need_days=date is None)
+        server = choose_prefect(prefect_api)
+        summary = run_with_progress(
+            server, verbose, source=source, dest=dest, date=date, s3_endpoint=endpoint,
+            workers=workers, batch_mb=batch_mb, max_page_mb=max_page_mb,
+        )
+        print_summary(summary)
+
+
+BackfillMode = enum.Enum("BackfillMode", {mode: mode for mode in MODES}, type=str)  # the choices of --mode
 
 
 @app.command()
@@ -129,32 +139,62 @@ def backfill(
     dest: DestOpt,
     start: Annotated[dt.date, typer.Option(**DayOpt, help="First day.")],
     end: Annotated[dt.date, typer.Option(**DayOpt, help="Last day, included.")],
+    mode: Annotated[BackfillMode, typer.Option(
+        help="all: every day; missing: days the lake does not hold; failed_or_outdated: days whose last run failed "
+             "(or crashed, or was cancelled) or whose rows an older pipeline_version wrote.")] = BackfillMode.all,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list the days that would run, and why.")] = False,
     prefect_api: PrefectApiOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Ingest every day from --start to --end with the backfill flow: one child run per day, then a summary.
+    """Ingest the days from --start to --end that --mode picks with the backfill flow: one child run per day, then
+    a summary.
 
     Here the days run one after another in this process; launched from its deployment in the Prefect UI,
-    they run as separate, retryable runs of the daily deployment.
+    they run as separate, retryable runs of the daily deployment. Ctrl-C stops the day under way and starts
+    no other.
     """
-    check_locations(source, dest, s3_endpoint_setting(None, prefect_api) if on_s3(source, dest) else None)
-    server = choose_prefect(prefect_api)
-    from flows.backfill import backfill as backfill_flow
+    with stoppable("backfill"):
+        check_locations(source, dest, s3_endpoint_setting(None, prefect_api) if on_s3(source, dest) else None)
+        server = choose_prefect(prefect_api)
+        from flows.backfill import backfill as backfill_flow
+        from tasks import stopping
 
-    prefect_console(verbose)
-    if server:
-        server.ready()
-    state = backfill_flow(start_date=start, end_date=end, source=source, dest=dest, return_state=True)
-    columns = ["date", "state", "pages", "documents", "rejects", "rejects by reason", "entities", "seconds",
-               "documents in lake", "rejects in lake", "message"]
-    table = Table(*columns, title="Backfill")
-    rows = state.result(raise_on_failure=False)
-    for row in rows if isinstance(rows, list) else []:
-        table.add_row(*(str(row.get(column, "")) for column in columns))
+        prefect_console(verbose)
+        if server:
+            server.ready()
+        with stopping.held_signals() as held:
+            state = backfill_flow(start_date=start, end_date=end, mode=mode.value, dry_run=dry_run, source=source,
+                                  dest=dest, return_state=True)
+        rows = state.result(raise_on_failure=False)
+        rows = rows if isinstance(rows, list) else []
+        if dry_run:
+            print_rows("Backfill plan (dry run: nothing ran)", ["date", "run", "reason"], rows)
+            console.print(state.message or "", soft_wrap=True, highlight=False)
+            return
+        print_rows("Backfill", ["date", "state", "pages", "documents", "rejects", "rejects by reason", "entities",
+                                "seconds", "message"], rows)
+        if state.is_cancelled() or held:
+            console.print(state.message if state.is_cancelled() else
+                          f"backfill stopped by {_signal_name(held[0])} as its flow run ended {state.name}",
+                          soft_wrap=True, highlight=False)
+            raise typer.Exit(130)
+        if not state.is_completed():
+            console.print(f"[red]backfill failed:[/red] {state.message}", soft_wrap=True)
+            raise typer.Exit(1)
+        console.print(state.message or "", soft_wrap=True, highlight=False)
+
+
+def print_rows(title: str, columns: list[str], rows: list[dict]) -> None:
+    """Rows as a table whose long cells wrap rather than being cut at the terminal's width; booleans as yes/no."""
+    def cell(value) -> str:
+        return ("yes" if value else "no") if isinstance(value, bool) else str(value)
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(cell(row.get(column, "")) for column in columns))
     console.print(table)
-    if not state.is_completed():
-        console.print(f"[red]backfill failed:[/red] {state.message}", soft_wrap=True)
-        raise typer.Exit(1)
 
 
 @app.command()
@@ -233,37 +273,38 @@ def demo(
     prefect_api: PrefectApiOpt = None,
 ) -> None:
     """Build the demo corpus as raw objects, ingest it, and query the result."""
-    server = choose_prefect(prefect_api)
-    from tasks.demo_corpus import DEMO_DAY, build_demo_source
-    from tasks.query import open_lake, run_sql
-    from tasks.storage import open_store
+    with stoppable("demo"):
+        server = choose_prefect(prefect_api)
+        from tasks.demo_corpus import DEMO_DAY, build_demo_source
+        from tasks.query import open_lake, run_sql
+        from tasks.storage import open_store
 
-    raw, lake = workdir / "raw", workdir / "lake"
-    objects = build_demo_source(raw)
-    console.print(f"Demo corpus: {len(objects)} raw objects written under [bold]{raw}/dt={DEMO_DAY}/[/bold]")
-    # Nine pages keep one extraction process busy for about a second; a second process would only load
-    # trafilatura and the spaCy model once more (about 4 s of CPU on a machine with two cores).
-    summary = run_with_progress(server, source=str(raw), dest=str(lake), workers=1)
-    print_summary(summary)
-    con, _ = open_lake(open_store(str(lake)))
-    console.print("\n[bold]Documents[/bold] (pagefold query --lake", lake, '"SELECT ... FROM documents")')
-    print_result(*run_sql(con, DEMO_DOCUMENTS_SQL, 50))
-    console.print("\n[bold]Rejects[/bold]")
-    print_result(*run_sql(con, DEMO_REJECTS_SQL, 50))
-    console.print(f"\n[bold]Top people, organisations and places of {DEMO_DAY}[/bold] (entities joined to documents)")
-    print_result(*run_sql(con, DEMO_TOP_ENTITIES_SQL, 50))
-    console.print("\n[bold]Top people by language of the page[/bold] (entities joined to documents)")
-    print_result(*run_sql(con, DEMO_PEOPLE_BY_LANGUAGE_SQL, 50))
-    console.print("\n[bold]Stories with more than one copy[/bold] (the stories dataset)")
-    print_result(*run_sql(con, DEMO_STORIES_SQL, 50))
-    console.print("\n[bold]Their copies[/bold] (documents with those story ids)")
-    print_result(*run_sql(con, DEMO_STORY_COPIES_SQL, 50))
-    console.print(
-        f"\nThe lake is in [bold]{lake}[/bold] (documents/, entities/, rejects/, health/ and stories/, partitioned by date=).\n"
-        f"Query it:  .venv/bin/pagefold query --lake {lake} \"SELECT hostname, title FROM documents\"\n"
-        f"DuckDB:    SELECT * FROM read_parquet('{lake}/documents/*/*.parquet', hive_partitioning = true)\n"
-        f"pandas:    from tasks.query import read_pandas; read_pandas('{lake}', 'documents')"
-    )
+        raw, lake = workdir / "raw", workdir / "lake"
+        objects = build_demo_source(raw)
+        console.print(f"Demo corpus: {len(objects)} raw objects written under [bold]{raw}/dt={DEMO_DAY}/[/bold]")
+        # Nine pages keep one extraction process busy for about a second; a second process would only load
+        # trafilatura and the spaCy model once more (about 4 s of CPU on a machine with two cores).
+        summary = run_with_progress(server, source=str(raw), dest=str(lake), workers=1)
+        print_summary(summary)
+        con, _ = open_lake(open_store(str(lake)))
+        console.print("\n[bold]Documents[/bold] (pagefold query --lake", lake, '"SELECT ... FROM documents")')
+        print_result(*run_sql(con, DEMO_DOCUMENTS_SQL, 50))
+        console.print("\n[bold]Rejects[/bold]")
+        print_result(*run_sql(con, DEMO_REJECTS_SQL, 50))
+        console.print(f"\n[bold]Top people, organisations and places of {DEMO_DAY}[/bold] (entities joined to documents)")
+        print_result(*run_sql(con, DEMO_TOP_ENTITIES_SQL, 50))
+        console.print("\n[bold]Top people by language of the page[/bold] (entities joined to documents)")
+        print_result(*run_sql(con, DEMO_PEOPLE_BY_LANGUAGE_SQL, 50))
+        console.print("\n[bold]Stories with more than one copy[/bold] (the stories dataset)")
+        print_result(*run_sql(con, DEMO_STORIES_SQL, 50))
+        console.print("\n[bold]Their copies[/bold] (documents with those story ids)")
+        print_result(*run_sql(con, DEMO_STORY_COPIES_SQL, 50))
+        console.print(
+            f"\nThe lake is in [bold]{lake}[/bold] (documents/, entities/, rejects/, health/ and stories/, partitioned by date=).\n"
+            f"Query it:  .venv/bin/pagefold query --lake {lake} \"SELECT hostname, title FROM documents\"\n"
+            f"DuckDB:    SELECT * FROM read_parquet('{lake}/documents/*/*.parquet', hive_partitioning = true)\n"
+            f"pandas:    from tasks.query import read_pandas; read_pandas('{lake}', 'documents')"
+        )
 
 
 DEMO_DOCUMENTS_SQL = """
@@ -357,15 +398,17 @@ def run_with_progress(server: TemporaryServer | None, verbose: bool = False, **p
     """Run the ingest flow here, with live progress on a terminal or steady lines in logs.
 
     `server`: the temporary Prefect being started for this run, if any; the flow waits for it. `verbose`:
-    Prefect's log lines with their tracebacks.
+    Prefect's log lines with their tracebacks. Run it inside `stoppable()`.
     """
-    from tasks import pool
+    from tasks import pool, stopping
 
     pool.warm_up(params.get("workers") or pool.default_workers())  # overlaps Prefect's start-up
     from flows.ingest import ingest as ingest_flow
 
     prefect_console(verbose)
     logging.getLogger("prefect.task_runs").addFilter(_StopSaidOnce())
+    if server:
+        server.ready()
     stop = threading.Event()
     # On a terminal, a live bar; in logs, the flow's own progress lines (every 10 s) are enough.
     watcher = threading.Thread(target=_live_progress, args=(stop,), daemon=True)
@@ -373,26 +416,60 @@ def run_with_progress(server: TemporaryServer | None, verbose: bool = False, **p
         watcher.start()
     stopped = None
     try:
-        if server:
-            server.ready()
-        state = ingest_flow(**params, return_state=True)
+        # While Prefect creates and ends the flow run, a signal waits; the flow's body takes it at once.
+        with stopping.held_signals() as held:
+            state = ingest_flow(**params, return_state=True)
         if state.is_cancelled():
             stopped = state.message
+        elif held:
+            stopped = f"stopped by {_signal_name(held[0])} as its flow run ended {state.name}"
         summary, error = state.result(), None
-    except KeyboardInterrupt:  # before the flow run started, or after it ended: nothing to clean up
-        summary, error, stopped = None, None, "stopped by SIGINT (Ctrl-C) outside its flow run"
     except Exception as exc:
         summary, error = None, exc
-    stop.set()
-    if watcher.is_alive():
-        watcher.join()  # the progress display is gone before anything else is printed
+    finally:
+        stop.set()
+        if watcher.is_alive():
+            watcher.join()  # the progress display is gone before anything else is printed
     if stopped:
+        if summary:
+            print_summary(summary)
         console.print(f"ingest {stopped}", soft_wrap=True, highlight=False)
         raise typer.Exit(130)  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
     if error is not None:
         console.print(f"[red]ingest failed:[/red] {error}", soft_wrap=True, highlight=False)
         raise typer.Exit(1)
     return summary
+
+
+def _signal_name(signum: int) -> str:
+    return "SIGINT (Ctrl-C)" if signum == signal.SIGINT else signal.Signals(signum).name
+
+
+class _Interrupted(KeyboardInterrupt):
+    """SIGTERM before or after a flow run: handled as Ctrl-C is."""
+
+
+def _interrupt(signum: int, frame) -> None:
+    raise _Interrupted(signum)
+
+
+@contextmanager
+def stoppable(command: str) -> Iterator[None]:
+    """A command that runs flows: Ctrl-C or SIGTERM outside its flow runs (while Prefect and the extraction
+    processes start, before anything is written) ends it in one line, exit 130, as a stop inside a run does."""
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        signum = exc.args[0] if isinstance(exc, _Interrupted) else signal.SIGINT
+        from tasks import pool
+
+        pool.shutdown_pools()
+        console.print(f"{command} stopped by {_signal_name(signum)}: no flow run was under way, nothing is left "
+                      "half-written", soft_wrap=True, highlight=False)
+        raise typer.Exit(130) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _live_progress(stop: threading.Event) -> None:

@@ -112,6 +112,7 @@ def ingest(
     endpoint = storage.endpoint_from_env(s3_endpoint)
     src, dst = storage.open_store(source, endpoint), storage.open_store(dest, endpoint)
     storage.check_location(src, "source")
+    storage.check_apart(src, dst)
     storage.check_location(dst, "lake", writing=True)
     workers = workers or pool.default_workers()
     limits = Limits(max_page_bytes=int(max_page_mb * 1024 * 1024), extract_timeout_s=extract_timeout_s)
@@ -126,40 +127,42 @@ def ingest(
     rules = config.drift_rules()
     with batch_runner(workers) as runner, DayClaims(dst, run.run_id) as claims:
         try:
-            logger.info("run %s: %d day(s) from %s to %s; batches on %s", run.run_id, len(days), source, dest,
-                        runner.where)
-            if runner.local:
-                pool.warm_up(runner.extract_workers)
-            with stopping.deferred_signals():  # a lock taken is a lock recorded, for the stop to release
-                locked = _claim_days(claims, days, summary)
-            batches = [b for day in locked for b in list_batches(src, day, int(batch_mb * 1024 * 1024))]
-            for day in locked:
-                if not any(b.day == day for b in batches):
-                    # An empty listing is more often a wrong prefix or missing permission than a day with no
-                    # pages: never wipe a day's output because of it.
-                    summary.mark_empty(day, src.uri(f"dt={day}"))
-                    logger.warning("day %s: no raw objects under %s; its output is left as it was", day,
-                                   summary.days[day].empty)
-            BOARD.reset()
-            BOARD.set_totals(sum(len(b.objects) for b in batches), sum(b.raw_bytes for b in batches))
-            progress = Progress(run.run_id, len(batches), pages_seen=runner.local)
-            with progress.reported_every(PROGRESS_EVERY_S):
-                for batch, outcome in _run_windowed(batches, src, dst, run, limits, runner, pending):
-                    summary.add_batch(batch.day, outcome)
-                    finished += 1
-                    progress.batch_done()
-            for day in locked:
-                if day not in summary.complete_days():
-                    continue
-                with stopping.deferred_signals():  # a day is published whole or not at all
-                    try:
-                        claims.locks[day].confirm()  # still ours: no other run took the day over meanwhile
-                        summary.add_commit(day, commit_day(dst, run.run_id, day, summary.days[day].counts.pages,
-                                                           story_days))
-                    except Exception as exc:  # this day stays as it was; the other days still commit
-                        summary.add_failure(day, exc)
+            # Under `pagefold`, a Ctrl-C held while Prefect started this run stops it here, at once.
+            with stopping.signals_to_body(_terminate):
+                logger.info("run %s: %d day(s) from %s to %s; batches on %s", run.run_id, len(days), source, dest,
+                            runner.where)
+                if runner.local:
+                    pool.warm_up(runner.extract_workers)
+                with stopping.deferred_signals():  # a lock taken is a lock recorded, for the stop to release
+                    locked = _claim_days(claims, days, summary)
+                batches = [b for day in locked for b in list_batches(src, day, int(batch_mb * 1024 * 1024))]
+                for day in locked:
+                    if not any(b.day == day for b in batches):
+                        # An empty listing is more often a wrong prefix or missing permission than a day with no
+                        # pages: never wipe a day's output because of it.
+                        summary.mark_empty(day, src.uri(f"dt={day}"))
+                        logger.warning("day %s: no raw objects under %s; its output is left as it was", day,
+                                       summary.days[day].empty)
+                BOARD.reset()
+                BOARD.set_totals(sum(len(b.objects) for b in batches), sum(b.raw_bytes for b in batches))
+                progress = Progress(run.run_id, len(batches), pages_seen=runner.local)
+                with progress.reported_every(PROGRESS_EVERY_S):
+                    for batch, outcome in _run_windowed(batches, src, dst, run, limits, runner, pending):
+                        summary.add_batch(batch.day, outcome)
+                        finished += 1
+                        progress.batch_done()
+                for day in locked:
+                    if day not in summary.complete_days():
                         continue
-                summary.add_drift(day, drift.check_day(dst, day, rules))
+                    with stopping.deferred_signals():  # a day is published whole or not at all
+                        try:
+                            claims.locks[day].confirm()  # still ours: no other run took the day over meanwhile
+                            summary.add_commit(day, commit_day(dst, run.run_id, day, summary.days[day].counts.pages,
+                                                               story_days))
+                        except Exception as exc:  # this day stays as it was; the other days still commit
+                            summary.add_failure(day, exc)
+                            continue
+                    summary.add_drift(day, drift.check_day(dst, day, rules))
         except (KeyboardInterrupt, TerminationSignal) as interruption:
             with stopping.deferred_signals(deliver=False):  # a second Ctrl-C does not cut the clean-up short
                 _stop(pending, claims)
@@ -239,6 +242,11 @@ def check_parameters(**values: float | None) -> None:
     for name, value in values.items():
         if value is not None and value <= 0:
             raise storage.SetupError(f"{name} must be more than 0, not {value}")
+
+
+def _terminate(signum: int, frame) -> None:
+    """SIGTERM in a body that Prefect's engine gave no handler of its own: stop as Prefect's handler does."""
+    raise TerminationSignal(signal=signum)
 
 
 def _signal_name(interruption: BaseException) -> str:

@@ -118,10 +118,12 @@ class TemporaryServer:
                 time.sleep(0.1)
 
     def stop(self) -> None:
+        """SIGTERM, then SIGKILL after a second: still importing Prefect, the server answers SIGTERM only some 5 s
+        later, which would hold up a command stopped by Ctrl-C (its SQLite database survives a kill)."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=1)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()

@@ -260,3 +260,16 @@ def day_rows(dest: Store, day: str) -> dict[str, int]:
     return {name: sum(pq.ParquetFile(f.path, filesystem=fs).metadata.num_rows
                       for f in _files(fs, f"{base}/{partition_key(name, day)}") if f.path.endswith(".parquet"))
             for name in DATASETS}
+
+
+def day_versions(dest: Store, day: str) -> set[str]:
+    """The `pipeline_version` values of a day's live documents and rejects (empty when the lake does not hold the
+    day): one small column read per file."""
+    fs, base = dest.arrow()
+    versions: set[str] = set()
+    for name in ("documents", "rejects"):
+        for f in _files(fs, f"{base}/{partition_key(name, day)}"):
+            if f.path.endswith(".parquet"):
+                column = pq.read_table(f.path, columns=["pipeline_version"], filesystem=fs).column(0)
+                versions.update(column.unique().to_pylist())
+    return versions

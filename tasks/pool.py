@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -70,10 +71,21 @@ def can_start_processes() -> bool:
 
 
 def warm_up(workers: int) -> None:
-    """Start the pool's processes now (trafilatura and spaCy load in ~4 s), so that it overlaps other start-up work."""
-    pool = extraction_pool(workers)
-    for _ in range(workers):
-        pool.schedule(_nothing)
+    """Start the pool's processes now (trafilatura and spaCy load in ~4 s), so that it overlaps other start-up work.
+
+    Started from the main thread, they ignore SIGINT (inherited, and kept by Python at start-up): a Ctrl-C in a
+    terminal reaches the whole process group, and a worker cut while importing would print a traceback; the
+    command stops them itself (`stop_now`, `shutdown_pools`).
+    """
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        pool = extraction_pool(workers)
+        for _ in range(workers):
+            pool.schedule(_nothing)  # the first one spawns the processes, in this thread
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
 
 
 def submit(workers: int, fn: Callable[[list], list], items: list, deadline_s: float) -> Submitted:

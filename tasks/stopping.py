@@ -6,13 +6,19 @@ their next page or wait, and the extraction pool accepts no more chunks.
 `deferred_signals()` holds SIGINT and SIGTERM back over a step that must
 not be cut in the middle (publishing a day: its files are swapped in one
 step) or over the stop's own clean-up.
+
+The command line runs flows under `held_signals()`: while Prefect creates
+or finishes a flow run, a signal is only recorded (an exception raised in
+the middle of the engine's API calls crashes it with a traceback and can
+leave the run "Running"); the flow's body takes the signals over with
+`signals_to_body()`, where one held since before it started stops it at once.
 """
 
 from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 _requested = threading.Event()
@@ -41,6 +47,54 @@ def check() -> None:
 def reset() -> None:
     """A new run starts in this process: forget the previous run's stop."""
     _requested.clear()
+
+
+@contextmanager
+def held_signals() -> Iterator[list[int]]:
+    """Record SIGINT and SIGTERM instead of acting on them while the block runs (for a flow run started here,
+    outside its body); yields the list of the signals received, in order, not yet taken by a flow's body.
+
+    Only in the main thread; elsewhere the list stays empty and nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield []
+        return
+    _held.clear()
+    previous = {s: signal.signal(s, _hold) for s in SIGNALS}
+    try:
+        yield _held
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, signal.SIG_DFL if handler is None else handler)
+
+
+_held: list[int] = []
+
+
+def _hold(signum: int, frame) -> None:
+    _held.append(signum)
+
+
+@contextmanager
+def signals_to_body(on_sigterm: Callable[[int, object], None]) -> Iterator[None]:
+    """In a flow's body run under `held_signals()`: SIGINT raises KeyboardInterrupt again and SIGTERM calls
+    `on_sigterm` (unless Prefect's engine already installed its own handler), and a signal held since before the
+    body started is delivered at once. Elsewhere (a worker, a test) nothing changes. Held again after the block.
+    """
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not _hold:
+        yield
+        return
+    previous = {s: signal.getsignal(s) for s in SIGNALS}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if previous[signal.SIGTERM] is _hold:
+        signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        if _held:
+            signal.raise_signal(_held.pop(0))
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 @contextmanager

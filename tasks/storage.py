@@ -188,6 +188,8 @@ def check_location(store: Store, role: str, writing: bool = False) -> None:
             _check_source_folder(Path(store.root))
         elif writing:
             _check_lake_folder(Path(store.root))
+        else:
+            _check_lake_to_read(Path(store.root))
         return
     if store.endpoint:
         where = f"S3 at {store.endpoint}"
@@ -237,12 +239,39 @@ def _check_source_folder(root: Path) -> None:
 
 
 def _check_lake_folder(root: Path) -> None:
+    """The lake's folder, created now if missing (what cannot be created is said before any work starts)."""
     if root.exists() and not root.is_dir():
         raise SetupError(f"the lake {root} is a file, not a folder: give a folder (it is created if missing)")
     existing = next(p for p in (root, *root.parents) if p.exists())
+    if not existing.is_dir():
+        raise SetupError(f"the lake {root} cannot be created: {existing} is a file, not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise SetupError(f"no permission to write the lake {root} (in {existing}): choose a folder this user may "
                          "write, or change its permissions")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SetupError(f"the lake folder {root} cannot be created ({exc.strerror}): choose another folder") from None
+
+
+def _check_lake_to_read(root: Path) -> None:
+    if not root.is_dir():
+        what = "is a file, not a folder" if root.exists() else "does not exist"
+        raise SetupError(f"the lake {root} {what}: give the folder that `pagefold ingest --dest` wrote")
+
+
+def check_apart(source: Store, lake: Store) -> None:
+    """Refuse a lake inside one of the source's `dt=` folders, where its own files would be read as raw pages.
+    Raises SetupError."""
+    def path(store: Store) -> list[str]:
+        if isinstance(store, LocalStore):
+            return list(Path(store.root).resolve().parts)
+        return [f"s3://{store.bucket}", *filter(None, store.prefix.split("/"))]
+
+    src, dst = path(source), path(lake)
+    if len(dst) > len(src) and dst[:len(src)] == src and DAY_DIR.match(dst[len(src)]):
+        raise SetupError(f"the lake {lake.url} is inside the source's day folder {dst[len(src)]}/: its files would be "
+                         "read as raw pages; put the lake outside the source's dt= folders")
 
 
 def list_days(source: Store) -> list[str]:

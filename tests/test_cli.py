@@ -277,6 +277,39 @@ def test_a_source_that_cannot_work_fails_at_once_in_one_line_with_the_fix(source
     assert result.stdout == "" and not (tmp_path / "lake").exists()
 
 
+@pytest.mark.parametrize("lake, names", [
+    ("{tmp}/notes.txt/lake", ["the lake {tmp}/notes.txt/lake cannot be created: {tmp}/notes.txt is a file"]),
+    ("/proc/pagefold-nowhere/lake", ["the lake folder /proc/pagefold-nowhere/lake cannot be created",
+                                     "choose another folder"]),
+    ("{tmp}/raw/dt=2026-11-20/lake", ["inside the source's day folder dt=2026-11-20/", "read as raw pages"]),
+], ids=["under a file", "not creatable", "inside the source's day folder"])
+def test_a_lake_that_cannot_work_fails_at_once_in_one_line(lake, names, tmp_path, prefect_home):
+    """Issue 12's trial: a lake that cannot be created passed the check (it tested the nearest existing folder) and
+    failed 16 s later; one under a file was called a permission problem; one in a day folder was accepted."""
+    write_day(tmp_path / "raw", "2026-11-20", {"crawl/legacy.warc.gz": hard_input_objects()["crawl/legacy.warc.gz"]})
+    (tmp_path / "notes.txt").write_text("not a folder")
+    started = time.monotonic()
+    result = pagefold("ingest", "--source", str(tmp_path / "raw"), "--dest", lake.format(tmp=tmp_path),
+                      home=prefect_home)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 1 and elapsed < 10, result.stdout + result.stderr
+    [line] = result.stderr.splitlines()
+    assert all(name.format(tmp=tmp_path) in line for name in names), line
+    assert not (tmp_path / "raw" / "dt=2026-11-20" / "lake").exists()
+
+
+@pytest.mark.parametrize("lake, said", [("typo", "does not exist"), ("notes.txt", "is a file, not a folder")])
+def test_querying_a_lake_that_is_not_there_says_so_and_creates_nothing(lake, said, tmp_path, prefect_home):
+    (tmp_path / "notes.txt").write_text("not a folder")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_"))}
+    result = subprocess.run([PAGEFOLD, "query", "--lake", lake, "SELECT 1"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert f"the lake {tmp_path / lake} {said}" in line
+    assert not (tmp_path / "typo").exists()
+
+
 @pytest.mark.parametrize("where, names", [
     ("missing bucket", ["no bucket 'pagefold-missing'", "check the bucket's name", "--s3-endpoint"]),
     ("no endpoint answers", ["cannot reach S3 at http://127.0.0.1:9", "--s3-endpoint"]),

@@ -76,3 +76,58 @@ def test_an_interrupted_ingest_stops_in_seconds_and_leaves_the_lake_as_it_was(si
     assert not (lake / "_locks" / f"{DAY}.json").exists()
     assert not [p for p in (lake / "_staging").rglob("*") if p.is_file()] if (lake / "_staging").exists() else True
     assert lake_rows(open_store(str(lake))) == before
+
+
+def start_ingest(source: Path, lake: Path, *extra: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_"))}
+    return subprocess.Popen([PAGEFOLD, "ingest", "--source", str(source), "--dest", str(lake), "--workers", "1",
+                             *extra], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+
+
+def stop_and_wait(run: subprocess.Popen, signum: int) -> tuple[str, float]:
+    started = time.monotonic()
+    os.killpg(run.pid, signum) if signum == signal.SIGINT else os.kill(run.pid, signum)
+    stdout, stderr = run.communicate(timeout=60)
+    return stdout + stderr, time.monotonic() - started
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_stop_while_the_command_starts_says_so_in_one_line(signum, tmp_path):
+    """A second in: Prefect and the extraction process are still starting (issue 12's trial: a 58-line traceback and
+    exit 1, or exit 130 with no word; SIGTERM killed the command outright)."""
+    source, lake = tmp_path / "raw", tmp_path / "lake"
+    write_day(source, DAY, {"feeds/mixed.jsonl.gz": hard_input_objects()["feeds/mixed.jsonl.gz"]})
+    run = start_ingest(source, lake)
+    time.sleep(1.0)
+
+    output, stopped_s = stop_and_wait(run, signum)
+    print(f"{signal.Signals(signum).name} at 1 s: stopped in {stopped_s:.2f} s")
+
+    assert run.returncode == 130 and stopped_s < 10, output
+    assert "Traceback" not in output
+    assert output.strip().splitlines() == [f"ingest stopped by {'SIGINT (Ctrl-C)' if signum == signal.SIGINT else 'SIGTERM'}"
+                                           ": no flow run was under way, nothing is left half-written"]
+    assert not list(lake.rglob("*.parquet")) if lake.exists() else True
+
+
+def test_a_ctrl_c_as_prefect_creates_the_flow_run_cancels_that_run(tmp_path):
+    """The moment between the flow run's creation and its body, where Prefect's engine is in the middle of API calls:
+    the signal waits for the body, which stops at once; the run ends Cancelled, not Running or Crashed."""
+    source, lake = tmp_path / "raw", tmp_path / "lake"
+    write_day(source, DAY, {"feeds/mixed.jsonl.gz": hard_input_objects()["feeds/mixed.jsonl.gz"]})
+    run = start_ingest(source, lake, "--prefect-api", api_url())
+    deadline = time.monotonic() + 300
+    while not flow_runs_writing(lake):
+        assert run.poll() is None and time.monotonic() < deadline, run.communicate()
+        time.sleep(0.02)
+
+    output, stopped_s = stop_and_wait(run, signal.SIGINT)
+    print(f"SIGINT as the flow run was created: stopped in {stopped_s:.2f} s")
+
+    assert run.returncode == 130 and stopped_s < 10, output
+    assert "Traceback" not in output
+    assert "stopped by SIGINT (Ctrl-C)" in output.strip().splitlines()[-1]
+    [flow_run] = flow_runs_writing(lake)
+    assert flow_run.state.type.value == "CANCELLED", flow_run.state
+    assert not list(lake.rglob("*.parquet"))
