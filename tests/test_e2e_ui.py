@@ -129,6 +129,12 @@ def test_a_backfill_launched_from_the_ui_custom_run_form_completes_and_writes_it
             raw = {"feeds/mixed.jsonl.gz": hard_input_objects()["feeds/mixed.jsonl.gz"]}
             for day in days:
                 write_day(root / "raw", day.isoformat(), raw)
+            # The mode is a drop-down: only the days missing in the lake (here both, the lake being empty).
+            expect(page.get_by_text("dry_run").first).to_be_visible()
+            page.locator("button.p-select-button__control").filter(has_text="all").click()
+            page.keyboard.press("ArrowDown")  # opens the list
+            page.get_by_text("missing", exact=True).click()
+            expect(page.locator("button.p-select-button__control").filter(has_text="missing")).to_be_visible()
             page.get_by_role("button", name="Submit").click()
             page.wait_for_url(re.compile(r"/deployments/deployment/[0-9a-f-]{36}\?tab=Runs"), timeout=60_000)
             deployment_id = re.search(r"/deployment/([0-9a-f-]{36})", page.url).group(1)
@@ -138,7 +144,10 @@ def test_a_backfill_launched_from_the_ui_custom_run_form_completes_and_writes_it
 
             parameters = backfill_run["parameters"]
             assert (parameters["start_date"], parameters["end_date"]) == (days[0].isoformat(), days[1].isoformat())
+            assert parameters["mode"] == "missing"
             assert wait_for_final_state(api, flow_run_id, [root / "worker.log"]) == "Completed"
+            with urllib.request.urlopen(f"{api}/flow_runs/{flow_run_id}", timeout=10) as response:
+                assert json.load(response)["name"] == f"backfill {days[0]}..{days[1]} missing"
             page.goto(f"{ui}/runs/flow-run/{flow_run_id}")
             expect(page.get_by_text("Completed").first).to_be_visible(timeout=60_000)
 
