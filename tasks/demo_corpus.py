@@ -10,6 +10,7 @@ checkout's demo prints the same result, with or without `../shared`.
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import html
 import io
@@ -23,8 +24,10 @@ from warcio.warcwriter import WARCWriter
 
 REPO = Path(__file__).resolve().parents[1]
 PAGES = REPO / "demo" / "pages"
-# The team's seed story (a real AFP repost), which the extraction tests use when ../shared is present.
+# The team's seed story (a real AFP repost), which the extraction tests use when ../shared is present, and
+# when its blog posted it (US Eastern).
 SEED_STORY = REPO.parent / "shared" / "corpus" / "seed" / "article.txt"
+SEED_POSTED = dt.datetime(2010, 11, 12, 23, 20, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
 # The demo's own wire story of the same kind: invented, so that the demo never depends on ../shared.
 REPOST_STORY = PAGES / "wire-repost-story.txt"
 REPOST_URL = "https://easterndesk.example/2026/11/nordic-ministers-agree-joint-arctic-watch.html"
@@ -32,6 +35,8 @@ REPOST_URL = "https://easterndesk.example/2026/11/nordic-ministers-agree-joint-a
 TRIMMED_URL = "https://www.northcoast-courier.example/news/arctic-patrol-deal-coast-guard"
 RETITLED_URL = "https://www.fjordpost.example/world/2026/11/27/rescue-planes-to-cross-nordic-borders"
 DEMO_DAY = "2026-11-27"
+# The blog's post time in its page, as its permalink's month and its header say (US Eastern, as the blog shows it).
+REPOST_POSTED = dt.datetime(2026, 11, 27, 0, 50, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
 FETCHED_AT = f"{DEMO_DAY}T06:05:00Z"
 
 
@@ -64,7 +69,8 @@ def build_demo_source(raw: Path) -> list[Path]:
         ]),
         write_file(day / "blogs" / "field-notes-sourdough.html", page("field-notes-sourdough.html")),
         write_warc(day / "crawl" / "eastern-desk-and-wires.warc.gz", [
-            (REPOST_URL, seed_repost_page(REPOST_STORY.read_text("utf-8")), "text/html; charset=utf-8"),
+            (REPOST_URL, seed_repost_page(REPOST_STORY.read_text("utf-8"), REPOST_POSTED),
+             "text/html; charset=utf-8"),
             ("https://easterndesk.example/2010/11/baltic-ports-brace-for-strike.html", page("wire-afp-ports.html"),
              "text/html; charset=utf-8"),
             # Legacy encodings, declared nowhere: detection has to find them.
@@ -82,13 +88,17 @@ def build_demo_source(raw: Path) -> list[Path]:
     return written
 
 
-def seed_repost_page(story: str) -> bytes:
+def seed_repost_page(story: str, posted: dt.datetime) -> bytes:
     """A wire story as text (title line, paragraphs, the blog's 'N comments:' footer) in the blog's page
-    template, which adds its own navigation and comment footer."""
+    template, which adds its own navigation and comment footer, posted at `posted` (an aware datetime)."""
     title, paragraphs = split_story(story)
-    template = (PAGES / "wire-repost-template.html").read_text("utf-8")
-    body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
-    return template.replace("{{TITLE}}", html.escape(title)).replace("{{BODY}}", body).encode("utf-8")
+    fields = {"TITLE": html.escape(title), "BODY": "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs),
+              "POSTED_DAY": f"{posted:%A, %B} {posted.day}, {posted.year}", "POSTED_MONTH": f"{posted:%Y/%m}",
+              "POSTED_AT": posted.isoformat(), "POSTED_TIME": posted.strftime("%I:%M %p").lstrip("0")}
+    page = (PAGES / "wire-repost-template.html").read_text("utf-8")
+    for name, value in fields.items():
+        page = page.replace("{{" + name + "}}", value)
+    return page.encode("utf-8")
 
 
 def regional_copy(story: str, title: str | None, paragraphs: int | None, url: str, site: str, published: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tasks import entities
-from tasks.demo_corpus import PAGES, SEED_STORY, seed_repost_page
+from tasks.demo_corpus import PAGES, SEED_POSTED, SEED_STORY, seed_repost_page
 from tasks.entities import Mention, clean_name, configured_models, resolve, segments
 from tasks.extract import extract_pages
 from tasks.records import Extracted, Limits, RawPage, SourcePointer
@@ -243,7 +243,7 @@ def documents_of(pages, limits):
 def seed_document() -> dict:
     if not SEED_STORY.exists():
         pytest.skip(f"seed story not present at {SEED_STORY}")
-    html = seed_repost_page(SEED_STORY.read_text("utf-8"))
+    html = seed_repost_page(SEED_STORY.read_text("utf-8"), SEED_POSTED)
     [doc] = documents_of([page_of(html, "https://easterndesk.example/2010/11/russia-missile-defence.html")],
                           Limits())
     assert isinstance(doc, dict), doc

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tasks.demo_corpus import PAGES, SEED_STORY, seed_repost_page, split_story
+from tasks.demo_corpus import PAGES, SEED_POSTED, SEED_STORY, seed_repost_page, split_story
 from trafilatura.utils import load_html
 
 from tasks.extract import count_words, declared_language, document_id, extract_page, hostname_of, language_code
@@ -326,7 +326,7 @@ def test_count_words_counts_each_cjk_character_as_a_word(text, expected):
 def test_seed_story_repost_keeps_the_story_and_drops_the_blog_furniture():
     story = SEED_STORY.read_text("utf-8")
     title, paragraphs = split_story(story)
-    page = raw_page(seed_repost_page(story), url="https://easterndesk.example/2010/11/russia-missile-defence.html")
+    page = raw_page(seed_repost_page(story, SEED_POSTED), url="https://easterndesk.example/2010/11/russia-missile-defence.html")
 
     doc = extract_ok(page)
 

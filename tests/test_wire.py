@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.demo_corpus import PAGES, SEED_STORY, seed_repost_page
+from tasks.demo_corpus import PAGES, SEED_POSTED, SEED_STORY, seed_repost_page
 from tasks.extract import extract_page
 from tasks.records import Limits, RawPage, SourcePointer
 from tasks.wire import agency_name, find_agency, find_dateline, without_agency_credit
@@ -64,7 +64,7 @@ def test_demo_afp_page_has_dateline_and_agency():
 
 @pytest.mark.skipif(not SEED_STORY.exists(), reason=f"seed story not present at {SEED_STORY}")
 def test_seed_story_has_dateline_seoul_and_agency_afp():
-    doc = _extract(seed_repost_page(SEED_STORY.read_text("utf-8")),
+    doc = _extract(seed_repost_page(SEED_STORY.read_text("utf-8"), SEED_POSTED),
                    "https://easterndesk.example/2010/11/russia-open-to-missile-defence-cooperation.html")
 
     assert (doc["dateline"], doc["agency"]) == ("SEOUL", "AFP")

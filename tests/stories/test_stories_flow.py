@@ -8,6 +8,7 @@ distinct story). The texts are the demo's invented wire story and texts written 
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from pathlib import Path
 
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 TEXTS = Path(__file__).resolve().parent / "texts"
 DAY_ONE, DAY_TWO = "2026-11-26", "2026-11-27"
+BLOG_POSTED = dt.datetime(2026, 11, 26, 8, 30, tzinfo=dt.timezone.utc)  # after the wire's 07:12, on DAY_ONE
 WIRE_URL = "https://www.afp.example/en/arctic/nordic-ministers-agree-joint-arctic-watch"
 BLOG_URL = "https://easterndesk.example/2026/11/nordic-ministers-agree-joint-arctic-watch.html"
 REGIONAL_URL = "https://www.northern-courier.example/region/arctic-patrols-what-it-means-for-us"
@@ -53,7 +55,7 @@ def write_days(raw: Path) -> None:
     page = lambda url, text, day: {"url": url, "html": text, "fetched_at": f"{day}T10:00:00Z", "status": 200}  # noqa
     write_jsonl_gz(raw / f"dt={DAY_ONE}" / "pages.jsonl.gz", [
         page(WIRE_URL, wire, DAY_ONE),
-        page(BLOG_URL, seed_repost_page(REPOST_STORY.read_text("utf-8")).decode("utf-8"), DAY_ONE),
+        page(BLOG_URL, seed_repost_page(REPOST_STORY.read_text("utf-8"), BLOG_POSTED).decode("utf-8"), DAY_ONE),
     ])
     write_jsonl_gz(raw / f"dt={DAY_TWO}" / "pages.jsonl.gz", [
         page(REGIONAL_URL, regional, DAY_TWO),
