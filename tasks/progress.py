@@ -35,11 +35,12 @@ class Snapshot:
     @property
     def pages_total(self) -> int | None:
         """Pages of the run: counted once every object is read; until then the pages of the objects read so far,
-        scaled to all the raw bytes (the only total known before objects are parsed); None before any page."""
+        scaled to all the raw bytes (the only total known before objects are parsed); None until an object has
+        been read to its end (the pages read of objects still open say nothing of the total)."""
         if self.exact:
             return self.pages_read if self.objects_total else None
         if not self.bytes_done:
-            return self.pages_read or None
+            return None
         return max(self.pages_read, round(self.pages_of_objects_done * self.bytes_total / self.bytes_done))
 
     @property
@@ -62,7 +63,7 @@ class Snapshot:
             return "listing objects"
         total = self.pages_total
         pages = f"{self.pages_done}/{'' if self.exact else '~'}{total} pages ({self.fraction:.0%})" if total else \
-            f"{self.pages_done} pages"
+            f"{self.pages_done} pages (total known once an object is read)"
         left = f", ~{self.seconds_left:.0f} s left" if self.seconds_left else ""
         return (f"{pages}, {self.objects_done}/{self.objects_total} objects read, {self.pages_per_s:.1f} pages/s"
                 f"{left}")

@@ -15,10 +15,12 @@ def snapshot(objects_done=0, bytes_done=0, pages_of_objects_done=0, pages_read=0
                     pages_done, elapsed_s)
 
 
-def test_before_any_page_nothing_is_estimated_and_no_time_left_is_promised():
-    s = snapshot()
+@pytest.mark.parametrize("pages_read", [0, 36])
+def test_before_an_object_is_read_nothing_is_estimated_and_no_time_left_is_promised(pages_read):
+    """Issue 12's trial: `0/~36 pages` on an 800-page day, the 36 being the pages read so far of an open object."""
+    s = snapshot(pages_read=pages_read)
     assert s.pages_total is None and s.seconds_left is None and s.fraction == 0.0
-    assert s.describe() == "0 pages, 0/4 objects read, 0.0 pages/s"
+    assert s.describe() == "0 pages (total known once an object is read), 0/4 objects read, 0.0 pages/s"
 
 
 def test_the_total_is_the_pages_of_the_objects_read_scaled_to_all_raw_bytes():
