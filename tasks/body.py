@@ -17,6 +17,7 @@ from lxml import etree
 
 from tasks.markup import visible_texts
 from tasks.metadata import split_byline
+from tasks.paywall import paid_parts
 from tasks.scoring import ngrams, normalise
 
 # A list item whose text is at least this share link text points to another page.
@@ -60,6 +61,9 @@ _BOLD_PARAGRAPHS = '//p[count(*) = 1 and (b or strong) and not(normalize-space(t
 # for more than this share is there already (with a caption run into it, or links spelled out).
 LEAD_WORDS = 10
 LEAD_OVERLAP = 0.3
+# The blocks of an article's declared part, as lines of text (the outermost of them: a list item's paragraph is
+# read with its item).
+_PART_BLOCKS = ("p", "h2", "h3", "h4", "li", "blockquote")
 
 
 def prune_link_lists(tree) -> None:
@@ -255,6 +259,42 @@ def add_lead(text: str, tree) -> str:
             break
         lead.insert(0, line)
     return "\n".join([*lines[:at], *lead, *lines[at:]]) if lead else text
+
+
+def add_declared_parts(text: str, tree, selectors: tuple[str, ...]) -> str:
+    """The text with the lines of the article's declared parts that it lacks.
+
+    A paywalled page declares which elements hold its article (JSON-LD `hasPart` with `cssSelector`, the
+    markup search engines ask of paywalled pages) and sends them in the HTML; some set the article in several
+    such elements one after the other, with an advertising row between them, and trafilatura keeps the first
+    only. `selectors`: the declared parts' class or id selectors (`Declared.paid_selectors`). Each
+    paragraph, subheading, list item or quotation of a declared part that the text lacks (its word 4-grams
+    held for no more than LEAD_OVERLAP) goes in after the text's line of the part's block before it, in page
+    order; a part adds nothing unless it holds a prose paragraph (LEAD_WORDS words or more) the text lacks.
+    """
+    parts = paid_parts(tree, selectors) if selectors and text else set()
+    if not parts:
+        return text
+    blocks = [b for part in parts for b in part.iter(*_PART_BLOCKS)
+              if not any(a.tag in _PART_BLOCKS for a in b.iterancestors()) and not _hidden(b)]
+    order = {element: i for i, element in enumerate(tree.iter())}
+    lines = text.split("\n")
+    held, line_grams = ngrams(text), [ngrams(line) for line in lines]
+    added: dict[int, list[str]] = {}
+    after = -1  # the text's line of the last block seen that the text holds (-1: before the first line)
+    for block in sorted(set(blocks), key=order.get):
+        line = " ".join(block.text_content().split())
+        grams = ngrams(line)
+        if not grams:
+            continue
+        if sum((grams & held).values()) <= LEAD_OVERLAP * sum(grams.values()):
+            added.setdefault(after, []).append(line)
+            continue
+        shared = [sum((grams & own).values()) for own in line_grams]
+        after = max(after, max(range(len(lines)), key=shared.__getitem__))
+    if not any(len(line.split()) >= LEAD_WORDS for run in added.values() for line in run):
+        return text
+    return "\n".join([*added.get(-1, []), *(line for i, own in enumerate(lines) for line in [own, *added.get(i, [])])])
 
 
 def _hidden(element) -> bool:

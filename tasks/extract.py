@@ -16,7 +16,7 @@ import trafilatura
 from ftfy import fix_encoding
 from ftfy.badness import is_bad
 
-from tasks.body import (add_lead, add_standfirst, drop_headline, prefer_article_body, prune_boxes, prune_link_lists,
+from tasks.body import (add_declared_parts, add_lead, add_standfirst, drop_headline, prefer_article_body, prune_boxes, prune_link_lists,
                         prune_other_stories, prune_read_also, prune_social_embeds, split_printed_byline)
 from tasks.decoding import DecodeError, decode_page
 from tasks.entities import add_entities
@@ -99,6 +99,7 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
         all_headlines = [*headlines, *declared.h1, doc.title]
         text = drop_headline(text, all_headlines)
         text = add_lead(text, tree)
+        text = add_declared_parts(text, tree, declared.paid_selectors)
         text = add_standfirst(text, declared.description, tree, all_headlines)
         printed_authors, text = split_printed_byline(text, tree)
     if not text:
