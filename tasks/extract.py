@@ -16,8 +16,9 @@ import trafilatura
 from ftfy import fix_encoding
 from ftfy.badness import is_bad
 
-from tasks.body import (add_declared_parts, add_lead, add_standfirst, drop_headline, prefer_article_body, prune_boxes, prune_link_lists,
-                        prune_other_stories, prune_read_also, prune_social_embeds, split_printed_byline)
+from tasks.body import (add_declared_parts, add_lead, add_standfirst, drop_headline, prefer_article_body, prune_boxes,
+                        prune_link_lists, prune_other_stories, prune_read_also, prune_social_embeds,
+                        split_printed_byline)
 from tasks.decoding import DecodeError, decode_page
 from tasks.entities import add_entities
 from tasks.hydration import embedded_article, with_article_body

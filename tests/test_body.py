@@ -6,8 +6,8 @@ import pytest
 from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
-from tasks.body import (add_declared_parts, add_standfirst, drop_headline, prefer_article_body, prune_boxes, prune_link_lists,
-                        prune_other_stories, prune_read_also, prune_social_embeds,
+from tasks.body import (add_declared_parts, add_standfirst, drop_headline, prefer_article_body, prune_boxes,
+                        prune_link_lists, prune_other_stories, prune_read_also, prune_social_embeds,
                         split_printed_byline, visible_text)
 
 PROSE = "The council voted on Tuesday to build a flood barrier across the mouth of the river."

@@ -433,7 +433,8 @@ def test_title_part_confirmed_by_a_visible_heading(head, body, fallback, expecte
         "brackets-unconfirmed-kept", "bracketed-agency-kept", "company-suffix", "japanese-company",
         "and-co-kept", "widget-heading", "site-name-title", "application-name-is-the-headline",
         "blog-name-in-h1", "section-suffix", "section-bare-dash",
-        "only-the-section", "headline-meta-confirms-the-cut", "headline-meta-rest-kept", "heading-in-another-script", "unspaced-script"])
+        "only-the-section", "headline-meta-confirms-the-cut", "headline-meta-rest-kept", "heading-in-another-script",
+        "unspaced-script"])
 def test_title_kinds_from_pages_nobody_tuned_for(head, body, fallback, expected):
     assert choose_title(read_declared(page(head, body)), fallback, "example.com").value == expected
 
