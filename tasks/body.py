@@ -119,6 +119,25 @@ def prune_social_embeds(tree) -> None:
             embed.getparent().remove(embed)
 
 
+def flatten_ruby(tree) -> None:
+    """Write each ruby annotation that carries its own fallback brackets (`<rp>`) as text, the way a browser
+    without ruby support shows it: `<ruby>尹錫悦<rp>（</rp><rt>ユンソンニョル</rt><rp>）</rp></ruby>` becomes
+    "尹錫悦（ユンソンニョル）". trafilatura drops `<rt>` and `<rp>` with their text, which leaves the base
+    only and cuts the reading out of the sentence. Ruby without `<rp>` (a reading meant only above the
+    base, with no plain-text form given) is left to trafilatura.
+    """
+    for ruby in list(tree.iter("ruby")):
+        if ruby.find(".//rp") is None or ruby.getparent() is None:
+            continue
+        parent, previous = ruby.getparent(), ruby.getprevious()
+        text = ruby.text_content() + (ruby.tail or "")
+        if previous is not None:
+            previous.tail = (previous.tail or "") + text
+        else:
+            parent.text = (parent.text or "") + text
+        parent.remove(ruby)
+
+
 def prune_boxes(tree) -> None:
     """Remove from the tree, in one pass over its elements, the boxes set beside or inside a story whose
     text is not the story's:

@@ -6,8 +6,8 @@ import pytest
 from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
-from tasks.body import (add_declared_parts, add_standfirst, drop_headline, prefer_article_body, prune_boxes,
-                        prune_link_lists, prune_other_stories, prune_read_also, prune_social_embeds,
+from tasks.body import (add_declared_parts, add_standfirst, drop_headline, flatten_ruby, prefer_article_body,
+                        prune_boxes, prune_link_lists, prune_other_stories, prune_read_also, prune_social_embeds,
                         split_printed_byline, visible_text)
 
 PROSE = "The council voted on Tuesday to build a flood barrier across the mouth of the river."
@@ -253,3 +253,18 @@ def parts_page(*parts: str) -> str:
 ], ids=["later-parts-added-in-order", "earlier-part-before", "all-held", "short-lines-only", "nothing-declared"])
 def test_add_declared_parts(page_body, text, selectors, expected):
     assert add_declared_parts(text, load_html(page_body), selectors) == expected
+
+
+@pytest.mark.parametrize("paragraph, expected", [
+    # the page's own fallback brackets: written as a browser without ruby support shows them
+    ("<p>港の<ruby><rb>渡船</rb><rp>（</rp><rt>とせん</rt><rp>）</rp></ruby>が戻った。</p>", "<p>港の渡船（とせん）が戻った。</p>"),
+    ("<p><b>島</b><ruby>渡船<rp>(</rp><rt>とせん</rt><rp>)</rp></ruby>が戻った。</p>", "<p><b>島</b>渡船(とせん)が戻った。</p>"),
+    # no fallback given: left to trafilatura
+    ("<p>港の<ruby>渡船<rt>とせん</rt></ruby>が戻った。</p>", "<p>港の<ruby>渡船<rt>とせん</rt></ruby>が戻った。</p>"),
+], ids=["rb-and-rp", "after-an-element", "no-rp"])
+def test_flatten_ruby(paragraph, expected):
+    tree = load_html(f"<html><body>{paragraph}</body></html>")
+
+    flatten_ruby(tree)
+
+    assert body_html(tree) == f"<body>{expected}</body>"
