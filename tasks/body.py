@@ -281,39 +281,64 @@ def add_lead(text: str, tree) -> str:
 
 
 def add_declared_parts(text: str, tree, selectors: tuple[str, ...]) -> str:
-    """The text with the lines of the article's declared parts that it lacks.
+    """The text with the declared parts of the article that it lacks.
 
     A paywalled page declares which elements hold its article (JSON-LD `hasPart` with `cssSelector`, the
     markup search engines ask of paywalled pages) and sends them in the HTML; some set the article in several
     such elements one after the other, with an advertising row between them, and trafilatura keeps the first
-    only. `selectors`: the declared parts' class or id selectors (`Declared.paid_selectors`). Each
-    paragraph, subheading, list item or quotation of a declared part that the text lacks (its word 4-grams
-    held for no more than LEAD_OVERLAP) goes in after the text's line of the part's block before it, in page
-    order; a part adds nothing unless it holds a prose paragraph (LEAD_WORDS words or more) the text lacks.
+    only. `selectors`: the declared parts' class or id selectors (`Declared.paid_selectors`). A part whose
+    text the extraction lacks (its word 4-grams held for no more than LEAD_OVERLAP) and that holds a prose
+    paragraph (LEAD_WORDS words or more) is missing: its paragraphs, subheadings, list items and quotations
+    that the text lacks go in, in page order, after the text's line of the last block before them that the
+    text holds. A part the extraction read is left as trafilatura cut it.
     """
     parts = paid_parts(tree, selectors) if selectors and text else set()
-    if not parts:
+    outermost = [p for p in parts if not any(a in parts for a in p.iterancestors())]
+    if not outermost:
         return text
-    blocks = [b for part in parts for b in part.iter(*_PART_BLOCKS)
-              if not any(a.tag in _PART_BLOCKS for a in b.iterancestors()) and not _hidden(b)]
+    held = ngrams(text)
+    missing = {p for p in outermost if _lacks(held, p.text_content())
+               and any(len(b.text_content().split()) >= LEAD_WORDS for b in _part_blocks(p))}
+    if not missing:
+        return text
     order = {element: i for i, element in enumerate(tree.iter())}
     lines = text.split("\n")
-    held, line_grams = ngrams(text), [ngrams(line) for line in lines]
+    line_grams = [ngrams(line) for line in lines]
     added: dict[int, list[str]] = {}
     after = -1  # the text's line of the last block seen that the text holds (-1: before the first line)
-    for block in sorted(set(blocks), key=order.get):
+    blocks = sorted(((b, p in missing) for p in outermost for b in _part_blocks(p)), key=lambda item: order[item[0]])
+    for block, from_missing in blocks:
         line = " ".join(block.text_content().split())
         grams = ngrams(line)
         if not grams:
             continue
-        if sum((grams & held).values()) <= LEAD_OVERLAP * sum(grams.values()):
-            added.setdefault(after, []).append(line)
+        if _lacks(held, line):
+            if from_missing:
+                added.setdefault(after, []).append(line)
             continue
         shared = [sum((grams & own).values()) for own in line_grams]
         after = max(after, max(range(len(lines)), key=shared.__getitem__))
-    if not any(len(line.split()) >= LEAD_WORDS for run in added.values() for line in run):
-        return text
     return "\n".join([*added.get(-1, []), *(line for i, own in enumerate(lines) for line in [own, *added.get(i, [])])])
+
+
+def _part_blocks(part) -> list:
+    """The outermost visible paragraphs, subheadings, list items and quotations of an element."""
+    return [b for b in part.iter(*_PART_BLOCKS) if not _hidden(b) and not _inside_block(b, part)]
+
+
+def _inside_block(element, part) -> bool:
+    for ancestor in element.iterancestors():
+        if ancestor is part:
+            return False
+        if ancestor.tag in _PART_BLOCKS:
+            return True
+    return False
+
+
+def _lacks(held, text: str) -> bool:
+    """The text's word 4-grams are held (in the multiset `held`) for no more than LEAD_OVERLAP."""
+    grams = ngrams(text)
+    return sum((grams & held).values()) <= LEAD_OVERLAP * sum(grams.values())
 
 
 def _hidden(element) -> bool:

@@ -246,11 +246,15 @@ def parts_page(*parts: str) -> str:
      f"{SECOND}\n{FIRST}\nPhoto: Harbour office"),
     # every part held already: unchanged
     (parts_page(f"<p>{FIRST}</p>", f"<p>{SECOND}</p>"), f"{FIRST}\n{SECOND}", (".story-part",), f"{FIRST}\n{SECOND}"),
+    # a part the extraction read stays as trafilatura cut it (its caption is not added back)
+    (parts_page(f"<p>{FIRST}</p><p>Photo: Harbour office archive, 2019, taken from the pier at dawn</p>",
+                f"<p>{SECOND}</p>"), FIRST, (".story-part",), f"{FIRST}\n{SECOND}"),
     # a missing part of short lines only (a label, a credit) adds nothing
     (parts_page(f"<p>{FIRST}</p>", "<p>Share this story</p>"), FIRST, (".story-part",), FIRST),
     # no declared part: unchanged
     (parts_page(f"<p>{FIRST}</p>", f"<p>{SECOND}</p>"), FIRST, (), FIRST),
-], ids=["later-parts-added-in-order", "earlier-part-before", "all-held", "short-lines-only", "nothing-declared"])
+], ids=["later-parts-added-in-order", "earlier-part-before", "all-held", "read-part-kept-as-cut", "short-lines-only",
+        "nothing-declared"])
 def test_add_declared_parts(page_body, text, selectors, expected):
     assert add_declared_parts(text, load_html(page_body), selectors) == expected
 
