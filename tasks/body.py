@@ -4,9 +4,10 @@ trafilatura finds the main block of a page well; what it gets wrong is at the
 edges: lists of links and "read also" teasers for other stories inside the
 article, embedded social posts, the next story of an endless-scroll page, the headline repeated as the
 first line, and the
-standfirst (the lead paragraph shown above the body) left out. The pruning
+standfirst (the lead paragraph shown above the body) left out, the later parts of an article the page
+declares in several parts, the readings of ruby annotations. The pruning and flattening
 functions edit the parsed tree before extraction; the others are pure
-functions over the extracted text (and, for the standfirst, the page).
+functions over the extracted text (and, for the standfirst, the lead and the declared parts, the page).
 """
 
 from __future__ import annotations
