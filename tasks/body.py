@@ -4,9 +4,10 @@ trafilatura finds the main block of a page well; what it gets wrong is at the
 edges: lists of links and "read also" teasers for other stories inside the
 article, embedded social posts, the next story of an endless-scroll page, the headline repeated as the
 first line, and the
-standfirst (the lead paragraph shown above the body) left out. The pruning
+standfirst (the lead paragraph shown above the body) left out, the later parts of an article the page
+declares in several parts, the readings of ruby annotations. The pruning and flattening
 functions edit the parsed tree before extraction; the others are pure
-functions over the extracted text (and, for the standfirst, the page).
+functions over the extracted text (and, for the standfirst, the lead and the declared parts, the page).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from lxml import etree
 
 from tasks.markup import visible_texts
 from tasks.metadata import split_byline
+from tasks.paywall import paid_parts
 from tasks.scoring import ngrams, normalise
 
 # A list item whose text is at least this share link text points to another page.
@@ -60,6 +62,9 @@ _BOLD_PARAGRAPHS = '//p[count(*) = 1 and (b or strong) and not(normalize-space(t
 # for more than this share is there already (with a caption run into it, or links spelled out).
 LEAD_WORDS = 10
 LEAD_OVERLAP = 0.3
+# The blocks of an article's declared part, as lines of text (the outermost of them: a list item's paragraph is
+# read with its item).
+_PART_BLOCKS = ("p", "h2", "h3", "h4", "li", "blockquote")
 
 
 def prune_link_lists(tree) -> None:
@@ -113,6 +118,25 @@ def prune_social_embeds(tree) -> None:
     for embed in tree.xpath(_EMBEDS):
         if embed.getparent() is not None:
             embed.getparent().remove(embed)
+
+
+def flatten_ruby(tree) -> None:
+    """Write each ruby annotation that carries its own fallback brackets (`<rp>`) as text, the way a browser
+    without ruby support shows it: `<ruby>尹錫悦<rp>（</rp><rt>ユンソンニョル</rt><rp>）</rp></ruby>` becomes
+    "尹錫悦（ユンソンニョル）". trafilatura drops `<rt>` and `<rp>` with their text, which leaves the base
+    only and cuts the reading out of the sentence. Ruby without `<rp>` (a reading meant only above the
+    base, with no plain-text form given) is left to trafilatura.
+    """
+    for ruby in list(tree.iter("ruby")):
+        if ruby.find(".//rp") is None or ruby.getparent() is None:
+            continue
+        parent, previous = ruby.getparent(), ruby.getprevious()
+        text = ruby.text_content() + (ruby.tail or "")
+        if previous is not None:
+            previous.tail = (previous.tail or "") + text
+        else:
+            parent.text = (parent.text or "") + text
+        parent.remove(ruby)
 
 
 def prune_boxes(tree) -> None:
@@ -255,6 +279,67 @@ def add_lead(text: str, tree) -> str:
             break
         lead.insert(0, line)
     return "\n".join([*lines[:at], *lead, *lines[at:]]) if lead else text
+
+
+def add_declared_parts(text: str, tree, selectors: tuple[str, ...]) -> str:
+    """The text with the declared parts of the article that it lacks.
+
+    A paywalled page declares which elements hold its article (JSON-LD `hasPart` with `cssSelector`, the
+    markup search engines ask of paywalled pages) and sends them in the HTML; some set the article in several
+    such elements one after the other, with an advertising row between them, and trafilatura keeps the first
+    only. `selectors`: the declared parts' class or id selectors (`Declared.paid_selectors`). A part whose
+    text the extraction lacks (its word 4-grams held for no more than LEAD_OVERLAP) and that holds a prose
+    paragraph (LEAD_WORDS words or more) is missing: its paragraphs, subheadings, list items and quotations
+    that the text lacks go in, in page order, after the text's line of the last block before them that the
+    text holds. A part the extraction read is left as trafilatura cut it.
+    """
+    parts = paid_parts(tree, selectors) if selectors and text else set()
+    outermost = [p for p in parts if not any(a in parts for a in p.iterancestors())]
+    if not outermost:
+        return text
+    held = ngrams(text)
+    missing = {p for p in outermost if _lacks(held, p.text_content())
+               and any(len(b.text_content().split()) >= LEAD_WORDS for b in _part_blocks(p))}
+    if not missing:
+        return text
+    order = {element: i for i, element in enumerate(tree.iter())}
+    lines = text.split("\n")
+    line_grams = [ngrams(line) for line in lines]
+    added: dict[int, list[str]] = {}
+    after = -1  # the text's line of the last block seen that the text holds (-1: before the first line)
+    blocks = sorted(((b, p in missing) for p in outermost for b in _part_blocks(p)), key=lambda item: order[item[0]])
+    for block, from_missing in blocks:
+        line = " ".join(block.text_content().split())
+        grams = ngrams(line)
+        if not grams:
+            continue
+        if _lacks(held, line):
+            if from_missing:
+                added.setdefault(after, []).append(line)
+            continue
+        shared = [sum((grams & own).values()) for own in line_grams]
+        after = max(after, max(range(len(lines)), key=shared.__getitem__))
+    return "\n".join([*added.get(-1, []), *(line for i, own in enumerate(lines) for line in [own, *added.get(i, [])])])
+
+
+def _part_blocks(part) -> list:
+    """The outermost visible paragraphs, subheadings, list items and quotations of an element."""
+    return [b for b in part.iter(*_PART_BLOCKS) if not _hidden(b) and not _inside_block(b, part)]
+
+
+def _inside_block(element, part) -> bool:
+    for ancestor in element.iterancestors():
+        if ancestor is part:
+            return False
+        if ancestor.tag in _PART_BLOCKS:
+            return True
+    return False
+
+
+def _lacks(held, text: str) -> bool:
+    """The text's word 4-grams are held (in the multiset `held`) for no more than LEAD_OVERLAP."""
+    grams = ngrams(text)
+    return sum((grams & held).values()) <= LEAD_OVERLAP * sum(grams.values())
 
 
 def _hidden(element) -> bool:

@@ -167,7 +167,9 @@ def url_date(url: str | None) -> datetime | None:
 def printed_published(texts: list) -> list[str]:
     """The dates of the short lines of the page that label them as the publication date, in page order and
     lower case: "Published 3 March 2026 · Last updated 19 November 2026" gives "3 march 2026". `texts` are
-    the page's visible text nodes (`tasks.markup.visible_texts`)."""
+    the page's visible text nodes (`tasks.markup.visible_texts`). A label with no date after it closes the
+    date before it, as Japanese and Chinese pages print it: "2019年02月22日 14時30分 公開" gives
+    "2019年02月22日 14時30分"."""
     found = []
     for node in texts:
         if not _LABEL.search(node.lower()):
@@ -181,6 +183,10 @@ def printed_published(texts: list) -> list[str]:
         label = _LABEL.search(line)
         if label:
             date = _END.split(line[label.end():label.end() + PRINTED_DATE_CHARS], maxsplit=1)[0].strip(" ,:-–—")
+            if not any(char.isdigit() for char in date):
+                # Japanese and Chinese write the label after the date: "2019年02月22日 14時30分 公開"
+                before = _END.split(line[max(0, label.start() - PRINTED_DATE_CHARS):label.start()])[-1]
+                date = re.sub(r"^\W+|\W+$", "", before)
             if any(char.isdigit() for char in date):
                 found.append(date)
     return found

@@ -16,8 +16,9 @@ import trafilatura
 from ftfy import fix_encoding
 from ftfy.badness import is_bad
 
-from tasks.body import (add_lead, add_standfirst, drop_headline, prefer_article_body, prune_boxes, prune_link_lists,
-                        prune_other_stories, prune_read_also, prune_social_embeds, split_printed_byline)
+from tasks.body import (add_declared_parts, add_lead, add_standfirst, drop_headline, flatten_ruby, prefer_article_body,
+                        prune_boxes, prune_link_lists, prune_other_stories, prune_read_also, prune_social_embeds,
+                        split_printed_byline)
 from tasks.decoding import DecodeError, decode_page
 from tasks.entities import add_entities
 from tasks.hydration import embedded_article, with_article_body
@@ -84,6 +85,7 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
     prune_link_lists(tree)
     prune_read_also(tree)
     prune_social_embeds(tree)
+    flatten_ruby(tree)
     prune_boxes(tree)
     prune_paywall_prompts(tree, declared.paywalled, declared.paid_selectors)
     slim_json_ld(tree)
@@ -99,6 +101,7 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
         all_headlines = [*headlines, *declared.h1, doc.title]
         text = drop_headline(text, all_headlines)
         text = add_lead(text, tree)
+        text = add_declared_parts(text, tree, declared.paid_selectors)
         text = add_standfirst(text, declared.description, tree, all_headlines)
         printed_authors, text = split_printed_byline(text, tree)
     if not text:

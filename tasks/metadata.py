@@ -177,6 +177,7 @@ class Declared:
     sections: list[str] = field(default_factory=list)  # meta article:section, JSON-LD articleSection
     paywalled: bool = False  # JSON-LD isAccessibleForFree false, on the article or one of its parts
     paid_selectors: tuple[str, ...] = ()  # hasPart cssSelector of the parts that are not free
+    meta_headline: str | None = None  # <meta name="headline">: the headline alone, without site or section
 
 
 def read_declared(tree) -> Declared:
@@ -222,6 +223,7 @@ def read_declared(tree) -> Declared:
         paywalled=bool(not_free),
         paid_selectors=tuple(p["cssSelector"] for p in parts if _false(p.get("isAccessibleForFree"))
                              and isinstance(p.get("cssSelector"), str)),
+        meta_headline=_first(meta.get("headline")),
     )
 
 
@@ -378,6 +380,11 @@ def choose_title(declared: Declared, fallback: str | None, hostname: str) -> Cho
     shared. Where a newsroom keeps a second, search-engine headline in JSON-LD the two differ in wording;
     measured on news-dev neither order wins more pages, but og:title keeps every page that plain
     trafilatura (which reads og:title first too) already got right.
+
+    Where each title ends is confirmed by the headlines the page shows or declares alone (its <h1>, a post
+    heading, JSON-LD's headline, og:title, a `<meta name="headline">`, trafilatura's title): a longer title that
+    starts with one of them and then names the site is cut to it (`trim_to_confirmed`), so a section name
+    between the two ("Headline-Politics | Site", where only the page's scripts name the section) goes too.
     """
     # Headings that show a post's title, most telling first; an <h1> repeated on the page is a brand.
     unique_h1 = [h for h in declared.h1 if declared.h1.count(h) == 1]
@@ -386,7 +393,7 @@ def choose_title(declared: Declared, fallback: str | None, hostname: str) -> Cho
         _fold(h) for h in [*unique_h1, *declared.post_headings]}
     keys = site_keys([*(n for n in declared.site_names if _fold(n) not in headlines), hostname])
     confirmations = [c for c in [*declared.h1, *declared.post_headings, declared.headline, declared.og_title,
-                                 fallback] if c]
+                                 declared.meta_headline, fallback] if c]
     shown = [declared.post_headings, [t for t in (declared.og_title, declared.headline) if t], unique_h1]
     candidates = [("meta", declared.og_title), ("json-ld", declared.headline),
                   ("page", confirmed_part(declared.html_title, shown, keys)), ("trafilatura", fallback),

@@ -67,7 +67,7 @@ def prune_paywall_prompts(tree, paywalled: bool = False, paid_selectors: tuple[s
     anchors = {node.getparent() for node in visible_texts(tree) if _ANY_KIND.search(node.lower())}
     if not anchors:
         return
-    paid = _paid_parts(tree, paid_selectors)
+    paid = paid_parts(tree, paid_selectors)
     needed = 1 if paywalled else 2
     judged: dict = {}  # element -> (whether it may be a box or hold one, its kinds of prompt), once per element
     boxes = []
@@ -128,7 +128,7 @@ def _actionable(element) -> bool:
     return element.tag in ("a", "button", "form") or next(element.iter("a", "button", "form", "input"), None) is not None
 
 
-def _paid_parts(tree, selectors: tuple[str, ...]) -> set:
+def paid_parts(tree, selectors: tuple[str, ...]) -> set:
     """The elements that simple class or id selectors (".paid-content", "#article-body") name."""
     found = set()
     for selector in selectors:

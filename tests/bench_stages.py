@@ -26,9 +26,10 @@ DEFAULT_PAGES = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "new
 STAGES = [
     ("decoding.py", "decode_page"), ("markup.py", "parse_html"), ("metadata.py", "read_declared"),
     ("body.py", "prune_other_stories"), ("body.py", "prune_link_lists"), ("body.py", "prune_read_also"),
-    ("body.py", "prune_social_embeds"), ("body.py", "prune_boxes"), ("paywall.py", "prune_paywall_prompts"),
+    ("body.py", "prune_social_embeds"), ("body.py", "flatten_ruby"), ("body.py", "prune_boxes"),
+    ("paywall.py", "prune_paywall_prompts"),
     ("core.py", "bare_extraction"), ("body.py", "prefer_article_body"), ("body.py", "drop_headline"),
-    ("body.py", "add_lead"), ("body.py", "add_standfirst"), ("body.py", "split_printed_byline"),
+    ("body.py", "add_lead"), ("body.py", "add_declared_parts"), ("body.py", "add_standfirst"), ("body.py", "split_printed_byline"),
     ("metadata.py", "unglued"), ("metadata.py", "choose_title"), ("metadata.py", "choose_authors"),
     ("metadata.py", "choose_published"), ("badness.py", "is_bad"), ("language.py", "identify"),
     ("wire.py", "find_dateline"), ("wire.py", "find_agency"),

@@ -6,8 +6,8 @@ import pytest
 from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
-from tasks.body import (add_standfirst, drop_headline, prefer_article_body, prune_boxes, prune_link_lists,
-                        prune_other_stories, prune_read_also, prune_social_embeds,
+from tasks.body import (add_declared_parts, add_standfirst, drop_headline, flatten_ruby, prefer_article_body,
+                        prune_boxes, prune_link_lists, prune_other_stories, prune_read_also, prune_social_embeds,
                         split_printed_byline, visible_text)
 
 PROSE = "The council voted on Tuesday to build a flood barrier across the mouth of the river."
@@ -225,3 +225,50 @@ def test_split_printed_byline(page_body, text, names, rest):
     tree = load_html(f"<html><body>{page_body}</body></html>")
 
     assert split_printed_byline(text, tree) == (names, rest)
+
+
+FIRST = "The ferry company said on Monday that the crossing to the island would resume in the spring."
+SECOND = "Islanders had waited three winters for a boat large enough to carry the school bus across."
+THIRD = "The harbour master expects the first sailing to leave before the end of April this year."
+AD_ROW = '<div class="ad-row"><div class="advert">Advertisement</div></div>'
+
+
+def parts_page(*parts: str) -> str:
+    return "<html><body>" + AD_ROW.join(f'<div class="story-part">{part}</div>' for part in parts) + "</body></html>"
+
+
+@pytest.mark.parametrize("page_body, text, selectors, expected", [
+    # the article in three declared parts between ad rows; the text holds the first only
+    (parts_page(f"<p>{FIRST}</p>", f"<h2>Waiting for a boat</h2><p>{SECOND}</p>", f"<p>{THIRD}</p>"), FIRST,
+     (".story-part",), f"{FIRST}\nWaiting for a boat\n{SECOND}\n{THIRD}"),
+    # a missing part before the one the text holds goes in before it
+    (parts_page(f"<p>{SECOND}</p>", f"<p>{FIRST}</p>"), f"{FIRST}\nPhoto: Harbour office", (".story-part",),
+     f"{SECOND}\n{FIRST}\nPhoto: Harbour office"),
+    # every part held already: unchanged
+    (parts_page(f"<p>{FIRST}</p>", f"<p>{SECOND}</p>"), f"{FIRST}\n{SECOND}", (".story-part",), f"{FIRST}\n{SECOND}"),
+    # a part the extraction read stays as trafilatura cut it (its caption is not added back)
+    (parts_page(f"<p>{FIRST}</p><p>Photo: Harbour office archive, 2019, taken from the pier at dawn</p>",
+                f"<p>{SECOND}</p>"), FIRST, (".story-part",), f"{FIRST}\n{SECOND}"),
+    # a missing part of short lines only (a label, a credit) adds nothing
+    (parts_page(f"<p>{FIRST}</p>", "<p>Share this story</p>"), FIRST, (".story-part",), FIRST),
+    # no declared part: unchanged
+    (parts_page(f"<p>{FIRST}</p>", f"<p>{SECOND}</p>"), FIRST, (), FIRST),
+], ids=["later-parts-added-in-order", "earlier-part-before", "all-held", "read-part-kept-as-cut", "short-lines-only",
+        "nothing-declared"])
+def test_add_declared_parts(page_body, text, selectors, expected):
+    assert add_declared_parts(text, load_html(page_body), selectors) == expected
+
+
+@pytest.mark.parametrize("paragraph, expected", [
+    # the page's own fallback brackets: written as a browser without ruby support shows them
+    ("<p>港の<ruby><rb>渡船</rb><rp>（</rp><rt>とせん</rt><rp>）</rp></ruby>が戻った。</p>", "<p>港の渡船（とせん）が戻った。</p>"),
+    ("<p><b>島</b><ruby>渡船<rp>(</rp><rt>とせん</rt><rp>)</rp></ruby>が戻った。</p>", "<p><b>島</b>渡船(とせん)が戻った。</p>"),
+    # no fallback given: left to trafilatura
+    ("<p>港の<ruby>渡船<rt>とせん</rt></ruby>が戻った。</p>", "<p>港の<ruby>渡船<rt>とせん</rt></ruby>が戻った。</p>"),
+], ids=["rb-and-rp", "after-an-element", "no-rp"])
+def test_flatten_ruby(paragraph, expected):
+    tree = load_html(f"<html><body>{paragraph}</body></html>")
+
+    flatten_ruby(tree)
+
+    assert body_html(tree) == f"<body>{expected}</body>"

@@ -41,7 +41,11 @@ def test_day_first(locale, expected):
     ("<p>She posted the letter to the council on Monday after the meeting had ended without a vote on the "
      "bridge, which residents have asked for since the old one was closed in the winter storms of 2019.</p>", []),
     ("<p>Last updated 19 November 2026</p>", []),
-], ids=["english", "french-time", "turkish", "prose-is-no-line", "updated-only"])
+    # Japanese and Chinese print the label after the date
+    ("<div><span>»</span> <span id='stamp'>2026年03月05日 09時30分 公開</span></div>", ["2026年03月05日 09時30分"]),
+    ("<p>2026年3月5日 发布 | 更新 2026年3月6日</p>", ["2026年3月5日"]),
+], ids=["english", "french-time", "turkish", "prose-is-no-line", "updated-only", "japanese-label-after",
+        "chinese-label-after"])
 def test_printed_published(body, expected):
     assert printed_published(visible_texts(load_html(f"<html><body>{body}<p>text</p></body></html>"))) == expected
 

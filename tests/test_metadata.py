@@ -421,13 +421,20 @@ def test_title_part_confirmed_by_a_visible_heading(head, body, fallback, expecte
      + '<script type="application/ld+json">{"@type": "NewsArticle", "articleSection": ["旅游"]}</script>', "", None,
      "渡轮恢复通航"),
     (meta("og:title", "Travel") + meta("article:section", "Travel"), "", None, "Travel"),  # nothing but the section
+    # a section only the page's scripts name, cut where the headline meta tag says the headline ends
+    (meta("og:title", "Ferry returns to the island-Travel | Harbour Daily") + meta("og:site_name", "Harbour Daily")
+     + meta("headline", "Ferry returns to the island", "name"), "", None, "Ferry returns to the island"),
+    # ... while a rest that does not name the site may be the headline's own: kept
+    (meta("og:title", "Ferry returns to the island - Travel tips") + meta("headline", "Ferry returns to the island",
+     "name"), "", None, "Ferry returns to the island - Travel tips"),
     ("<title>Ferry returns to the island | Harbour Daily</title>", "", "渡轮恢复通航", "渡轮恢复通航"),
     ("<title>渡轮恢复通航_港口日报</title>", "", "港口渡轮今日恢复", "港口渡轮今日恢复"),
 ], ids=["dek-in-og-title", "description-is-the-title", "bracketed-marker", "bracketed-credit-then-site",
         "brackets-unconfirmed-kept", "bracketed-agency-kept", "company-suffix", "japanese-company",
         "and-co-kept", "widget-heading", "site-name-title", "application-name-is-the-headline",
         "blog-name-in-h1", "section-suffix", "section-bare-dash",
-        "only-the-section", "heading-in-another-script", "unspaced-script"])
+        "only-the-section", "headline-meta-confirms-the-cut", "headline-meta-rest-kept", "heading-in-another-script",
+        "unspaced-script"])
 def test_title_kinds_from_pages_nobody_tuned_for(head, body, fallback, expected):
     assert choose_title(read_declared(page(head, body)), fallback, "example.com").value == expected
 
