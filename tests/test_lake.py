@@ -200,3 +200,14 @@ def test_readme_documents_every_column_of_every_dataset():
         section = readme.split(f"### `{name}`", 1)[1].split("\n#", 1)[0]
         documented = [line.split("`")[1] for line in section.splitlines() if line.startswith("| `")]
         assert documented == [*schema.names, "date"], name
+
+
+def test_day_versions_are_the_pipeline_versions_of_the_days_committed_rows(store):
+    """What a backfill's failed_or_outdated mode compares with the running version (local and S3)."""
+    assert lake.day_versions(store, "2026-11-27") == set()  # not in the lake
+    stage(store, "run1", "2026-11-27", [[document("a.example", "1", pipeline_version="0.0.9"),
+                                         document("a.example", "2", pipeline_version="0.1.0")]])
+    lake.commit_day(store, "run1", "2026-11-27", 2)
+
+    assert lake.day_versions(store, "2026-11-27") == {"0.0.9", "0.1.0"}
+    assert lake.day_versions(store, "2026-11-26") == set()
