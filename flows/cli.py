@@ -22,6 +22,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from flows.prefect_defaults import API_URL_ENV, TemporaryServer, use_prefect  # before Prefect is imported
+from tasks import stopping
 from tasks.backfill_plan import MODES
 from tasks.progress import BOARD
 
@@ -157,7 +158,6 @@ def backfill(
         check_locations(source, dest, s3_endpoint_setting(None, prefect_api) if on_s3(source, dest) else None)
         server = choose_prefect(prefect_api)
         from flows.backfill import backfill as backfill_flow
-        from tasks import stopping
 
         prefect_console(verbose)
         if server:
@@ -175,7 +175,7 @@ def backfill(
                                 "seconds", "message"], rows)
         if state.is_cancelled() or held:
             console.print(state.message if state.is_cancelled() else
-                          f"backfill stopped by {_signal_name(held[0])} as its flow run ended {state.name}",
+                          f"backfill stopped by {stopping.signal_name(held[0])} as its flow run ended {state.name}",
                           soft_wrap=True, highlight=False)
             raise typer.Exit(130)
         if not state.is_completed():
@@ -389,8 +389,6 @@ class _StopSaidOnce(logging.Filter):
     which the command says in one line: their state shows in the UI, their log lines are dropped."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from tasks import stopping
-
         return not (stopping.requested() and record.getMessage().startswith("Finished in state Cancelled"))
 
 
@@ -400,7 +398,7 @@ def run_with_progress(server: TemporaryServer | None, verbose: bool = False, **p
     `server`: the temporary Prefect being started for this run, if any; the flow waits for it. `verbose`:
     Prefect's log lines with their tracebacks. Run it inside `stoppable()`.
     """
-    from tasks import pool, stopping
+    from tasks import pool
 
     pool.warm_up(params.get("workers") or pool.default_workers())  # overlaps Prefect's start-up
     from flows.ingest import ingest as ingest_flow
@@ -422,7 +420,7 @@ def run_with_progress(server: TemporaryServer | None, verbose: bool = False, **p
         if state.is_cancelled():
             stopped = state.message
         elif held:
-            stopped = f"stopped by {_signal_name(held[0])} as its flow run ended {state.name}"
+            stopped = f"stopped by {stopping.signal_name(held[0])} as its flow run ended {state.name}"
         summary, error = state.result(), None
     except Exception as exc:
         summary, error = None, exc
@@ -439,10 +437,6 @@ def run_with_progress(server: TemporaryServer | None, verbose: bool = False, **p
         console.print(f"[red]ingest failed:[/red] {error}", soft_wrap=True, highlight=False)
         raise typer.Exit(1)
     return summary
-
-
-def _signal_name(signum: int) -> str:
-    return "SIGINT (Ctrl-C)" if signum == signal.SIGINT else signal.Signals(signum).name
 
 
 class _Interrupted(KeyboardInterrupt):
@@ -465,8 +459,8 @@ def stoppable(command: str) -> Iterator[None]:
         from tasks import pool
 
         pool.shutdown_pools()
-        console.print(f"{command} stopped by {_signal_name(signum)}: no flow run was under way, nothing is left "
-                      "half-written", soft_wrap=True, highlight=False)
+        console.print(f"{command} stopped by {stopping.signal_name(signum)}: no flow run was under way, nothing is "
+                      "left half-written", soft_wrap=True, highlight=False)
         raise typer.Exit(130) from None
     finally:
         signal.signal(signal.SIGTERM, previous)

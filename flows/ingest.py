@@ -250,9 +250,7 @@ def _terminate(signum: int, frame) -> None:
 
 
 def _signal_name(interruption: BaseException) -> str:
-    if isinstance(interruption, TerminationSignal):
-        return signal.Signals(interruption.signal).name
-    return "SIGINT (Ctrl-C)"
+    return stopping.signal_name(interruption.signal if isinstance(interruption, TerminationSignal) else signal.SIGINT)
 
 
 def _stop(pending: dict[PrefectFuture, Batch], claims: DayClaims) -> None:

@@ -29,6 +29,11 @@ class Stopped(Exception):
     """The run is being stopped: this work was abandoned, not failed."""
 
 
+def signal_name(signum: int) -> str:
+    """How the command names a stop: `SIGINT (Ctrl-C)`, `SIGTERM`."""
+    return "SIGINT (Ctrl-C)" if signum == signal.SIGINT else signal.Signals(signum).name
+
+
 def request() -> None:
     """Ask every part of this process's run to stop."""
     _requested.set()
