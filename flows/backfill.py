@@ -20,6 +20,7 @@ backfill`), it starts no further day.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.deployments import run_deployment
+from prefect.exceptions import TerminationSignal
 from prefect.futures import as_completed
 from prefect.runtime import deployment, flow_run
 from prefect.states import Cancelled, Completed, Failed
@@ -37,7 +39,7 @@ from flows import config
 from flows.daily import ingest_day
 from tasks import lake, stopping
 from tasks.backfill_plan import DayPlan, LastRun, Mode, plan_days
-from tasks.storage import Store, open_store
+from tasks.storage import Store, list_days, open_store
 
 DAY_DEPLOYMENT = "ingest-day/daily"
 
@@ -105,7 +107,7 @@ def backfill(
     stopping.reset()
     settings = config.resolve(source, dest)
     store = open_store(settings.dest, settings.s3_endpoint)
-    plans = plan(days_between(start_date, end_date), mode, store)
+    plans = plan(days_between(start_date, end_date), mode, open_store(settings.source, settings.s3_endpoint), store)
     days = [dt.date.fromisoformat(p.day) for p in plans if p.run]
     plan_rows = [{"date": p.day, "run": p.run, "reason": p.reason} for p in plans]
     headline = (f"Backfill {start_date}..{end_date}, mode {mode}: {len(days)} of {len(plans)} day(s) to run"
@@ -116,25 +118,17 @@ def backfill(
         return Completed(data=plan_rows, message=headline)
     overrides = {k: v for k, v in {"source": source, "dest": dest}.items() if v}
     as_deployment_run = deployment.id is not None
-    window = max(1, max_parallel_days) if as_deployment_run else 1
-    logger.info("backfill %s..%s: %d day(s), %d at once, as %s", start_date, end_date, len(days), window,
-                "runs of the ingest-day deployment" if as_deployment_run else "subflows in this process")
-
+    logger.info("backfill %s..%s: %d day(s), as %s", start_date, end_date, len(days),
+                f"runs of the ingest-day deployment, {max(1, max_parallel_days)} at once" if as_deployment_run
+                else "subflows in this process, one after another")
     outcomes: list[DayOutcome] = []
-    queue, pending = list(reversed(days)), []
-    while queue or pending:
-        if stopping.requested():  # a day was stopped by Ctrl-C here: start no other
-            queue.clear()
-        while queue and len(pending) < window:
-            pending.append(run_day.submit(queue.pop(), overrides, as_deployment_run))
-        if not pending:
-            break
-        done = next(as_completed(pending))
-        pending.remove(done)
-        outcome = done.result()
-        (logger.info if outcome.completed else logger.error)(
-            "day %s: %s %s", outcome.day, outcome.state, outcome.message)
-        outcomes.append(outcome)
+    try:
+        for outcome in _run_days(days, overrides, as_deployment_run, max(1, max_parallel_days)):
+            (logger.info if outcome.completed else logger.error)(
+                "day %s: %s %s", outcome.day, outcome.state, outcome.message)
+            outcomes.append(outcome)
+    except (KeyboardInterrupt, TerminationSignal):  # between two days of `pagefold backfill`
+        stopping.request()
 
     rows = _summary_rows(sorted(outcomes, key=lambda o: o.day), store)
     failed = [o.day for o in outcomes if not o.completed]
@@ -144,28 +138,60 @@ def backfill(
                 f"{len(failed)} failed, {len(not_run)} not run")
     create_markdown_artifact(key="backfill-summary", markdown=summary_markdown(headline, rows, _ui_url(), not_run),
                              description=headline)
-    if stopping.requested() and len(outcomes) < len(days):
-        return Cancelled(data=rows, message=f"backfill {start_date}..{end_date} stopped: {len(outcomes)} of "
-                                            f"{len(days)} day(s) ran; run it again to do the others")
+    if stopping.requested():
+        message = (f"backfill {start_date}..{end_date} stopped: {len(outcomes)} of {len(days)} day(s) ran (the day "
+                   "under way stopped and left as it was); run it again to do the others")
+        return Cancelled(data=BackfillIncomplete(message, rows), message=message)
     if failed:
-        # Failed, with the rows: the command line prints them as it does for a completed backfill.
-        return Failed(data=rows, message=f"backfill {start_date}..{end_date}: day(s) {', '.join(sorted(failed))} "
-                                         "failed; retry them from their own runs, or run the backfill again for them")
+        # The rows travel in the state's exception: the command line prints them as for a completed backfill.
+        message = (f"backfill {start_date}..{end_date}: day(s) {', '.join(sorted(failed))} failed; retry them from "
+                   "their own runs, or run the backfill again for them")
+        return Failed(data=BackfillIncomplete(message, rows), message=message)
     return Completed(data=rows, message=headline)
 
 
-def plan(days: list[dt.date], mode: Mode, dest: Store) -> list[DayPlan]:
-    """The backfill's days with what `mode` does with each: the lake's versions of the days, and (for
-    failed_or_outdated) their last finished runs in Prefect."""
+class BackfillIncomplete(Exception):
+    """A backfill with days that failed or, stopped, did not run; `rows`: the summary rows of the days that ran."""
+
+    def __init__(self, message: str, rows: list[dict]):
+        super().__init__(message, rows)
+        self.rows = rows
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def _run_days(days: list[dt.date], overrides: dict, as_deployment_run: bool, window: int):
+    """Yield each day's DayOutcome as it ends. As deployment runs, at most `window` at once; here, one after
+    another in this thread (the main one, where a Ctrl-C reaches the day's body), none once a stop was asked."""
+    if not as_deployment_run:
+        for day in days:
+            if stopping.requested():
+                return
+            yield run_day(day, overrides, False)
+        return
+    queue, pending = list(reversed(days)), []
+    while queue or pending:
+        while queue and len(pending) < window:
+            pending.append(run_day.submit(queue.pop(), overrides, True))
+        done = next(as_completed(pending))
+        pending.remove(done)
+        yield done.result()
+
+
+def plan(days: list[dt.date], mode: Mode, source: Store, dest: Store) -> list[DayPlan]:
+    """The backfill's days with what `mode` does with each: the source's dt= folders, the lake's versions of the
+    days, and (for failed_or_outdated) their last finished runs in Prefect that wrote to `dest`."""
     names = [d.isoformat() for d in days]
-    versions = {} if mode == "all" else {day: lake.day_versions(dest, day) for day in names}
-    last = last_runs(names) if mode == "failed_or_outdated" else {}
-    return plan_days(names, mode, versions, last, version("pagefold"))
+    versions = {day: lake.day_versions(dest, day) for day in names}
+    last = last_runs(names, dest.url) if mode == "failed_or_outdated" else {}
+    return plan_days(names, mode, versions, last, version("pagefold"), set(list_days(source)))
 
 
-def last_runs(days: list[str]) -> dict[str, LastRun]:
-    """Each day's most recent finished run of `ingest-day` (run name `day-<date>`) or of `pagefold ingest --date`
-    (`ingest <date>`), by end time."""
+def last_runs(days: list[str], dest_url: str) -> dict[str, LastRun]:
+    """Each day's most recent finished run, by end time, of `ingest-day` (run name `day-<date>`) or of
+    `pagefold ingest --date` (`ingest <date>`) that wrote to the lake at `dest_url` (a run whose `dest` parameter
+    was empty took the deployment's setting, and counts). Reads every such run, a page of 200 at a time."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         FlowRunFilter, FlowRunFilterName, FlowRunFilterState, FlowRunFilterStateType)
@@ -174,17 +200,22 @@ def last_runs(days: list[str]) -> dict[str, LastRun]:
 
     by_name = {f"day-{day}": day for day in days} | {f"ingest {day}": day for day in days}
     finished = [StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED]
+    runs_filter = FlowRunFilter(name=FlowRunFilterName(any_=list(by_name)),
+                                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=finished)))
     found: dict[str, LastRun] = {}
     with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=list(by_name)),
-                                          state=FlowRunFilterState(type=FlowRunFilterStateType(any_=finished))),
-            sort=FlowRunSort.END_TIME_DESC)
-    for run in runs:  # newest first: the first seen of a day is its last
-        day = by_name[run.name]
-        if day not in found:
-            found[day] = LastRun(run.state.type.value, run.state.name, run.name, str(run.id))
-    return found
+        for offset in itertools.count(0, PAGE):
+            runs = client.read_flow_runs(flow_run_filter=runs_filter, sort=FlowRunSort.END_TIME_DESC, limit=PAGE,
+                                         offset=offset)
+            for run in runs:  # newest first: the first seen of a day is its last
+                day, wrote_to = by_name[run.name], run.parameters.get("dest")
+                if day not in found and (not wrote_to or open_store(str(wrote_to)).url == dest_url):
+                    found[day] = LastRun(run.state.type.value, run.state.name, run.name, str(run.id))
+            if len(runs) < PAGE or len(found) == len(days):
+                return found
+
+
+PAGE = 200  # flow runs per request (the API's largest page)
 
 
 def plan_markdown(headline: str, plans: list[DayPlan]) -> str:
@@ -208,7 +239,9 @@ def _summary_rows(outcomes: list[DayOutcome], dest: Store) -> list[dict]:
             rows.append({"date": o.day, "state": o.state, **counts,
                          "seconds": round(run.total_run_time.total_seconds(), 1),
                          "documents in lake": written["documents"], "rejects in lake": written["rejects"],
-                         "message": o.message[:300], "flow run": o.flow_run_id, "run name": run.name})
+                         # A plain Completed day's message repeats its counts: only other states' messages are kept.
+                         "message": "" if o.state == "Completed" else o.message[:300], "flow run": o.flow_run_id,
+                         "run name": run.name})
     return rows
 
 

@@ -85,18 +85,19 @@ def on_s3(*urls: str) -> bool:
     return any(url.startswith("s3://") for url in urls)
 
 
-def check_locations(source: str, dest: str, endpoint: str | None, need_days: bool = False) -> None:
-    """The source (with dt= folders, if `need_days`) and the lake, checked before anything starts: one line and
-    exit 1 when one cannot work."""
+def check_locations(source: str, dest: str, endpoint: str | None, need_days: bool = False,
+                    create_lake: bool = True) -> None:
+    """The source (with dt= folders, if `need_days`) and the lake (created unless not `create_lake`), checked
+    before anything starts: one line and exit 1 when one cannot work; nothing is created when one cannot."""
     from tasks.storage import SetupError, check_apart, check_location, days_to_ingest, open_store
 
     try:
         src, lake = open_store(source, endpoint), open_store(dest, endpoint)
         check_location(src, "source")
-        check_apart(src, lake)
-        check_location(lake, "lake", writing=True)
         if need_days:
             days_to_ingest(src, None)
+        check_apart(src, lake)
+        check_location(lake, "lake", writing=True, create=create_lake)
     except SetupError as exc:
         fail(str(exc))
 
@@ -123,6 +124,7 @@ def ingest(
     with stoppable("ingest"):
         endpoint = s3_endpoint_setting(s3_endpoint, prefect_api) if on_s3(source, dest) else s3_endpoint
         check_locations(source, dest, endpoint, need_days=date is None)
+        stopping.raise_if_held()
         server = choose_prefect(prefect_api)
         summary = run_with_progress(
             server, verbose, source=source, dest=dest, date=date, s3_endpoint=endpoint,
@@ -144,6 +146,7 @@ def backfill(
         help="all: every day; missing: days the lake does not hold; failed_or_outdated: days whose last run failed "
              "(or crashed, or was cancelled) or whose rows an older pipeline_version wrote.")] = BackfillMode.all,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list the days that would run, and why.")] = False,
+    s3_endpoint: EndpointOpt = None,
     prefect_api: PrefectApiOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -152,31 +155,34 @@ def backfill(
 
     Here the days run one after another in this process; launched from its deployment in the Prefect UI,
     they run as separate, retryable runs of the daily deployment. Ctrl-C stops the day under way and starts
-    no other.
+    no other. Days whose dt= folder the source lacks are not run.
     """
+    if end < start:
+        raise typer.BadParameter(f"--end {end} is before --start {start}", param_hint="--end")
     with stoppable("backfill"):
-        check_locations(source, dest, s3_endpoint_setting(None, prefect_api) if on_s3(source, dest) else None)
+        endpoint = s3_endpoint_setting(s3_endpoint, prefect_api) if on_s3(source, dest) else s3_endpoint
+        check_locations(source, dest, endpoint, create_lake=not dry_run)
+        if endpoint:
+            os.environ["AWS_ENDPOINT_URL_S3"] = endpoint  # where the flow's settings look (README, "Configuration")
+        stopping.raise_if_held()
         server = choose_prefect(prefect_api)
         from flows.backfill import backfill as backfill_flow
 
         prefect_console(verbose)
-        if server:
-            server.ready()
-        with stopping.held_signals() as held:
-            state = backfill_flow(start_date=start, end_date=end, mode=mode.value, dry_run=dry_run, source=source,
-                                  dest=dest, return_state=True)
-        rows = state.result(raise_on_failure=False)
+        wait_for(server)
+        # A signal held while Prefect creates the flow run is taken by the body of the day under way, at once.
+        state = backfill_flow(start_date=start, end_date=end, mode=mode.value, dry_run=dry_run, source=source,
+                              dest=dest, return_state=True)
+        result = state.result(raise_on_failure=False)
+        rows = getattr(result, "rows", result)
         rows = rows if isinstance(rows, list) else []
         if dry_run:
             print_rows("Backfill plan (dry run: nothing ran)", ["date", "run", "reason"], rows)
-            console.print(state.message or "", soft_wrap=True, highlight=False)
-            return
-        print_rows("Backfill", ["date", "state", "pages", "documents", "rejects", "rejects by reason", "entities",
-                                "seconds", "message"], rows)
-        if state.is_cancelled() or held:
-            console.print(state.message if state.is_cancelled() else
-                          f"backfill stopped by {stopping.signal_name(held[0])} as its flow run ended {state.name}",
-                          soft_wrap=True, highlight=False)
+        else:
+            print_rows("Backfill", ["date", "state", "pages", "documents", "rejects", "rejects by reason",
+                                    "entities", "seconds", "message"], rows)
+        if state.is_cancelled():
+            console.print(state.message, soft_wrap=True, highlight=False)
             raise typer.Exit(130)
         if not state.is_completed():
             console.print(f"[red]backfill failed:[/red] {state.message}", soft_wrap=True)
@@ -401,12 +407,12 @@ def run_with_progress(server: TemporaryServer | None, verbose: bool = False, **p
     from tasks import pool
 
     pool.warm_up(params.get("workers") or pool.default_workers())  # overlaps Prefect's start-up
+    stopping.raise_if_held()
     from flows.ingest import ingest as ingest_flow
 
     prefect_console(verbose)
     logging.getLogger("prefect.task_runs").addFilter(_StopSaidOnce())
-    if server:
-        server.ready()
+    wait_for(server)
     stop = threading.Event()
     # On a terminal, a live bar; in logs, the flow's own progress lines (every 10 s) are enough.
     watcher = threading.Thread(target=_live_progress, args=(stop,), daemon=True)
@@ -414,13 +420,10 @@ def run_with_progress(server: TemporaryServer | None, verbose: bool = False, **p
         watcher.start()
     stopped = None
     try:
-        # While Prefect creates and ends the flow run, a signal waits; the flow's body takes it at once.
-        with stopping.held_signals() as held:
-            state = ingest_flow(**params, return_state=True)
+        # A signal held while Prefect creates the flow run is taken by the flow's body, at once.
+        state = ingest_flow(**params, return_state=True)
         if state.is_cancelled():
             stopped = state.message
-        elif held:
-            stopped = f"stopped by {stopping.signal_name(held[0])} as its flow run ended {state.name}"
         summary, error = state.result(), None
     except Exception as exc:
         summary, error = None, exc
@@ -429,8 +432,6 @@ def run_with_progress(server: TemporaryServer | None, verbose: bool = False, **p
         if watcher.is_alive():
             watcher.join()  # the progress display is gone before anything else is printed
     if stopped:
-        if summary:
-            print_summary(summary)
         console.print(f"ingest {stopped}", soft_wrap=True, highlight=False)
         raise typer.Exit(130)  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
     if error is not None:
@@ -439,31 +440,31 @@ def run_with_progress(server: TemporaryServer | None, verbose: bool = False, **p
     return summary
 
 
-class _Interrupted(KeyboardInterrupt):
-    """SIGTERM before or after a flow run: handled as Ctrl-C is."""
-
-
-def _interrupt(signum: int, frame) -> None:
-    raise _Interrupted(signum)
+def wait_for(server: TemporaryServer | None) -> None:
+    """Until the temporary Prefect answers (a stop cuts the wait), after a stop held so far is taken."""
+    stopping.raise_if_held()
+    if server:
+        with stopping.interruptible():
+            server.ready()
 
 
 @contextmanager
 def stoppable(command: str) -> Iterator[None]:
-    """A command that runs flows: Ctrl-C or SIGTERM outside its flow runs (while Prefect and the extraction
-    processes start, before anything is written) ends it in one line, exit 130, as a stop inside a run does."""
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    """A command that runs flows, with signals held (`stopping.held_signals`) from its start: Ctrl-C or SIGTERM
+    outside a flow's body (while Prefect and the extraction processes start, or once the run has ended) ends
+    it in one line, exit 130, as a stop inside a run does."""
     try:
-        yield
+        with stopping.held_signals():
+            yield
+            stopping.raise_if_held()
     except KeyboardInterrupt as exc:
-        signum = exc.args[0] if isinstance(exc, _Interrupted) else signal.SIGINT
+        signum = exc.signum if isinstance(exc, stopping.Interrupted) else signal.SIGINT
         from tasks import pool
 
         pool.shutdown_pools()
-        console.print(f"{command} stopped by {stopping.signal_name(signum)}: no flow run was under way, nothing is "
-                      "left half-written", soft_wrap=True, highlight=False)
+        console.print(f"{command} stopped by {stopping.signal_name(signum)} outside its flow run: nothing is left "
+                      "half-written", soft_wrap=True, highlight=False)
         raise typer.Exit(130) from None
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _live_progress(stop: threading.Event) -> None:

@@ -21,6 +21,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -94,7 +95,12 @@ class TemporaryServer:
         self.api_url = f"http://127.0.0.1:{port}/api"
         command = [sys.executable, "-m", "uvicorn", "--factory", f"{__name__}:temporary_api", "--host", "127.0.0.1",
                    "--port", str(port), "--log-level", "error", "--lifespan", "on"]
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, preexec_fn=_detach_but_die_with_parent)
+        # Its output goes to a log: killed while a request is under way (a stopped command), it prints tracebacks.
+        self.log = Path(os.environ.get("PREFECT_HOME") or tempfile.gettempdir()) / "temporary-server.log"
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                            preexec_fn=_detach_but_die_with_parent)
         os.environ["PREFECT_API_URL"] = self.api_url
         os.environ["PREFECT_UI_URL"] = ""  # it has no UI: no "View at <url>" line for a page that does not exist
         atexit.register(self.stop)
@@ -108,13 +114,15 @@ class TemporaryServer:
         deadline = time.monotonic() + (timeout_s or float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the temporary Prefect server exited with status {self.process.returncode}")
+                raise RuntimeError(f"the temporary Prefect server exited with status {self.process.returncode} "
+                                   f"(its log: {self.log})")
             try:
                 with urllib.request.urlopen(f"{self.api_url}/health", timeout=5):
                     return
             except OSError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"the temporary Prefect server did not answer at {self.api_url}") from None
+                    raise RuntimeError(f"the temporary Prefect server did not answer at {self.api_url} (its log: "
+                                       f"{self.log})") from None
                 time.sleep(0.1)
 
     def stop(self) -> None:

@@ -36,12 +36,14 @@ class DayPlan:
 
 
 def plan_days(days: list[str], mode: Mode, lake_versions: dict[str, set[str]], last_runs: dict[str, LastRun],
-              current_version: str) -> list[DayPlan]:
+              current_version: str, source_days: set[str]) -> list[DayPlan]:
     """One DayPlan per day, in the order given.
 
     `lake_versions`: the `pipeline_version` values of each day's rows in the
     lake (no entry or an empty set: the day is not in the lake). `last_runs`:
-    each day's most recent finished run, if any. Modes (issue 12):
+    each day's most recent finished run, if any. `source_days`: the days with
+    a `dt=` folder in the source; the others are never run (there is nothing
+    to read; a run would end "No raw objects"). Modes (issue 12):
     `all` runs every day; `missing` the days the lake does not hold;
     `failed_or_outdated` the days whose last run did not complete
     (FAILED, CRASHED, CANCELLED) or whose rows were written by a
@@ -54,7 +56,9 @@ def plan_days(days: list[str], mode: Mode, lake_versions: dict[str, set[str]], l
     for day in days:
         versions, last = lake_versions.get(day) or set(), last_runs.get(day)
         held = f"in the lake, written by pipeline {', '.join(sorted(versions))}" if versions else "not in the lake"
-        if mode == "all":
+        if day not in source_days:
+            plans.append(DayPlan(day, False, f"no dt={day} folder in the source: nothing to read ({held})"))
+        elif mode == "all":
             plans.append(DayPlan(day, True, f"mode all ({held})"))
         elif mode == "missing":
             plans.append(DayPlan(day, not versions, held))

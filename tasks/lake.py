@@ -264,12 +264,17 @@ def day_rows(dest: Store, day: str) -> dict[str, int]:
 
 def day_versions(dest: Store, day: str) -> set[str]:
     """The `pipeline_version` values of a day's live documents and rejects (empty when the lake does not hold the
-    day): one small column read per file."""
-    fs, base = dest.arrow()
-    versions: set[str] = set()
+    day, or does not exist yet: nothing is created): one small column read per file."""
+    keys = []
     for name in ("documents", "rejects"):
-        for f in _files(fs, f"{base}/{partition_key(name, day)}"):
-            if f.path.endswith(".parquet"):
-                column = pq.read_table(f.path, columns=["pipeline_version"], filesystem=fs).column(0)
-                versions.update(column.unique().to_pylist())
-    return versions
+        try:
+            keys += [o.key for o in dest.list_objects(partition_key(name, day))
+                     if o.problem is None and o.key.endswith(".parquet")]
+        except FileNotFoundError:  # a lake folder not made yet
+            return set()
+    if not keys:
+        return set()
+    fs, base = dest.arrow()
+    return {v for key in keys
+            for v in pq.read_table(f"{base}/{key}", columns=["pipeline_version"], filesystem=fs).column(0)
+            .unique().to_pylist()}

@@ -7,11 +7,14 @@ their next page or wait, and the extraction pool accepts no more chunks.
 not be cut in the middle (publishing a day: its files are swapped in one
 step) or over the stop's own clean-up.
 
-The command line runs flows under `held_signals()`: while Prefect creates
-or finishes a flow run, a signal is only recorded (an exception raised in
-the middle of the engine's API calls crashes it with a traceback and can
-leave the run "Running"); the flow's body takes the signals over with
-`signals_to_body()`, where one held since before it started stops it at once.
+The command line runs under `held_signals()`: a signal is only recorded
+while it imports, starts Prefect or while Prefect creates or finishes a flow
+run (an exception raised in the middle of a C extension's import aborts the
+process; one raised in the middle of the engine's API calls crashes the run
+with a traceback and can leave it "Running"). It is taken at the command's
+checkpoints (`raise_if_held`), during safe waits (`interruptible`), and by
+a flow's body (`signals_to_body`), where one held since before it started
+stops the run at once.
 """
 
 from __future__ import annotations
@@ -54,12 +57,23 @@ def reset() -> None:
     _requested.clear()
 
 
+class Interrupted(KeyboardInterrupt):
+    """A signal taken outside a flow's body (`raise_if_held`, `interruptible`); `signum`: which."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
 @contextmanager
 def held_signals() -> Iterator[list[int]]:
-    """Record SIGINT and SIGTERM instead of acting on them while the block runs (for a flow run started here,
-    outside its body); yields the list of the signals received, in order, not yet taken by a flow's body.
+    """Record SIGINT and SIGTERM instead of acting on them while the block runs; yields the list of the signals
+    received, in order, not yet taken (`raise_if_held`, `interruptible`, a flow's body).
 
-    Only in the main thread; elsewhere the list stays empty and nothing changes.
+    For a command that runs flows: a signal that cuts an import of C extensions aborts the process, and one
+    that cuts Prefect's engine in the middle of its API calls crashes the run with a traceback and can leave it
+    "Running"; held, it is taken where stopping is clean. Only in the main thread; elsewhere the list stays
+    empty and nothing changes.
     """
     if threading.current_thread() is not threading.main_thread():
         yield []
@@ -78,6 +92,32 @@ _held: list[int] = []
 
 def _hold(signum: int, frame) -> None:
     _held.append(signum)
+
+
+def raise_if_held() -> None:
+    """Raise Interrupted for the first signal held, if any (a checkpoint of a command under `held_signals`)."""
+    if _held:
+        raise Interrupted(_held.pop(0))
+
+
+def _interrupt(signum: int, frame) -> None:
+    raise Interrupted(signum)
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """Under `held_signals`, a wait that is safe to cut (pure Python: polling, sleeping): a signal held or
+    received raises Interrupted at once. Elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not _hold:
+        yield
+        return
+    previous = {s: signal.signal(s, _interrupt) for s in SIGNALS}
+    try:
+        raise_if_held()
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 @contextmanager

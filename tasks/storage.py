@@ -171,12 +171,13 @@ class SetupError(Exception):
 PROBE_CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 2})
 
 
-def check_location(store: Store, role: str, writing: bool = False) -> None:
+def check_location(store: Store, role: str, writing: bool = False, create: bool = True) -> None:
     """Fail at once, in one sentence saying what to do, when `store` cannot serve as `role` (`source` or `lake`).
 
     A source must be an existing, readable folder or S3 prefix above the
     `dt=` folders, not one of them (the sentence gives the path to use). A
-    lake to write may not exist yet, but its folder must be creatable. On S3, the bucket is listed once, quickly (PROBE_CONFIG): no
+    lake to write may not exist yet, but its folder must be creatable: it is created now unless not
+    `create` (a dry run). A lake to read must exist. On S3, the bucket is listed once, quickly (PROBE_CONFIG): no
     credentials, no such bucket, access denied or an endpoint that does not
     answer are named, with the setting to change. Raises SetupError.
     """
@@ -187,7 +188,7 @@ def check_location(store: Store, role: str, writing: bool = False) -> None:
         if role == "source":
             _check_source_folder(Path(store.root))
         elif writing:
-            _check_lake_folder(Path(store.root))
+            _check_lake_folder(Path(store.root), create)
         else:
             _check_lake_to_read(Path(store.root))
         return
@@ -238,8 +239,9 @@ def _check_source_folder(root: Path) -> None:
         raise SetupError(f"no permission to read the source folder {root}: run as a user who may read it")
 
 
-def _check_lake_folder(root: Path) -> None:
-    """The lake's folder, created now if missing (what cannot be created is said before any work starts)."""
+def _check_lake_folder(root: Path, create: bool) -> None:
+    """The lake's folder, created now if missing and `create` (what cannot be created is said before any work
+    starts; without `create`, only what can be known without creating it)."""
     if root.exists() and not root.is_dir():
         raise SetupError(f"the lake {root} is a file, not a folder: give a folder (it is created if missing)")
     existing = next(p for p in (root, *root.parents) if p.exists())
@@ -248,6 +250,11 @@ def _check_lake_folder(root: Path) -> None:
     if not os.access(existing, os.W_OK | os.X_OK):
         raise SetupError(f"no permission to write the lake {root} (in {existing}): choose a folder this user may "
                          "write, or change its permissions")
+    if root.is_symlink() and not root.exists():
+        raise SetupError(f"the lake {root} is a symbolic link to {os.readlink(root)}, which does not exist: give a "
+                         "folder")
+    if not create:
+        return
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

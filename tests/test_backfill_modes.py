@@ -22,6 +22,7 @@ from tests.test_cli import PAGEFOLD
 from tests.test_operating import lake_rows, small_day
 
 CURRENT = "0.1.0"
+SOURCE_DAYS = {"a", "b", "c", "d1", "d2", "d3", "d4", "d5"}
 
 
 def failed(day: str) -> LastRun:
@@ -35,16 +36,20 @@ def failed(day: str) -> LastRun:
 ])
 def test_each_mode_picks_its_days_and_says_why_for_every_day(mode, runs):
     """d1 current; d2 written by an older pipeline; d3 missing, never run; d4 current but its last run crashed
-    (a later run failed: the lake holds the older one); d5 missing after a cancelled run."""
+    (a later run failed: the lake holds the older one); d5 missing after a cancelled run; d6 not in the source."""
     versions = {"d1": {CURRENT}, "d2": {"0.0.9"}, "d4": {CURRENT}}
-    last = {"d1": LastRun("COMPLETED", "Completed", "day-d1", "id"), "d4": LastRun("CRASHED", "Crashed", "day-d4", "id"),
+    last = {"d1": LastRun("COMPLETED", "Completed", "day-d1", "id"),
+            "d4": LastRun("CRASHED", "Crashed", "day-d4", "id"),
             "d5": LastRun("CANCELLED", "Cancelled", "ingest d5", "id")}
 
-    plans = plan_days(["d1", "d2", "d3", "d4", "d5"], mode, versions, last, CURRENT)
+    plans = plan_days(["d1", "d2", "d3", "d4", "d5", "d6"], mode, versions, last, CURRENT, SOURCE_DAYS)
 
     assert [p.day for p in plans if p.run] == runs
     assert all(p.reason for p in plans)
     reasons = {p.day: p.reason for p in plans}
+    assert reasons["d6"] == "no dt=d6 folder in the source: nothing to read (not in the lake)"
+    if mode == "all":
+        assert reasons["d1"] == "mode all (in the lake, written by pipeline 0.1.0)"
     if mode == "failed_or_outdated":
         assert reasons["d2"] == "written by pipeline 0.0.9, older than 0.1.0"
         assert reasons["d4"] == "its last run day-d4 ended Crashed"
@@ -55,13 +60,13 @@ def test_each_mode_picks_its_days_and_says_why_for_every_day(mode, runs):
 
 def test_versions_are_compared_as_versions_not_as_strings():
     plans = plan_days(["a", "b", "c"], "failed_or_outdated", {"a": {"0.9.0"}, "b": {"0.10.0"}, "c": {"garbled"}}, {},
-                      "0.10.0")
+                      "0.10.0", SOURCE_DAYS)
     assert [(p.day, p.run) for p in plans] == [("a", True), ("b", False), ("c", True)]
 
 
 def test_an_unknown_mode_is_refused():
     with pytest.raises(ValueError, match="mode must be one of all, missing, failed_or_outdated"):
-        plan_days(["a"], "some", {}, {}, CURRENT)
+        plan_days(["a"], "some", {}, {}, CURRENT, SOURCE_DAYS)
 
 
 # Days no other test uses: `failed_or_outdated` reads each day's last run from the tests' shared Prefect.
@@ -115,6 +120,7 @@ def test_mode_failed_or_outdated_reruns_the_failed_day_and_the_older_pipelines_d
     state = backfill(start_date=day(0), end_date=day(2), source=str(source), dest=str(lake), return_state=True)
     assert state.is_failed()
     other_run.release()
+    ingest_day(date=day(1), source=str(source), dest=str(tmp_path / "other-lake"), workers=1)  # another lake's run
     set_pipeline_version(lake, DAYS[0], "0.0.1")
     day2_before = [row for row in lake_rows(lake) if row[0] == DAYS[2]]
 
@@ -146,6 +152,16 @@ def test_the_command_line_dry_run_lists_each_day_and_why_and_writes_nothing(tmp_
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Backfill plan (dry run: nothing ran)" in result.stdout
-    assert all(f"{d} │ yes │ not in the lake" in result.stdout for d in DAYS[:2]), result.stdout
-    assert f"mode missing: 2 of 2 day(s) to run (dry run: none run)" in result.stdout
-    assert not list(lake.rglob("*.parquet"))
+    assert f"{DAYS[0]} │ yes │ not in the lake" in result.stdout, result.stdout
+    assert f"{DAYS[1]} │ no  │ no dt={DAYS[1]} folder in the source: nothing to read" in result.stdout
+    assert "mode missing: 1 of 2 day(s) to run (dry run: none run)" in result.stdout
+    assert not lake.exists()  # a dry run creates nothing
+
+
+def test_an_end_before_the_start_is_refused_before_anything_starts(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_"))}
+    result = subprocess.run([PAGEFOLD, "backfill", "--source", str(tmp_path), "--dest", str(tmp_path / "lake"),
+                             "--start", DAYS[1], "--end", DAYS[0]], env=env, capture_output=True, text=True,
+                            timeout=120, stdin=subprocess.DEVNULL)
+    assert result.returncode == 2 and f"--end {DAYS[0]} is before --start {DAYS[1]}" in " ".join(result.stderr.split())
+    assert not (tmp_path / "lake").exists()

@@ -101,6 +101,9 @@ def test_a_backfill_with_a_broken_day_fails_that_day_and_completes_the_others(tm
                      source=str(source), dest=str(lake), return_state=True)
 
     assert state.is_failed() and DAYS[1] in state.message
+    rows = state.result(raise_on_failure=False).rows  # in the state's exception (a Failed state's data must be one)
+    assert [(r["date"], r["state"]) for r in rows] == [(DAYS[0], "Completed"), (DAYS[1], "Failed"),
+                                                       (DAYS[2], "Completed")]
     assert sorted({row[0] for row in lake_rows(lake)}) == [DAYS[0], DAYS[2]]
 
     other_run.release()

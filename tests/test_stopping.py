@@ -106,8 +106,8 @@ def test_a_stop_while_the_command_starts_says_so_in_one_line(signum, tmp_path):
 
     assert run.returncode == 130 and stopped_s < 10, output
     assert "Traceback" not in output
-    assert output.strip().splitlines() == [f"ingest stopped by {'SIGINT (Ctrl-C)' if signum == signal.SIGINT else 'SIGTERM'}"
-                                           ": no flow run was under way, nothing is left half-written"]
+    name = "SIGINT (Ctrl-C)" if signum == signal.SIGINT else "SIGTERM"
+    assert output.strip().splitlines() == [f"ingest stopped by {name} outside its flow run: nothing is left half-written"]
     assert not list(lake.rglob("*.parquet")) if lake.exists() else True
 
 
@@ -131,3 +131,41 @@ def test_a_ctrl_c_as_prefect_creates_the_flow_run_cancels_that_run(tmp_path):
     [flow_run] = flow_runs_writing(lake)
     assert flow_run.state.type.value == "CANCELLED", flow_run.state
     assert not list(lake.rglob("*.parquet"))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_stopped_backfill_stops_the_day_under_way_and_starts_no_other(signum, tmp_path):
+    """Issue 12's trial: Ctrl-C did nothing to a backfill under way (its days ran in a worker thread, which signals
+    never reach) and SIGTERM ended it Crashed with a traceback."""
+    import shutil
+
+    source, lake = tmp_path / "raw", tmp_path / "lake"
+    busy_day(source, pages=60)
+    days = ["2026-11-20", "2026-11-21", "2026-11-22"]
+    for day in days[1:]:
+        shutil.copytree(source / f"dt={days[0]}", source / f"dt={day}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_"))}
+    run = subprocess.Popen([PAGEFOLD, "backfill", "--source", str(source), "--dest", str(lake), "--start", days[0],
+                            "--end", days[-1], "--prefect-api", api_url()], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+    deadline = time.monotonic() + 600
+    while not (lake / "_locks" / f"{days[0]}.json").exists():  # the first day's run has begun
+        assert run.poll() is None and time.monotonic() < deadline, run.communicate()
+        time.sleep(0.1)
+    time.sleep(1.0)  # its pages are being extracted (60 pages of 250 KB: several seconds more)
+
+    output, stopped_s = stop_and_wait(run, signum)
+    print(f"backfill, {signal.Signals(signum).name}: stopped in {stopped_s:.2f} s")
+
+    assert run.returncode == 130 and stopped_s < 10, output
+    assert "Traceback" not in output
+    said = [line for line in output.splitlines() if line.startswith(f"backfill {days[0]}..{days[-1]} stopped")]
+    assert said and said[-1].startswith(f"backfill {days[0]}..{days[-1]} stopped: 1 of 3 day(s) ran"), output
+    assert not list(lake.rglob("*.parquet")) and not list((lake / "_locks").glob("*.json"))
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        runs = {r.name: r.state.type.value for r in client.read_flow_runs()
+                if r.name.startswith("backfill ") or r.parameters.get("dest") == str(lake)}
+    assert runs[f"backfill {days[0]}..{days[-1]} all"] == "CANCELLED"
+    assert runs[f"day-{days[0]}"] == "CANCELLED" and f"day-{days[1]}" not in runs
