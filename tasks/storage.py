@@ -250,9 +250,6 @@ def _check_lake_folder(root: Path, create: bool) -> None:
     if not os.access(existing, os.W_OK | os.X_OK):
         raise SetupError(f"no permission to write the lake {root} (in {existing}): choose a folder this user may "
                          "write, or change its permissions")
-    if root.is_symlink() and not root.exists():
-        raise SetupError(f"the lake {root} is a symbolic link to {os.readlink(root)}, which does not exist: give a "
-                         "folder")
     if not create:
         return
     try:
