@@ -1,4 +1,4 @@
-# Two commands for a fresh machine with Python 3.11 and make:
+# Two commands for a fresh machine with Python 3.11, 3.12 or 3.13 and make (PYTHON=python3.13 picks one):
 #   make demo   runs the whole pipeline on the demo corpus (local folders, local Prefect)
 #   make test   runs the test suite
 # Operating it with the Prefect UI (README, "Operating Pagefold"), each in its own terminal:
@@ -10,7 +10,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-e2e server deploy worker bench bench-ner quality lock train-ner clean
+.PHONY: demo test test-smoke test-e2e check-install server deploy worker bench bench-ner quality lock train-ner clean
 
 # Where `make server` listens and where `make deploy` and `make worker` find it. Only those three targets
 # get these settings: `make demo`, `make test` and `make quality` start their own temporary Prefect.
@@ -26,11 +26,17 @@ deploy worker: export PAGEFOLD_WORK_POOL := $(PAGEFOLD_WORK_POOL)
 deploy: export PAGEFOLD_SCHEDULE_CRON := $(PAGEFOLD_SCHEDULE_CRON)
 deploy: export PAGEFOLD_SCHEDULE_TIMEZONE := $(PAGEFOLD_SCHEDULE_TIMEZONE)
 
-# The venv is rebuilt only when the lockfile or the project metadata changes.
-$(STAMP): requirements.lock pyproject.toml
+# The venv is rebuilt only when a lockfile or the project metadata changes. The venv's own pip (whatever version
+# the Python came with) installs only the pinned installer, uv, from requirements-bootstrap.lock (hash-checked);
+# uv then installs requirements.lock exactly (every pin hash-checked, for Python 3.11-3.13): an old pip would
+# resolve a locked package's extra (justext's lxml[html_clean]) to the index's newest release and refuse it.
+$(STAMP): requirements.lock requirements-bootstrap.lock pyproject.toml
+	@echo "Setting up $(VENV) with $(PYTHON) from requirements.lock (first time: about a minute)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
+	  -r requirements-bootstrap.lock
+	$(BIN)/uv pip install --python $(BIN)/python --require-hashes -r requirements.lock
+	$(BIN)/uv pip install --python $(BIN)/python --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -38,6 +44,22 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# A few tests of each layer (extraction, a real flow on a local and an S3 lake, entities): CI runs them on the
+# Pythons other than the one the full suite runs on, e.g. `make PYTHON=python3.13 VENV=.venv-3.13 test-smoke`.
+SMOKE_TESTS ?= tests/test_extract.py tests/test_ingest_flow.py tests/test_ingest_s3.py tests/test_entities.py
+test-smoke: $(STAMP)
+	$(BIN)/python -m pytest $(SMOKE_TESTS)
+
+# The install exactly as a new user's first command does it: an empty venv, the Python's bundled pip, the
+# lockfiles. A venv that works only on a warm machine (a pin the old pip cannot honour) fails here.
+CHECK_VENV ?= build/check-install
+check-install:
+	rm -rf $(CHECK_VENV)
+	$(MAKE) --no-print-directory VENV=$(CHECK_VENV) $(CHECK_VENV)/.installed
+	$(CHECK_VENV)/bin/uv pip check --python $(CHECK_VENV)/bin/python
+	$(CHECK_VENV)/bin/pagefold --help > /dev/null
+	rm -rf $(CHECK_VENV)
 
 # The browser test: Debian's chromium (Playwright's own browser download does not work here).
 test-e2e: $(STAMP)
@@ -72,10 +94,11 @@ bench-ner: $(STAMP)
 	$(BIN)/python tests/bench_ner.py
 
 # Train a language's NER pipeline and ship it in tasks/entities/pipelines/ (README, "Entity models"):
-#   make train-ner LANG=de [NER_SOURCES=/work/.mirror]
-# The corpora are public repositories fetched as bare git directories under NER_SOURCES (never committed).
+#   make train-ner LANG=de [NER_SOURCES=DIR]
+# The corpora are public repositories on GitHub, cloned on first use under NER_SOURCES as <owner>/<name>.git
+# (git clone --bare) and read at pinned commits; nothing of them is committed.
 # LANG names the language here only: the commands below run with a UTF-8 locale.
-NER_SOURCES ?= /work/.mirror
+NER_SOURCES ?= $(HOME)/.cache/pagefold/sources
 NER_WORK    ?= /tmp/pagefold-train-ner-$(LANG)
 train-ner: $(STAMP)
 	@test "$(origin LANG)" = "command line" || { echo "usage: make train-ner LANG=de [NER_SOURCES=DIR]"; exit 2; }
@@ -99,10 +122,14 @@ train-ner: $(STAMP)
 quality: $(STAMP)
 	$(BIN)/python tests/quality_report.py
 
-# Re-pin every dependency (needs the network to PyPI); commit the result.
+# Re-pin every dependency for Python 3.11-3.13 (needs the network to PyPI); commit both files. UV_VERSION pins
+# the installer itself (requirements-bootstrap.lock, with setuptools for the project's own editable install).
+UV_VERSION ?= 0.13.9
 lock: $(STAMP)
-	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra test --extra dask --python-version 3.11 --generate-hashes -o requirements.lock
+	printf 'uv==$(UV_VERSION)\nsetuptools\n' | $(BIN)/uv pip compile - --universal --python-version 3.11 \
+	  --generate-hashes -o requirements-bootstrap.lock
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra dask --universal --python-version 3.11 \
+	  --generate-hashes -o requirements.lock
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache
+	rm -rf $(VENV) .venv-* build demo-output .pytest_cache

@@ -2,9 +2,9 @@
 test pages that public extraction projects publish with their expected output.
 
 The pages and their truth are other people's work (and the pages are their publishers' copyright), so
-nothing of them is committed: this script rebuilds the corpus from local mirrors of the repositories,
-read at fixed commits, into a folder outside the repository (by default `../corpora` beside the
-checkout, which is /work/corpora on the team's machines).
+nothing of them is committed: this script rebuilds the corpus from the public repositories, read at
+fixed commits (cloned on first use, `tasks/entities/training/repos.py`), into a folder outside the
+repository (by default `../corpora` beside the checkout).
 
 Sources (repository, commit read, licence, what is taken):
 
@@ -59,14 +59,13 @@ Split, by site and deterministically: a site whose name's SHA-256, read as a num
 goes to web-holdout (a third of the sites, and a site never changes sides when sources are added), the
 others to web-dev. web-holdout is looked at last, once: nobody tunes on it.
 
-Fetch the mirrors first (they are bare git directories named <owner>+<name>/repo), with the team's
-`fetch` tool for github:mozilla/readability, github:codelucas/newspaper, github:AndyTheFactory/newspaper4k
-and github:postlight/parser, then run
+Run
 
-    .venv/bin/python tests/corpora/build_web_corpus.py [--mirrors /work/.mirror] [--out ../corpora]
+    .venv/bin/python tests/corpora/build_web_corpus.py [--sources DIR] [--out ../corpora]
 
-It prints the pages, sites and languages of each corpus. Raises SystemExit when a mirror or the commit
-it needs is missing.
+which clones github.com/mozilla/readability, codelucas/newspaper, AndyTheFactory/newspaper4k and
+postlight/parser under DIR (default ~/.cache/pagefold/sources) unless they are there already. It prints the
+pages, sites and languages of each corpus. Raises SystemExit when a repository or its commit cannot be had.
 """
 
 from __future__ import annotations
@@ -76,7 +75,6 @@ import gzip
 import hashlib
 import json
 import re
-import subprocess
 import sys
 from collections import Counter
 from datetime import datetime, timedelta
@@ -84,6 +82,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from lxml import html as lxml_html
+
+from tasks.entities.training.repos import DEFAULT_SOURCES, Repository, open_repository
 
 ROOT = Path(__file__).resolve().parents[2]
 NEWS_DEV = ROOT.parent / "shared" / "corpus" / "news-dev"
@@ -205,31 +205,6 @@ _LINE_BREAK = "\u2028"  # a <br>: source newlines are only white space
 _TWO_LEVEL_SUFFIXES = {"ac", "co", "com", "edu", "gov", "ne", "net", "or", "org"}
 
 
-class Mirror:
-    """A bare git mirror of one repository, read at one commit."""
-
-    def __init__(self, root: Path, repo: str, commit: str):
-        self.git_dir = root / repo.replace("/", "+") / "repo"
-        self.repo, self.commit = repo, commit
-        if not self.git_dir.exists():
-            raise SystemExit(f"no mirror of {repo} at {self.git_dir}: fetch github:{repo} first")
-        if self._git("cat-file", "-t", commit).strip() != "commit":
-            raise SystemExit(f"the mirror of {repo} lacks commit {commit}")
-
-    def _git(self, *args: str) -> str:
-        done = subprocess.run(["git", "--git-dir", str(self.git_dir), *args], capture_output=True)
-        if done.returncode:
-            raise SystemExit(f"git {' '.join(args)} failed in {self.git_dir}: {done.stderr.decode()[:300]}")
-        return done.stdout.decode("utf-8", errors="replace")
-
-    def read(self, path: str) -> str:
-        return self._git("show", f"{self.commit}:{path}")
-
-    def names(self, folder: str) -> list[str]:
-        return [line.rsplit("/", 1)[-1] for line in self._git("ls-tree", "--name-only", self.commit,
-                                                               folder.rstrip("/") + "/").splitlines()]
-
-
 def site_of(url: str) -> str:
     """The registrable domain of a URL's host ("news.bbc.co.uk" -> "bbc.co.uk"), by the common
     two-level public suffixes (co.uk, com.au, ...): enough to keep one site's pages together."""
@@ -324,15 +299,15 @@ def declared_language(source_html: str) -> str | None:
     return language(found.group(1)) if found else None
 
 
-def readability_pages(mirror: Mirror) -> list[tuple[dict, dict]]:
+def readability_pages(repository: Repository) -> list[tuple[dict, dict]]:
     """(page, truth) rows from Readability's test pages that are articles with a known site."""
     rows = []
-    for name in mirror.names("test/test-pages"):
+    for name in repository.names("test/test-pages"):
         folder = f"test/test-pages/{name}"
         if name in READABILITY_SKIPPED:
             continue
-        source = mirror.read(f"{folder}/source.html")
-        meta = json.loads(mirror.read(f"{folder}/expected-metadata.json"))
+        source = repository.read(f"{folder}/source.html")
+        meta = json.loads(repository.read(f"{folder}/expected-metadata.json"))
         if len(source) < 20_000 or not meta.get("readerable", True):
             continue  # the project's small synthetic test cases
         url = page_url(source)
@@ -347,7 +322,7 @@ def readability_pages(mirror: Mirror) -> list[tuple[dict, dict]]:
             "title": fix["title"] if "title" in fix else " ".join((meta.get("title") or "").split()) or None,
             "authors": fix["authors"] if "authors" in fix else split_byline(meta.get("byline")),
             "published_at": fix["published_at"] if "published_at" in fix else iso_instant(meta.get("publishedTime")),
-            "body": html_to_text(mirror.read(f"{folder}/expected.html")) or None,
+            "body": html_to_text(repository.read(f"{folder}/expected.html")) or None,
             "publisher": site,
             "language_country": language(meta.get("lang")) or declared_language(source),
         }
@@ -358,40 +333,40 @@ def readability_pages(mirror: Mirror) -> list[tuple[dict, dict]]:
 _FAILURE_NOTE = re.compile(r"^[A-Z0-9 ,'\"#*().!-]+$")
 
 
-def newspaper_pages(mirror: Mirror) -> list[tuple[dict, dict]]:
+def newspaper_pages(repository: Repository) -> list[tuple[dict, dict]]:
     """(page, truth) rows from newspaper's full-text test pages whose text is an article text."""
-    html_names = set(mirror.names("tests/data/html"))
-    text_names = set(mirror.names("tests/data/text"))
+    html_names = set(repository.names("tests/data/html"))
+    text_names = set(repository.names("tests/data/text"))
     counters: Counter = Counter()
     rows = []
-    for url in mirror.read("tests/data/fulltext_url_list.txt").split():
+    for url in repository.read("tests/data/fulltext_url_list.txt").split():
         base = _newspaper_base_domain(url)
         counters[base] += 1
         stem = f"{base}{counters[base]}"
         if f"{stem}.html" not in html_names or f"{stem}.txt" not in text_names or stem in NEWSPAPER_SKIPPED:
             continue
-        body = mirror.read(f"tests/data/text/{stem}.txt").strip()
+        body = repository.read(f"tests/data/text/{stem}.txt").strip()
         if len(body.split()) < NEWSPAPER_MIN_WORDS or _FAILURE_NOTE.match(body.splitlines()[0]):
             continue  # an empty file, a note of what newspaper got wrong, or no article text
         site = site_of(url)
         body = "\n\n".join(" ".join(p.split()) for p in re.split(r"\n\s*\n", body) if p.strip())
-        html = mirror.read(f"tests/data/html/{stem}.html")
+        html = repository.read(f"tests/data/html/{stem}.html")
         truth = {"url": url, "title": None, "authors": None, "published_at": None, "body": body,
                  "publisher": site, "language_country": declared_language(html)}
         rows.append(({"url": url, "html": html, "fetched_at": None, "publisher": site}, truth))
     return rows
 
 
-def newspaper4k_pages(mirror: Mirror) -> list[tuple[dict, dict]]:
+def newspaper4k_pages(repository: Repository) -> list[tuple[dict, dict]]:
     """(page, truth) rows from newspaper4k's test pages with their article text (`tests/data/txt`)."""
     rows = []
     for name, (url, lang) in NEWSPAPER4K_PAGES.items():
-        body = mirror.read(f"tests/data/txt/{name}.txt").strip()
+        body = repository.read(f"tests/data/txt/{name}.txt").strip()
         body = "\n\n".join(" ".join(p.split()) for p in re.split(r"\n\s*\n", body) if p.strip())
         site = site_of(url)
         truth = {"url": url, "title": None, "authors": None, "published_at": None, "body": body,
                  "publisher": site, "language_country": lang}
-        html = mirror.read(f"tests/data/html/{name}.html")
+        html = repository.read(f"tests/data/html/{name}.html")
         rows.append(({"url": url, "html": html, "fetched_at": None, "publisher": site}, truth))
     return rows
 
@@ -427,16 +402,16 @@ def _mercury_day(value: str | None, japanese: bool) -> str | None:
     return instant
 
 
-def postlight_pages(mirror: Mirror) -> list[tuple[dict, dict]]:
+def postlight_pages(repository: Repository) -> list[tuple[dict, dict]]:
     """(page, truth) rows from the Postlight Parser's custom-extractor tests: the first test case of each
     site, whose title, author and date_published its authors wrote in by hand. No body truth (the tests
     check only the first 13 words)."""
     rows = []
-    for site_folder in mirror.names("src/extractors/custom"):
+    for site_folder in repository.names("src/extractors/custom"):
         if site_folder in POSTLIGHT_SKIPPED:
             continue
         try:
-            test = mirror.read(f"src/extractors/custom/{site_folder}/index.test.js")
+            test = repository.read(f"src/extractors/custom/{site_folder}/index.test.js")
         except SystemExit:
             continue  # an extractor without a test
         url = re.search(rf"url\s*=\s*{_JS_VALUE}", test)
@@ -451,7 +426,7 @@ def postlight_pages(mirror: Mirror) -> list[tuple[dict, dict]]:
             expected[name] = _js_value(found.group(1)) if found else None
         url = _js_value(url.group(1))
         site = site_of(url)
-        html = restore_meta_content(mirror.read(fixture.group(1)))
+        html = restore_meta_content(repository.read(fixture.group(1)))
         fix = POSTLIGHT_CORRECTIONS.get(site_folder, {})
         author = expected["author"]
         japanese = declared_language(html) == "ja" or bool(re.search(r"[\u3040-\u30ff]", expected["title"] or ""))
@@ -527,12 +502,15 @@ def describe(name: str, rows: list[tuple[dict, dict]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
+    parser.add_argument("--sources", type=Path, default=DEFAULT_SOURCES)
     parser.add_argument("--out", type=Path, default=ROOT.parent / "corpora")
     args = parser.parse_args()
     excluded = news_dev_sites()
-    rows = (readability_pages(Mirror(args.mirrors, *READABILITY)) + newspaper_pages(Mirror(args.mirrors, *NEWSPAPER))
-            + newspaper4k_pages(Mirror(args.mirrors, *NEWSPAPER4K)) + postlight_pages(Mirror(args.mirrors, *POSTLIGHT)))
+    def repository(pin: tuple[str, str]) -> Repository:
+        return open_repository(args.sources, *pin)
+
+    rows = (readability_pages(repository(READABILITY)) + newspaper_pages(repository(NEWSPAPER))
+            + newspaper4k_pages(repository(NEWSPAPER4K)) + postlight_pages(repository(POSTLIGHT)))
     seen: set[str] = set()
     rows = [row for row in rows if row[0]["publisher"] not in excluded
             and not (row[0]["url"] in seen or seen.add(row[0]["url"]))]

@@ -1,9 +1,8 @@
 """Training corpora for the NER pipelines Pagefold trains itself, as CoNLL NER text for `spacy convert`.
 
-Run by `make train-ner LANG=de`. The corpora are public repositories brought
-to this machine as bare git directories (the search tool's `fetch`, under
-`NER_SOURCES`, default /work/.mirror) and are read at a pinned commit; nothing
-of them is committed. Each source's tags are mapped to the four classes
+Run by `make train-ner LANG=de`. The corpora are public repositories, cloned
+on first use under `NER_SOURCES` (`repos.py`) and read at a pinned commit;
+nothing of them is committed. Each source's tags are mapped to the four classes
 Pagefold's documents use: PER, ORG, LOC and MISC.
 
     python -m tasks.entities.training.corpora de OUT_DIR [--sources DIR]
@@ -17,12 +16,11 @@ from __future__ import annotations
 import argparse
 import random
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_SOURCES = Path("/work/.mirror")
+from tasks.entities.training.repos import DEFAULT_SOURCES, open_repository
+
 
 
 @dataclass(frozen=True)
@@ -34,15 +32,8 @@ class Source:
     licence: str
     origin: str  # where the annotations come from
 
-    def git_dir(self, root: Path) -> Path:
-        return root / self.repo.replace("/", "+") / "repo"
-
     def read(self, root: Path, path: str) -> str:
-        git_dir = self.git_dir(root)
-        if not git_dir.exists():
-            sys.exit(f"{git_dir} is missing: fetch github:{self.repo} (commit {self.commit}) first, see README")
-        return subprocess.run(["git", "--git-dir", str(git_dir), "show", f"{self.commit}:{path}"], check=True,
-                              capture_output=True).stdout.decode("utf-8")
+        return open_repository(root, self.repo, self.commit).read(path)
 
 
 GERMEVAL = Source("mapriess/GermEval_2014_NER_DEMO", "5f76c7191f3f159e815e2fab0070d0566e3ddc62", "CC BY 4.0",
@@ -120,9 +111,9 @@ def has_entity(sentence: Sentence) -> bool:
 def german(root: Path, seed: int = 0) -> dict[str, list[Sentence]]:
     """GermEval 2014 re-split, with LER.
 
-    GermEval's train split is a file over the 4 MiB a fetched file may have,
-    so it cannot reach this machine; its dev (2,200 sentences) and test
-    (5,100) splits can. The last fifth of the test split (1,020 sentences, in
+    Only GermEval's dev (2,200 sentences) and test (5,100) splits are read: its
+    train split, a file over 4 MiB, did not reach the machine that trained the
+    shipped pipeline. The last fifth of the test split (1,020 sentences, in
     file order) is the test set; its first four fifths and the dev split train
     (counted twice: news and encyclopaedia text is what Pagefold reads), with
     LER's sentences that name a person, place or organisation and a quarter
