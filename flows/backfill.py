@@ -7,7 +7,7 @@ deployment's work pool runs). Launched from the command line, with no
 deployment around, each day is a subflow of this run in this process, one
 day after another (they share this process's extraction pool).
 
-Its `mode` picks the days to run (`tasks.backfill_plan`): every day, the
+Its `mode` picks the days to run (`tasks.running.backfill_plan`): every day, the
 days missing in the lake, or the days whose last run failed or whose rows an
 older `pipeline_version` wrote; a dry run only lists them, with the reason
 for each, in its `backfill-plan` artifact. Every day run runs to its end; the
@@ -37,9 +37,10 @@ from prefect.states import Cancelled, Completed, Failed
 
 from flows import config
 from flows.daily import ingest_day
-from tasks import lake, stopping
-from tasks.backfill_plan import DayPlan, LastRun, Mode, plan_days
-from tasks.storage import Store, list_days, open_store
+from tasks.lake import staging as lake
+from tasks.lake.storage import Store, list_days, open_store
+from tasks.running import stopping
+from tasks.running.backfill_plan import DayPlan, LastRun, Mode, plan_days
 
 DAY_DEPLOYMENT = "ingest-day/daily"
 
@@ -194,7 +195,11 @@ def last_runs(days: list[str], dest_url: str) -> dict[str, LastRun]:
     was empty took the deployment's setting, and counts). Reads every such run, a page of 200 at a time."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
-        FlowRunFilter, FlowRunFilterName, FlowRunFilterState, FlowRunFilterStateType)
+        FlowRunFilter,
+        FlowRunFilterName,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
     from prefect.client.schemas.objects import StateType
     from prefect.client.schemas.sorting import FlowRunSort
 

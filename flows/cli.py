@@ -22,9 +22,9 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from flows.prefect_defaults import API_URL_ENV, TemporaryServer, use_prefect  # before Prefect is imported
-from tasks import stopping
-from tasks.backfill_plan import MODES
-from tasks.progress import BOARD
+from tasks.running import stopping
+from tasks.running.backfill_plan import MODES
+from tasks.running.progress import BOARD
 
 app = typer.Typer(
     help="Pagefold: raw web pages (S3 or a folder) to clean, validated, Hive-partitioned Parquet.",
@@ -89,7 +89,7 @@ def check_locations(source: str, dest: str, endpoint: str | None, need_days: boo
                     create_lake: bool = True) -> None:
     """The source (with dt= folders, if `need_days`) and the lake (created unless not `create_lake`), checked
     before anything starts: one line and exit 1 when one cannot work; nothing is created when one cannot."""
-    from tasks.storage import SetupError, check_apart, check_location, days_to_ingest, open_store
+    from tasks.lake.storage import SetupError, check_apart, check_location, days_to_ingest, open_store
 
     try:
         src, lake = open_store(source, endpoint), open_store(dest, endpoint)
@@ -224,8 +224,8 @@ def query(
     """
     import duckdb
 
+    from tasks.lake.storage import SetupError, open_store
     from tasks.query import open_lake, run_sql
-    from tasks.storage import SetupError, open_store
 
     try:
         con, views = open_lake(open_store(lake, s3_endpoint_setting(s3_endpoint, prefect_api)))
@@ -252,7 +252,7 @@ def s3_endpoint_setting(explicit: str | None, prefect_api: str | None) -> str | 
     variable pagefold_s3_endpoint, read only from a server given with --prefect-api (a temporary one has
     no variables). None: AWS itself.
     """
-    from tasks.storage import endpoint_from_env
+    from tasks.lake.storage import endpoint_from_env
 
     endpoint = endpoint_from_env(explicit) or os.environ.get("PAGEFOLD_S3_ENDPOINT")
     if endpoint or not prefect_api:
@@ -281,9 +281,9 @@ def demo(
     """Build the demo corpus as raw objects, ingest it, and query the result."""
     with stoppable("demo"):
         server = choose_prefect(prefect_api)
-        from tasks.demo_corpus import DEMO_DAY, build_demo_source
+        from tasks.lake.storage import open_store
         from tasks.query import open_lake, run_sql
-        from tasks.storage import open_store
+        from tasks.sources.demo_corpus import DEMO_DAY, build_demo_source
 
         raw, lake = workdir / "raw", workdir / "lake"
         objects = build_demo_source(raw)
@@ -404,7 +404,7 @@ def run_with_progress(server: TemporaryServer | None, verbose: bool = False, **p
     `server`: the temporary Prefect being started for this run, if any; the flow waits for it. `verbose`:
     Prefect's log lines with their tracebacks. Run it inside `stoppable()`.
     """
-    from tasks import pool
+    from tasks.running import pool
 
     pool.warm_up(params.get("workers") or pool.default_workers())  # overlaps Prefect's start-up
     stopping.raise_if_held()
@@ -459,7 +459,7 @@ def stoppable(command: str) -> Iterator[None]:
             stopping.raise_if_held()
     except KeyboardInterrupt as exc:
         signum = exc.signum if isinstance(exc, stopping.Interrupted) else signal.SIGINT
-        from tasks import pool
+        from tasks.running import pool
 
         pool.shutdown_pools()
         console.print(f"{command} stopped by {stopping.signal_name(signum)} outside its flow run: nothing is left "

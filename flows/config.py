@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import boto3
 
-from tasks.health import DriftRules
-from tasks.storage import endpoint_from_env
+from tasks.health.drift import DriftRules
+from tasks.lake.storage import endpoint_from_env
 
 SECRET_BLOCKS = {"AWS_ACCESS_KEY_ID": "pagefold-aws-access-key-id",
                  "AWS_SECRET_ACCESS_KEY": "pagefold-aws-secret-access-key"}

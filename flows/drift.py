@@ -4,7 +4,7 @@ Each alarm is a WARNING log line; each host with alarms on a day is one
 Prefect event `pagefold.drift.detected` (resource: the host), which a Prefect
 Automation can turn into a notification (README, "Day health and drift
 alarms"); the run's alarms are its table artifact `drift`. The rule itself is
-`tasks.health.drift_sql`, which the `drift` view of `pagefold query` applies too.
+`tasks.health.drift.drift_sql`, which the `drift` view of `pagefold query` applies too.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 
-from tasks import health, query
-from tasks.storage import Store
+from tasks import query
+from tasks.health import drift as health
+from tasks.lake.storage import Store
 
 
 @task(name="check-drift", task_run_name="drift {day}", cache_policy=NO_CACHE)

@@ -25,12 +25,13 @@ from prefect.states import Cancelled, Completed
 
 from flows import config, drift
 from flows.runners import BatchRunner, batch_runner
-from tasks import lake, pool, stopping, storage
-from tasks.batch import Batch, plan_batches, run_batch
-from tasks.daylock import DayClaims
-from tasks.progress import BOARD
+from tasks.lake import storage
+from tasks.lake.daylock import DayClaims
 from tasks.records import Counts, Limits, RunInfo
-from tasks.summary import ReconciliationError, RunSummary
+from tasks.running import commit, pool, stopping
+from tasks.running.batch import Batch, plan_batches, run_batch
+from tasks.running.progress import BOARD
+from tasks.running.summary import ReconciliationError, RunSummary
 
 RETRY_DELAYS = [5, 30]
 NO_RAW_OBJECTS = "No raw objects"  # the name of the Completed state of a run whose days had nothing to read
@@ -73,7 +74,7 @@ def process_batch(batch: Batch, source: storage.Store, dest: storage.Store, run:
 @task(name="commit-day", task_run_name="commit {day}", cache_policy=NO_CACHE, retries=2,
       retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
 def commit_day(dest: storage.Store, run_id: str, day: str, pages: int, story_days: int) -> dict[str, int]:
-    return lake.commit_day(dest, run_id, day, pages, story_days)
+    return commit.commit_day(dest, run_id, day, pages, story_days)
 
 
 def _run_name() -> str:

@@ -18,8 +18,8 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 
 from schemas import DATASETS, PARTITIONING
-from tasks.health import ALARM_COLUMNS, DriftRules, drift_sql
-from tasks.storage import Store, check_location, endpoint_from_env, open_store
+from tasks.health.drift import ALARM_COLUMNS, DriftRules, drift_sql
+from tasks.lake.storage import Store, check_location, endpoint_from_env, open_store
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -91,7 +91,7 @@ def open_lake(lake: Store, rules: DriftRules | None = None) -> tuple[duckdb.Duck
     """A DuckDB connection with a view per dataset found in the lake, and the views' names.
 
     With a `health` dataset, also the view `drift`: the drift alarms of every day
-    (`tasks.health.drift_sql`) under `rules`, by default those of the environment
+    (`tasks.health.drift.drift_sql`) under `rules`, by default those of the environment
     (`DriftRules.from_env`). Raises storage.SetupError, in one sentence saying what to set, when an S3
     lake cannot be listed.
     """

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit
 
-from tasks.signatures import Signature
+from tasks.stories.signatures import Signature
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Extracted:
 
     `document`: the `documents` row without run, signature and story columns;
     `entities`: its rows of the `entities` dataset (without document columns);
-    `signature`: its text's MinHash signature (`tasks.signatures`).
+    `signature`: its text's MinHash signature (`tasks.stories.signatures`).
     """
 
     document: dict
@@ -91,8 +92,8 @@ class Limits:
     """Knobs that bound the work done on one page, so bad input costs bounded time and memory."""
 
     max_page_bytes: int = 5 * 1024 * 1024
-    min_prose_words: int = 50  # words in sentence-like lines (see tasks.extract.prose_words)
-    extract_timeout_s: float = 30.0  # per page: parse, extraction and NER, enforced by killing the worker (tasks.pool)
+    min_prose_words: int = 50  # words in sentence-like lines (see tasks.extraction.page.prose_words)
+    extract_timeout_s: float = 30.0  # per page: parse, extraction and NER, enforced by killing the worker (tasks.running.pool)
     ner_max_chars: int = 200_000  # longer texts get entities_status too_long (a news article is ~5-60k)
 
 
@@ -120,3 +121,9 @@ class Counts:
         self.entities += other.entities
         for reason, n in other.rejects.items():
             self.add_reject(reason, n)
+
+
+def hostname_of(url: str) -> str:
+    """A capture's host as the lake's `hostname` column holds it: the URL's host, lower case, without "www."."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host

@@ -4,7 +4,7 @@ Runs the ingest flow (in this process, on a temporary Prefect) over one day of n
 copies, distinct URLs), then times, on the lake it wrote:
 
 - health: counting the day's documents and rejects into its `health` rows and writing them, as the
-  commit does (`tasks.health.day_health`);
+  commit does (`tasks.health.counts.day_health`);
 - drift: the run's check of that day (the `check-drift` Prefect task: reading 15 days of `health`, the
   rule, log lines, one event per host with alarms), with 14 days of history copied from the day and
   changed so that every host raises alarms (the worst case: a line and an event each);
@@ -49,7 +49,7 @@ def health_seconds(lake: Path, repeat: int) -> tuple[float, int]:
     import pyarrow.parquet as pq
 
     from schemas import DATASETS
-    from tasks.health import day_health
+    from tasks.health.counts import day_health
 
     rows = []
 
@@ -89,8 +89,8 @@ def drift_seconds(lake: Path, repeat: int, copies: int) -> tuple[float, int]:
     from prefect import flow
 
     from flows.drift import check_drift
-    from tasks.health import DriftRules
-    from tasks.storage import open_store
+    from tasks.health.drift import DriftRules
+    from tasks.lake.storage import open_store
 
     store, alarms = open_store(str(lake)), []
 
@@ -110,7 +110,7 @@ def rule_on_large_history(hosts: int, repeat: int) -> float:
     import pyarrow as pa
 
     from schemas import HEALTH, HEALTH_FIELDS
-    from tasks.health import DriftRules, drift_alarms
+    from tasks.health.drift import DriftRules, drift_alarms
     from tasks.query import with_partition_column
 
     rows = []

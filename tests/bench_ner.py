@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from tasks.entities import add_entities, model_for, models
-from tasks.extract import extract_page
+from tasks.extraction.page import extract_page
 from tasks.records import Limits, RawPage, SourcePointer
 
 DEFAULT_PAGES = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "news-dev" / "pages.jsonl.gz"

@@ -2,7 +2,7 @@
 
 Builds a lake of `--history` days of `--docs` documents each (signatures and
 the columns a story row needs; a story of one copy per document), then runs
-the commit's story step (`story_lake.match_day` and `story_lake.apply`) for
+the commit's story step (`matching.match_day` and `matching.apply`) for
 one more day of `--docs` documents, in a child process whose peak RSS is
 measured. Of the new day's documents, 10% are copies of a document of the
 history (a MinHash with 30% of its positions changed, Jaccard ~0.7) and 5%
@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from schemas import DOCUMENTS, STORIES  # noqa: E402
-from tasks.signatures import NUM_PERM  # noqa: E402
-from tasks.stories import story_id_of  # noqa: E402
+from tasks.stories.copies import story_id_of  # noqa: E402
+from tasks.stories.signatures import NUM_PERM  # noqa: E402
 
 DAY = dt.date(2026, 11, 27)
 COLUMNS = ["doc_id", "hostname", "url", "published_at", "agency", "dateline", "title", "story_id", "is_origin",
@@ -92,11 +92,11 @@ def build(lake: Path, docs: int, history: int, seed: int = 7) -> None:
 
 
 def match(lake: Path) -> None:
-    """The commit's story step for DAY, as `lake.commit_day` runs it; prints its time."""
+    """The commit's story step for DAY, as `commit_day` runs it; prints its time."""
     import duckdb
 
-    from tasks import story_lake
-    from tasks.storage import open_store
+    from tasks.lake.storage import open_store
+    from tasks.stories import matching
 
     dest = open_store(str(lake))
     with duckdb.connect() as con:
@@ -104,12 +104,12 @@ def match(lake: Path) -> None:
         con.execute("CREATE VIEW today AS SELECT *, 'bench' AS run_id, now() AS ingested_at, "
                     f"'bench' AS pipeline_version FROM read_parquet('{lake}/today.parquet')")
         started = time.perf_counter()
-        plan = story_lake.match_day(con, dest, "_staging/bench", DAY.isoformat(), "SELECT * FROM today")
+        plan = matching.match_day(con, dest, "_staging/bench", DAY.isoformat(), "SELECT * FROM today")
         matched = time.perf_counter() - started
         linked = con.sql("SELECT count(*) FILTER (WHERE NOT starts_with(story_id, strftime(DATE '"
                          f"{DAY}', '%Y%m%d'))), count(DISTINCT story_id) FROM day_stories").fetchall()[0]
     started = time.perf_counter()
-    story_lake.apply(dest, "_staging/bench", plan, "bench")
+    matching.apply(dest, "_staging/bench", plan, "bench")
     applied = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"match_day {matched:.1f} s, apply {applied:.1f} s (other days' partitions rewritten: "
@@ -118,8 +118,8 @@ def match(lake: Path) -> None:
 
 
 def signature_cost() -> None:
-    from tasks.demo_corpus import REPOST_STORY
-    from tasks.signatures import signature
+    from tasks.sources.demo_corpus import REPOST_STORY
+    from tasks.stories.signatures import signature
 
     text = REPOST_STORY.read_text("utf-8")
     rounds = 300

@@ -41,7 +41,7 @@ def s3_bucket(s3_endpoint):
 @pytest.fixture(params=["local", "s3"])
 def store(request, tmp_path):
     """An empty store, once a local folder and once a prefix of a fresh bucket on moto's server."""
-    from tasks.storage import open_store
+    from tasks.lake.storage import open_store
 
     if request.param == "local":
         return open_store(str(tmp_path / "store"))

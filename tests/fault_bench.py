@@ -37,8 +37,8 @@ RUN_COLUMNS = ["run_id", "ingested_at"]
 
 
 def counting_extract(pages, limits):
-    """`tasks.extract.extract_pages`, counting the pages it is given (in a file: it runs in worker processes)."""
-    from tasks.extract import extract_pages
+    """`tasks.extraction.page.extract_pages`, counting the pages it is given (in a file: it runs in worker processes)."""
+    from tasks.extraction.page import extract_pages
 
     with open(os.environ[COUNTER_ENV], "a") as counter:
         counter.write(f"{len(pages)}\n")
@@ -79,7 +79,7 @@ def run(dest: str, endpoint: str, workers: int, counter: Path) -> tuple[str, int
 
     counter.write_text("")
     started = time.perf_counter()
-    state = ingest(source=f"s3://raw-bench/raw", dest=dest, s3_endpoint=endpoint, workers=workers, batch_mb=0.3,
+    state = ingest(source="s3://raw-bench/raw", dest=dest, s3_endpoint=endpoint, workers=workers, batch_mb=0.3,
                    return_state=True)
     seconds = time.perf_counter() - started
     ended = "completed" if state.is_completed() else f"FAILED: {(state.message or '')[:300]}"
@@ -101,11 +101,11 @@ def main() -> None:
 
     import boto3
 
-    import tasks.batch
+    import tasks.running.batch
     from tests.faultproxy import FaultProxy
     from tests.s3server import moto_server
 
-    tasks.batch.extract_pages = counting_extract
+    tasks.running.batch.extract_pages = counting_extract
     with tempfile.TemporaryDirectory() as tmp, moto_server() as endpoint:
         counter = Path(tmp) / "extractions"
         os.environ[COUNTER_ENV] = str(counter)

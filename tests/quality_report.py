@@ -5,7 +5,7 @@ corpora are news-dev (`../shared/corpus/news-dev`) and every corpus built under 
 (`tests/corpora/build_web_corpus.py` builds web-dev and web-holdout there); a corpus that is absent is
 skipped with a note. It runs the whole pipeline as a user would (`pagefold ingest` as a subprocess,
 once, over a temporary dt= folder that links to every corpus's `pages.jsonl.gz`), reads the documents
-back with DuckDB, scores them with `tasks.scoring` (a truth field that is null is not scored), and
+back with DuckDB, scores them with `tasks.extraction.scoring` (a truth field that is null is not scored), and
 prints the corpora side by side (pages scored, plain trafilatura, Pagefold, per field), then for each
 corpus the publishers where Pagefold does worse than plain trafilatura and the ten worst pages per
 field. Asserts nothing: tests/test_quality.py holds the floors.
@@ -23,7 +23,7 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tasks.scoring import FIELDS, PageScore, score_page, scored, summarise
+from tasks.extraction.scoring import FIELDS, PageScore, score_page, scored, summarise
 
 WORKTREES = Path(__file__).resolve().parents[2]
 NEWS_DEV = WORKTREES / "shared" / "corpus" / "news-dev"

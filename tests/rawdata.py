@@ -11,7 +11,7 @@ import json
 import random
 from pathlib import Path
 
-from tasks.demo_corpus import PAGES, truncated_gzip, warc_bytes
+from tasks.sources.demo_corpus import PAGES, truncated_gzip, warc_bytes
 
 FETCHED = "2026-11-27T09:00:00Z"  # after the harbour story's publication (27 November, 07:45 CET)
 GOOD_URLS = {

@@ -14,9 +14,9 @@ import pytest
 
 from flows.backfill import backfill
 from flows.daily import ingest_day
-from tasks.backfill_plan import LastRun, plan_days
-from tasks.daylock import DayLock
-from tasks.storage import open_store
+from tasks.lake.daylock import DayLock
+from tasks.lake.storage import open_store
+from tasks.running.backfill_plan import LastRun, plan_days
 from tests.rawdata import hard_input_objects, write_day
 from tests.test_cli import PAGEFOLD
 from tests.test_operating import lake_rows, small_day
@@ -135,7 +135,7 @@ def test_mode_failed_or_outdated_reruns_the_failed_day_and_the_older_pipelines_d
     assert [(r["date"], r["state"]) for r in rows] == [(DAYS[0], "Completed"), (DAYS[1], "Completed")]
     assert sorted({row[0] for row in lake_rows(lake)}) == DAYS
     assert [row for row in lake_rows(lake) if row[0] == DAYS[2]] == day2_before
-    from tasks.lake import day_versions
+    from tasks.lake.staging import day_versions
 
     assert day_versions(open_store(str(lake)), DAYS[0]) == {CURRENT}
 

@@ -1,4 +1,4 @@
-"""Unit tests of tasks.body: the corrections around trafilatura's main text."""
+"""Unit tests of tasks.extraction.body: the corrections around trafilatura's main text."""
 
 from __future__ import annotations
 
@@ -6,9 +6,20 @@ import pytest
 from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
-from tasks.body import (add_declared_parts, add_standfirst, drop_headline, flatten_ruby, prefer_article_body,
-                        prune_boxes, prune_link_lists, prune_other_stories, prune_read_also, prune_social_embeds,
-                        split_printed_byline, visible_text)
+from tasks.extraction.body import (
+    add_declared_parts,
+    add_standfirst,
+    drop_headline,
+    flatten_ruby,
+    prefer_article_body,
+    prune_boxes,
+    prune_link_lists,
+    prune_other_stories,
+    prune_read_also,
+    prune_social_embeds,
+    split_printed_byline,
+    visible_text,
+)
 
 PROSE = "The council voted on Tuesday to build a flood barrier across the mouth of the river."
 

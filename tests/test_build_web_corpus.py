@@ -6,8 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.corpora.build_web_corpus import (_js_value, _mercury_day, held_out, html_to_text, iso_instant,
-                                            restore_meta_content, site_of, split_byline)
+from tests.corpora.build_web_corpus import (
+    _js_value,
+    _mercury_day,
+    held_out,
+    html_to_text,
+    iso_instant,
+    restore_meta_content,
+    site_of,
+    split_byline,
+)
 
 
 def test_html_to_text_gives_one_paragraph_per_block_and_keeps_captions():

@@ -331,8 +331,8 @@ def test_an_s3_source_that_cannot_work_fails_at_once_in_one_line_with_the_fix(wh
 def test_on_a_terminal_a_locked_day_is_said_once_without_traceback(tmp_path, prefect_home):
     """Another live run (this test's process) holds the day: on a terminal (a pseudo-terminal here) the command says
     so once, in its last line (issue 12: three times, once as a dict with a traceback)."""
-    from tasks.daylock import DayLock
-    from tasks.storage import open_store
+    from tasks.lake.daylock import DayLock
+    from tasks.lake.storage import open_store
 
     write_day(tmp_path / "raw", "2026-11-21", {"crawl/legacy.warc.gz": hard_input_objects()["crawl/legacy.warc.gz"]})
     lock = DayLock(open_store(str(tmp_path / "lake")), "2026-11-21", "run-elsewhere")

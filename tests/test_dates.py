@@ -1,4 +1,4 @@
-"""Unit tests of tasks.dates: dates in URLs, printed lines and the page's day/month order."""
+"""Unit tests of tasks.extraction.dates: dates in URLs, printed lines and the page's day/month order."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 import pytest
 from trafilatura.utils import load_html
 
-from tasks.dates import day_first, parse_date, printed_published, url_date
-from tasks.markup import visible_texts
+from tasks.extraction.dates import day_first, parse_date, printed_published, url_date
+from tasks.extraction.markup import visible_texts
 
 UTC = timezone.utc
 

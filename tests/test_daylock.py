@@ -11,9 +11,10 @@ import time
 
 import pytest
 
-from tasks import daylock, lake
-from tasks.daylock import DayClaims, DayLock, DayLocked
-from tasks.storage import open_store
+from tasks.lake import daylock
+from tasks.lake import staging as lake
+from tasks.lake.daylock import DayClaims, DayLock, DayLocked
+from tasks.lake.storage import open_store
 from tests.faultproxy import FaultProxy, Rule
 
 DAY = "2026-11-27"
@@ -82,7 +83,7 @@ def test_a_live_holder_keeps_its_lock_through_refreshes(store):
 
 def test_a_lock_whose_process_on_this_machine_is_gone_is_taken_over_at_once(store):
     """A run killed outright (kill -9, OOM): its lock is fresh, but its process is provably dead."""
-    script = ("import os, sys; from tasks.daylock import DayLock; from tasks.storage import open_store; "
+    script = ("import os, sys; from tasks.lake.daylock import DayLock; from tasks.lake.storage import open_store; "
               "DayLock(open_store(sys.argv[1], sys.argv[2] or None), sys.argv[3], 'run-killed').acquire(); os._exit(9)")
     endpoint = getattr(store, "endpoint", None) or ""
     subprocess.run([sys.executable, "-c", script, store.url, endpoint, DAY], check=False, timeout=60)

@@ -1,4 +1,4 @@
-"""Unit tests of tasks.decoding.decode_page: page bytes to text, or the reason why not."""
+"""Unit tests of tasks.sources.decoding.decode_page: page bytes to text, or the reason why not."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import random
 
 import pytest
 
-from tasks.decoding import DecodeError, decode_page
-from tasks.demo_corpus import PAGES
+from tasks.sources.decoding import DecodeError, decode_page
+from tasks.sources.demo_corpus import PAGES
 
 RUSSIAN = "<html><head><title>Новости</title></head><body><p>Завод запустил новую линию сборки.</p></body></html>"
 GERMAN = "<html><head><title>Grüße</title></head><body><p>Straße, Öl und Übermaß — „Anführung“.</p></body></html>"

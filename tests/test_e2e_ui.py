@@ -19,8 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.s3server import free_port
 from tests.rawdata import hard_input_objects, write_day
+from tests.s3server import free_port
 
 pytestmark = pytest.mark.e2e
 

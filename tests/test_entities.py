@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from tasks import entities
-from tasks.demo_corpus import PAGES, SEED_POSTED, SEED_STORY, seed_repost_page
 from tasks.entities import Mention, clean_name, configured_models, resolve, segments
-from tasks.extract import extract_pages
+from tasks.extraction.page import extract_pages
 from tasks.records import Extracted, Limits, RawPage, SourcePointer
+from tasks.sources.demo_corpus import PAGES, SEED_POSTED, SEED_STORY, seed_repost_page
 
 FETCHED_AT = datetime(2026, 11, 27, 6, 0, tzinfo=timezone.utc)
 

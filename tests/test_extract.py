@@ -1,4 +1,4 @@
-"""Unit tests of tasks.extract: one raw page to a document row or a reject."""
+"""Unit tests of tasks.extraction.page: one raw page to a document row or a reject."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
-from tasks.demo_corpus import PAGES, SEED_POSTED, SEED_STORY, seed_repost_page, split_story
 from trafilatura.utils import load_html
 
-from tasks.extract import count_words, declared_language, document_id, extract_page, hostname_of, language_code
-from tasks.readers import read_object
-from tasks.records import Limits, RawPage, Reject, SourcePointer
-from tasks.storage import ObjectInfo, open_store
+from tasks.extraction.page import count_words, declared_language, document_id, extract_page, language_code
+from tasks.lake.storage import ObjectInfo, open_store
+from tasks.records import Limits, RawPage, Reject, SourcePointer, hostname_of
+from tasks.sources.demo_corpus import PAGES, SEED_POSTED, SEED_STORY, seed_repost_page, split_story
+from tasks.sources.readers import read_object
 
 UTC = timezone.utc
 FETCHED_AT = datetime(2024, 3, 16, 6, 5, tzinfo=UTC)

@@ -21,7 +21,7 @@ import pytest
 
 from flows.ingest import ingest
 from schemas import DATASETS
-from tasks.storage import open_store
+from tasks.lake.storage import open_store
 from tests.faultproxy import FaultProxy, Rule
 from tests.rawdata import FETCHED, GOOD_URLS, MAX_PAGE_MB, hard_input_objects, page, write_day
 

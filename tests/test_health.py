@@ -18,9 +18,9 @@ import pyarrow as pa
 import pytest
 
 from schemas import HEALTH, HEALTH_FIELDS
-from tasks.health import DriftRules, drift_alarms
+from tasks.health.drift import DriftRules, drift_alarms
+from tasks.lake.storage import open_store
 from tasks.query import open_lake, read_pandas, with_partition_column
-from tasks.storage import open_store
 from tests.driftsite import CHANGING, STEADY, write_days
 
 FIRST = dt.date(2026, 11, 1)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from flows.ingest import ingest
-from tasks.demo_corpus import DEMO_DAY, build_demo_source
+from tasks.sources.demo_corpus import DEMO_DAY, build_demo_source
 from tests.rawdata import EXPECTED_REJECTS, GOOD_URLS, MAX_PAGE_MB, hard_input_objects, write_day
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

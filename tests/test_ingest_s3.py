@@ -7,8 +7,8 @@ import pytest
 
 from flows.ingest import ingest
 from schemas import DATASETS, PARTITIONING
+from tasks.lake.storage import Store, open_store
 from tasks.query import open_lake, with_partition_column
-from tasks.storage import Store, open_store
 from tests.rawdata import GOOD_URLS, MAX_PAGE_MB, hard_input_objects, page
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

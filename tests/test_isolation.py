@@ -121,9 +121,9 @@ def test_a_batch_that_fails_for_a_reason_a_retry_cannot_cure_is_not_retried(tmp_
 
 def test_a_gzip_object_is_read_whole_after_its_reads_are_cut(s3_bucket, s3_endpoint):
     """The stream resumes inside the compressed bytes: the decompressor never notices."""
-    from tasks.readers import pages_of
+    from tasks.lake.storage import open_store
     from tasks.records import Limits
-    from tasks.storage import open_store
+    from tasks.sources.readers import pages_of
 
     bucket, client = s3_bucket
     records = [{**harbour(), "url": f"https://www.harbourgazette.example/n/{i}"} for i in range(40)]

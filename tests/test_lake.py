@@ -15,10 +15,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from schemas import DATASETS, DOCUMENTS, REJECTS
-from tasks import lake
+from tasks.lake import staging as lake
+from tasks.lake.storage import Store, open_store
 from tasks.query import open_lake
-from tasks.storage import Store, open_store
-from tasks.summary import ReconciliationError
+from tasks.running.commit import commit_day
+from tasks.running.summary import ReconciliationError
 
 RUN_AT = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.timezone.utc)
 
@@ -75,7 +76,7 @@ def test_commit_merges_batches_into_one_file_sorted_by_hostname_and_url(store):
         [document("b.example", "2"), document("a.example", "9")],
         [document("b.example", "1"), document("a.example", "1")],
     ])
-    written = lake.commit_day(store, "run1", "2026-11-27", 4)
+    written = commit_day(store, "run1", "2026-11-27", 4)
     assert written == {"documents": 4, "entities": 0, "rejects": 0, "health": 2, "stories": 4, "duplicates": 0,
                        "duplicate_entities": 0}
     assert live_files(store, "documents", "2026-11-27") == ["part-run1-0.parquet"]
@@ -85,7 +86,7 @@ def test_commit_merges_batches_into_one_file_sorted_by_hostname_and_url(store):
 
 def test_a_day_without_rejects_still_gets_an_empty_readable_rejects_file(store):
     stage(store, "run1", "2026-11-27", [[document("a.example", "1")]])
-    lake.commit_day(store, "run1", "2026-11-27", 1)
+    commit_day(store, "run1", "2026-11-27", 1)
     table = read_file(store, "rejects", "2026-11-27")
     assert table.num_rows == 0 and table.schema.equals(REJECTS, check_metadata=False)
 
@@ -93,11 +94,11 @@ def test_a_day_without_rejects_still_gets_an_empty_readable_rejects_file(store):
 def test_commit_replaces_only_its_own_day_and_staging_leaves_nothing_behind(store):
     stage(store, "run1", "2026-11-26", [[document("old.example", "1")]])
     stage(store, "run1", "2026-11-27", [[document("old.example", "2")]])
-    lake.commit_day(store, "run1", "2026-11-26", 1)
-    lake.commit_day(store, "run1", "2026-11-27", 1)
+    commit_day(store, "run1", "2026-11-26", 1)
+    commit_day(store, "run1", "2026-11-27", 1)
     stage(store, "run2", "2026-11-27", [[document("new.example", "1")]])
     assert store.list_dirs("_staging/2026-11-27") == ["run1", "run2"]  # staged per day, then per run
-    lake.commit_day(store, "run2", "2026-11-27", 1)
+    commit_day(store, "run2", "2026-11-27", 1)
     for day in ("2026-11-26", "2026-11-27"):
         lake.discard_staging(store, "run1", day)
     lake.discard_staging(store, "run2", "2026-11-27")
@@ -110,11 +111,11 @@ def test_commit_replaces_only_its_own_day_and_staging_leaves_nothing_behind(stor
 
 def test_a_day_whose_rows_do_not_add_up_to_its_pages_is_not_published(store):
     stage(store, "run1", "2026-11-27", [[document("a.example", "1")]])
-    lake.commit_day(store, "run1", "2026-11-27", 1)
+    commit_day(store, "run1", "2026-11-27", 1)
     stage(store, "run2", "2026-11-27", [[document("b.example", "1")]])
 
     with pytest.raises(ReconciliationError):
-        lake.commit_day(store, "run2", "2026-11-27", 2)  # two pages read, one row staged: something was lost
+        commit_day(store, "run2", "2026-11-27", 2)  # two pages read, one row staged: something was lost
 
     assert read_file(store, "documents", "2026-11-27").column("url").to_pylist() == ["https://a.example/1"]
 
@@ -125,7 +126,7 @@ def test_a_repeated_capture_becomes_a_reject_so_doc_id_stays_unique(store):
     again = with_entities(document("a.example", "1", source_uri="/raw/b.jsonl", source_line=1), "NATO", "APEC", "EU")
     stage(store, "run1", "2026-11-27", [[again, with_entities(document("a.example", "2"), "UN")], [first]])
 
-    written = lake.commit_day(store, "run1", "2026-11-27", 3)
+    written = commit_day(store, "run1", "2026-11-27", 3)
 
     assert written == {"documents": 2, "entities": 3, "rejects": 1, "health": 1, "stories": 2, "duplicates": 1,
                        "duplicate_entities": 3}
@@ -143,7 +144,7 @@ def test_entities_are_sorted_by_label_then_canonical_and_joined_to_documents_exa
     stage(store, "run1", "2026-11-27", [[with_entities(document("b.example", "1"), "Zeta", "Alpha")],
                                         [with_entities(document("a.example", "1"), "Mid"), document("c.example", "1")]])
 
-    lake.commit_day(store, "run1", "2026-11-27", 3)
+    commit_day(store, "run1", "2026-11-27", 3)
 
     table = read_file(store, "entities", "2026-11-27")
     assert table.schema.equals(DATASETS["entities"], check_metadata=False)  # the raw pointer stays in staging
@@ -157,12 +158,12 @@ def test_entities_are_sorted_by_label_then_canonical_and_joined_to_documents_exa
 
 def test_a_day_whose_entities_do_not_add_up_is_not_published(store):
     stage(store, "run1", "2026-11-27", [[document("a.example", "1")]])
-    lake.commit_day(store, "run1", "2026-11-27", 1)
+    commit_day(store, "run1", "2026-11-27", 1)
     lying = {**with_entities(document("b.example", "1"), "NATO"), "entity_count": 2}  # announces a row it lacks
     stage(store, "run2", "2026-11-27", [[lying]])
 
     with pytest.raises(ReconciliationError, match="entity rows"):
-        lake.commit_day(store, "run2", "2026-11-27", 1)
+        commit_day(store, "run2", "2026-11-27", 1)
 
     assert read_file(store, "documents", "2026-11-27").column("url").to_pylist() == ["https://a.example/1"]
 
@@ -170,7 +171,7 @@ def test_a_day_whose_entities_do_not_add_up_is_not_published(store):
 def test_day_rows_counts_the_live_partition_from_the_footers(store):
     assert lake.day_rows(store, "2026-11-27") == {"documents": 0, "entities": 0, "rejects": 0, "health": 0, "stories": 0}
     stage(store, "run1", "2026-11-27", [[with_entities(document("a.example", "1"), "NATO"), document("b.example", "1")]])
-    lake.commit_day(store, "run1", "2026-11-27", 2)
+    commit_day(store, "run1", "2026-11-27", 2)
     assert lake.day_rows(store, "2026-11-27") == {"documents": 2, "entities": 1, "rejects": 0, "health": 2, "stories": 2}
 
 
@@ -207,7 +208,7 @@ def test_day_versions_are_the_pipeline_versions_of_the_days_committed_rows(store
     assert lake.day_versions(store, "2026-11-27") == set()  # not in the lake
     stage(store, "run1", "2026-11-27", [[document("a.example", "1", pipeline_version="0.0.9"),
                                          document("a.example", "2", pipeline_version="0.1.0")]])
-    lake.commit_day(store, "run1", "2026-11-27", 2)
+    commit_day(store, "run1", "2026-11-27", 2)
 
     assert lake.day_versions(store, "2026-11-27") == {"0.0.9", "0.1.0"}
     assert lake.day_versions(store, "2026-11-26") == set()

@@ -1,10 +1,10 @@
-"""Unit tests of tasks.language: identification from the text, cross-checked with the declaration."""
+"""Unit tests of tasks.extraction.language: identification from the text, cross-checked with the declaration."""
 
 from __future__ import annotations
 
 import pytest
 
-from tasks.language import CONFIDENT, choose_language, identify
+from tasks.extraction.language import CONFIDENT, choose_language, identify
 
 SAMPLES = {
     "en": "The harbour council voted on Tuesday evening to build a movable flood barrier across the river.",

@@ -1,11 +1,11 @@
-"""Unit tests of tasks.markup.parse_html: pages nested deeper than libxml2's default are parsed whole."""
+"""Unit tests of tasks.extraction.markup.parse_html: pages nested deeper than libxml2's default are parsed whole."""
 
 from __future__ import annotations
 
 import pytest
 
-from tasks.extract import extract_page
-from tasks.markup import MarkupError, parse_html
+from tasks.extraction.markup import MarkupError, parse_html
+from tasks.extraction.page import extract_page
 from tasks.records import Limits, RawPage, Reject, SourcePointer
 
 SENTENCES = [f"Paragraph {i} of the harbour story says the old crane will be restored by the volunteers of the "

@@ -1,4 +1,4 @@
-"""Unit tests of tasks.metadata: each rule on a few lines of handwritten HTML."""
+"""Unit tests of tasks.extraction.metadata: each rule on a few lines of handwritten HTML."""
 
 from __future__ import annotations
 
@@ -8,10 +8,23 @@ from datetime import datetime, timezone
 import pytest
 from trafilatura.utils import load_html
 
-from tasks.markup import visible_texts
-from tasks.metadata import (article_node, by_element, by_line, choose_authors, choose_published, choose_title,
-                            json_ld_nodes, labelled_authors, read_declared, site_keys, split_byline,
-                            strip_site_name, trim_to_confirmed, unglued)
+from tasks.extraction.markup import visible_texts
+from tasks.extraction.metadata import (
+    article_node,
+    by_element,
+    by_line,
+    choose_authors,
+    choose_published,
+    choose_title,
+    json_ld_nodes,
+    labelled_authors,
+    read_declared,
+    site_keys,
+    split_byline,
+    strip_site_name,
+    trim_to_confirmed,
+    unglued,
+)
 
 UTC = timezone.utc
 

@@ -10,8 +10,8 @@ from prefect.runtime import flow_run
 
 from flows.backfill import backfill, days_between
 from flows.daily import day_before, ingest_day
-from tasks.daylock import DayLock
-from tasks.storage import open_store
+from tasks.lake.daylock import DayLock
+from tasks.lake.storage import open_store
 from tests.rawdata import hard_input_objects, write_day
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

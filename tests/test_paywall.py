@@ -1,4 +1,4 @@
-"""Unit tests of tasks.paywall: subscription and login prompts are not text, a visible lead is."""
+"""Unit tests of tasks.extraction.paywall: subscription and login prompts are not text, a visible lead is."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from tasks.extract import extract_page
-from tasks.markup import parse_html
-from tasks.paywall import prompt_kinds, prune_paywall_prompts
+from tasks.extraction.markup import parse_html
+from tasks.extraction.page import extract_page
+from tasks.extraction.paywall import prompt_kinds, prune_paywall_prompts
 from tasks.records import Limits, RawPage, SourcePointer
 
 LEAD = ("La mairie a présenté mardi soir un projet de nouvelle piscine municipale au bord du canal, qui doit "

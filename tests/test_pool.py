@@ -6,7 +6,7 @@ import os
 import signal
 import time
 
-from tasks import pool
+from tasks.running import pool
 
 DEADLY, STUCK = 13, 7
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tasks.progress import Snapshot
+from tasks.running.progress import Snapshot
 
 
 def snapshot(objects_done=0, bytes_done=0, pages_of_objects_done=0, pages_read=0, pages_done=0, elapsed_s=10.0,
@@ -49,8 +49,7 @@ def test_the_flow_reports_progress_in_pages_while_batches_run(tmp_path, monkeypa
     """A log line every PROGRESS_EVERY_S while pages are processed (shortened here), and a progress artifact in
     pages that ends at 100 %."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (ArtifactFilter, ArtifactFilterFlowRunId, LogFilter,
-                                                LogFilterFlowRunId)
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, LogFilter, LogFilterFlowRunId
 
     from flows import ingest as ingest_module
     from tests.test_fault_injection import busy_day

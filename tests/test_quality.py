@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks.extract import extract_page
+from tasks.extraction.page import extract_page
+from tasks.extraction.scoring import FIELDS, score_page, summarise
 from tasks.records import Limits, RawPage, SourcePointer
-from tasks.scoring import FIELDS, score_page, summarise
 from tests.conftest import NEWS_DEV, WEB_DEV, needs_news_dev, needs_web_dev
 from tests.quality_report import load_corpus
 

@@ -1,4 +1,4 @@
-"""Unit tests of tasks.readers: raw objects on disk to pages and rejects."""
+"""Unit tests of tasks.sources.readers: raw objects on disk to pages and rejects."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tasks.demo_corpus import jsonl_gz_bytes, truncated_gzip, warc_bytes
-from tasks.readers import charset_of, object_format, parse_timestamp, read_object
+from tasks.lake.storage import ObjectInfo, open_store
 from tasks.records import Limits, RawPage, Reject
-from tasks.storage import ObjectInfo, open_store
+from tasks.sources.demo_corpus import jsonl_gz_bytes, truncated_gzip, warc_bytes
+from tasks.sources.readers import charset_of, object_format, parse_timestamp, read_object
 
 UTC = timezone.utc
 

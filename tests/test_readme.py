@@ -101,7 +101,7 @@ def test_the_readme_shows_what_the_demo_prints(checkout):
 
 def test_the_demo_corpus_is_the_same_with_or_without_the_shared_folder(tmp_path):
     """Its wire story is its own invented one, never ../shared's seed story, so every user sees the same demo."""
-    from tasks.demo_corpus import build_demo_source
+    from tasks.sources.demo_corpus import build_demo_source
 
     objects = build_demo_source(tmp_path)
     [warc] = [o for o in objects if o.name.endswith(".warc.gz")]

@@ -1,4 +1,4 @@
-"""Unit tests of tasks.scoring: the corpus scoring rules on small hand-made values."""
+"""Unit tests of tasks.extraction.scoring: the corpus scoring rules on small hand-made values."""
 
 from __future__ import annotations
 
@@ -6,8 +6,18 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from tasks.scoring import (PageScore, author_f1, body_precision_recall, ngrams, normalise, same_day, score_page,
-                           scored, summarise, title_match)
+from tasks.extraction.scoring import (
+    PageScore,
+    author_f1,
+    body_precision_recall,
+    ngrams,
+    normalise,
+    same_day,
+    score_page,
+    scored,
+    summarise,
+    title_match,
+)
 
 UTC = timezone.utc
 

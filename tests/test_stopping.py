@@ -18,7 +18,7 @@ import psutil
 import pytest
 
 from flows.ingest import ingest
-from tasks.storage import open_store
+from tasks.lake.storage import open_store
 from tests.rawdata import hard_input_objects, write_day
 from tests.test_fault_injection import DAY, PAGEFOLD, busy_day, lake_rows
 

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tasks.storage import LocalStore, S3Store, list_day_objects, list_days, open_store
+from tasks.lake.storage import LocalStore, S3Store, list_day_objects, list_days, open_store
 from tests.faultproxy import FaultProxy, Rule
 
 
@@ -36,7 +36,7 @@ def put(store, key: str, data: bytes) -> None:
         with open(path, "wb") as f:
             f.write(data)
     else:
-        from tasks.storage import s3_client
+        from tasks.lake.storage import s3_client
 
         s3_client(store.endpoint).put_object(Bucket=store.bucket, Key=f"{store.prefix}/{key}", Body=data)
 
@@ -146,7 +146,7 @@ def test_a_read_cut_mid_body_resumes_where_it_broke(s3_bucket, s3_endpoint):
 
 
 def test_an_object_that_vanished_or_is_refused_is_unreadable_with_a_reason(store):
-    from tasks.storage import UnreadableObject
+    from tasks.lake.storage import UnreadableObject
 
     with pytest.raises(UnreadableObject) as missing:
         store.open("dt=2026-11-27/never-there.html")

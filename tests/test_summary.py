@@ -6,10 +6,10 @@ import random
 
 import pytest
 
-from tasks.batch import plan_batches
+from tasks.lake.storage import ObjectInfo
 from tasks.records import Counts
-from tasks.storage import ObjectInfo
-from tasks.summary import RunSummary
+from tasks.running.batch import plan_batches
+from tasks.running.summary import RunSummary
 
 DAY1, DAY2 = "2026-11-26", "2026-11-27"
 

@@ -1,4 +1,4 @@
-"""Unit tests of tasks.validate.check_document, from one valid row changed one field at a time."""
+"""Unit tests of tasks.lake.validate.check_document, from one valid row changed one field at a time."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pyarrow as pa
 import pytest
 
 from schemas import DOCUMENTS
-from tasks.extract import extract_pages
+from tasks.extraction.page import extract_pages
+from tasks.lake.validate import check_document
 from tasks.records import Extracted, Limits, RawPage, RunInfo, SourcePointer
-from tasks.validate import check_document
 
 UTC = timezone.utc
 NOW = datetime.now(UTC)
@@ -143,7 +143,7 @@ def test_rule_checks(row, field, value, reason):
                                        datetime(1, 1, 1, tzinfo=UTC)], ids=["in-3-days", "1850", "year-1"])
 def test_an_implausible_published_at_is_never_a_reject(row, published):
     """Plausibility is judged field by field in extraction, which falls back or leaves the field null
-    (tasks.plausibility); one field never costs the page here."""
+    (tasks.extraction.plausibility); one field never costs the page here."""
     row["published_at"] = published
 
     assert check_document(row, NOW) is None

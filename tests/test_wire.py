@@ -1,13 +1,13 @@
-"""Unit tests of tasks.wire: datelines and agency credits of wire stories."""
+"""Unit tests of tasks.extraction.wire: datelines and agency credits of wire stories."""
 
 from __future__ import annotations
 
 import pytest
 
-from tasks.demo_corpus import PAGES, SEED_POSTED, SEED_STORY, seed_repost_page
-from tasks.extract import extract_page
+from tasks.extraction.page import extract_page
+from tasks.extraction.wire import agency_name, find_agency, find_dateline, without_agency_credit
 from tasks.records import Limits, RawPage, SourcePointer
-from tasks.wire import agency_name, find_agency, find_dateline, without_agency_credit
+from tasks.sources.demo_corpus import PAGES, SEED_POSTED, SEED_STORY, seed_repost_page
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -10,8 +10,16 @@ label per entity (its mentions' majority), no numbers or dates.
 
 from __future__ import annotations
 
-from tasks.entities.models import (MODELS_ENV, REGISTRY, SEGMENT_CHARS, NerModel, configured_models, model_for,
-                                   preload, segments)
+from tasks.entities.models import (
+    MODELS_ENV,
+    REGISTRY,
+    SEGMENT_CHARS,
+    NerModel,
+    configured_models,
+    model_for,
+    preload,
+    segments,
+)
 from tasks.entities.names import clean_name
 from tasks.entities.resolve import NON_ENTITY_LABELS, Entity, Mention, resolve, summarize
 

@@ -2,7 +2,7 @@
 
 A pair counts as matched when the whole matcher links it: its two
 signatures are an LSH candidate pair and pass the copy rule
-(`tasks.stories.is_copy`). Run:
+(`tasks.stories.copies.is_copy`). Run:
 
     .venv/bin/python -m tests.stories.evaluate            # the dev corpora (news-dev, web-dev) and written texts
     .venv/bin/python -m tests.stories.evaluate --holdout  # web-holdout, kept aside
@@ -15,8 +15,8 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 
-from tasks.signatures import signature
-from tasks.stories import is_copy
+from tasks.stories.copies import is_copy
+from tasks.stories.signatures import signature
 from tests.stories.pairs import DEV, HOLDOUT, Pair, available, build
 
 
@@ -69,8 +69,8 @@ def sweep(pairs: list[Pair]) -> str:
     """Precision and recall of the candidate pairs at other containment thresholds (how MIN_CONTAINMENT was chosen)."""
     import numpy as np
 
-    from tasks import stories
-    from tasks.signatures import as_matrix
+    from tasks.stories import copies as stories
+    from tasks.stories.signatures import as_matrix
 
     lines = []
     measured = []

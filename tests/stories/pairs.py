@@ -40,7 +40,7 @@ from pathlib import Path
 import py3langid
 import trafilatura
 
-from tasks.signatures import words
+from tasks.stories.signatures import words
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXTS = Path(__file__).resolve().parent / "texts"
@@ -218,7 +218,7 @@ def build(corpora: tuple[str, ...], seed: int = 11) -> list[Pair]:
 
 def written_pairs(rng: random.Random) -> list[Pair]:
     """Pairs of the texts written here and the demo's wire stories (no corpus needed)."""
-    from tasks.demo_corpus import REPOST_STORY, split_story
+    from tasks.sources.demo_corpus import REPOST_STORY, split_story
 
     title, paras = split_story(REPOST_STORY.read_text("utf-8"))
     wire = "\n\n".join(paras)

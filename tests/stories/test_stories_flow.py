@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from flows.ingest import ingest
-from tasks.demo_corpus import REPOST_STORY, seed_repost_page, split_story, write_jsonl_gz
+from tasks.sources.demo_corpus import REPOST_STORY, seed_repost_page, split_story, write_jsonl_gz
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

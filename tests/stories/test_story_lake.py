@@ -6,8 +6,8 @@ written here, and read back through `pagefold query`'s views.
 
 from __future__ import annotations
 
-from tasks import lake
-from tasks.signatures import signature
+from tasks.running.commit import commit_day
+from tasks.stories.signatures import signature
 from tests.test_lake import document, query, stage
 
 WIRE = " ".join(f"Paragraph {p}: the ministers agreed on measure {p} after talks that lasted {p + 2} hours, "
@@ -28,7 +28,7 @@ def labels(store) -> dict[str, tuple]:
 
 def commit(store, run_id: str, day: str, rows: list[dict]) -> None:
     stage(store, run_id, day, [rows])
-    lake.commit_day(store, run_id, day, len(rows))
+    commit_day(store, run_id, day, len(rows))
 
 
 def test_an_earlier_copy_committed_later_relabels_the_later_day(store):

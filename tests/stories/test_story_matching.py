@@ -11,8 +11,8 @@ import random
 import numpy as np
 import pytest
 
-from tasks.signatures import as_matrix, signature
-from tasks.stories import candidate_pairs, copies, story_ids, story_id_of
+from tasks.stories.copies import candidate_pairs, copies, story_id_of, story_ids
+from tasks.stories.signatures import as_matrix, signature
 from tests.stories.evaluate import score
 from tests.stories.pairs import DEV, HOLDOUT, available, build, written_pairs
 

@@ -22,7 +22,6 @@ from pathlib import Path
 from tasks.entities.training.repos import DEFAULT_SOURCES, open_repository
 
 
-
 @dataclass(frozen=True)
 class Source:
     """Files of one public repository at one commit, and how their tags map to PER/ORG/LOC/MISC."""

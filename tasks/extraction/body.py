@@ -16,10 +16,10 @@ import re
 
 from lxml import etree
 
-from tasks.markup import visible_texts
-from tasks.metadata import split_byline
-from tasks.paywall import paid_parts
-from tasks.scoring import ngrams, normalise
+from tasks.extraction.markup import visible_texts
+from tasks.extraction.metadata import split_byline
+from tasks.extraction.paywall import paid_parts
+from tasks.extraction.scoring import ngrams, normalise
 
 # A list item whose text is at least this share link text points to another page.
 LINK_SHARE = 0.8

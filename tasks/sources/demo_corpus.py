@@ -22,7 +22,7 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PAGES = REPO / "demo" / "pages"
 # The team's seed story (a real AFP repost), which the extraction tests use when ../shared is present, and
 # when its blog posted it (US Eastern).

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from tasks.validate import ISO_639_1
+from tasks.lake.validate import ISO_639_1
 
 # A detection at least this probable (py3langid's normalised probability) is taken over the declaration.
 CONFIDENT = 0.9

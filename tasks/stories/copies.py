@@ -1,7 +1,7 @@
 """Stories: copies of one text (near-duplicates, trims, reposts with a local intro or a blog's chrome) linked by id.
 
-Pure functions over signatures (`tasks.signatures`) and small per-document
-records; the day's commit (`tasks.story_lake`) feeds them the day's
+Pure functions over signatures (`tasks.stories.signatures`) and small per-document
+records; the day's commit (`tasks.stories.matching`) feeds them the day's
 documents and those of the N days around it.
 
 - Candidates: banded LSH over the MinHash matrix (BANDS bands of
@@ -40,7 +40,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from tasks.signatures import NUM_PERM, Signature, as_matrix
+from tasks.stories.signatures import NUM_PERM, Signature, as_matrix
 
 ROWS_PER_BAND = 2
 BANDS = NUM_PERM // ROWS_PER_BAND

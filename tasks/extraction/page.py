@@ -1,6 +1,6 @@
 """One raw page to one document row, or a reject: decoding, trafilatura, derived fields.
 
-This is the CPU-heavy step; it runs in worker processes (see `tasks.pool`,
+This is the CPU-heavy step; it runs in worker processes (see `tasks.running.pool`,
 which also enforces the per-page deadline) and takes and returns only
 plain, picklable values.
 """
@@ -10,27 +10,44 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime
-from urllib.parse import urlsplit
 
 import trafilatura
 from ftfy import fix_encoding
 from ftfy.badness import is_bad
 
-from tasks.body import (add_declared_parts, add_lead, add_standfirst, drop_headline, flatten_ruby, prefer_article_body,
-                        prune_boxes, prune_link_lists, prune_other_stories, prune_read_also, prune_social_embeds,
-                        split_printed_byline)
-from tasks.decoding import DecodeError, decode_page
 from tasks.entities import add_entities
-from tasks.hydration import embedded_article, with_article_body
-from tasks.language import choose_language, identify
-from tasks.markup import MarkupError, parse_html
-from tasks.metadata import (choose_authors, choose_published, choose_title, read_declared, slim_json_ld, split_byline,
-                            unglued)
-from tasks.paywall import prune_paywall_prompts
-from tasks.records import Extracted, Limits, RawPage, Reject
-from tasks.signatures import WORD, signature
-from tasks.validate import ISO_639_1
-from tasks.wire import find_agency, find_dateline, without_agency_credit
+from tasks.extraction.body import (
+    add_declared_parts,
+    add_lead,
+    add_standfirst,
+    drop_headline,
+    flatten_ruby,
+    prefer_article_body,
+    prune_boxes,
+    prune_link_lists,
+    prune_other_stories,
+    prune_read_also,
+    prune_social_embeds,
+    split_printed_byline,
+)
+from tasks.extraction.hydration import embedded_article, with_article_body
+from tasks.extraction.language import choose_language, identify
+from tasks.extraction.markup import MarkupError, parse_html
+from tasks.extraction.metadata import (
+    choose_authors,
+    choose_published,
+    choose_title,
+    read_declared,
+    slim_json_ld,
+    split_byline,
+    unglued,
+)
+from tasks.extraction.paywall import prune_paywall_prompts
+from tasks.extraction.wire import find_agency, find_dateline, without_agency_credit
+from tasks.lake.validate import ISO_639_1
+from tasks.records import Extracted, Limits, RawPage, Reject, hostname_of
+from tasks.sources.decoding import DecodeError, decode_page
+from tasks.stories.signatures import WORD, signature
 
 # A line of at least this many words reads as a sentence, not a menu item, label or link.
 PROSE_LINE_WORDS = 10
@@ -182,11 +199,6 @@ def document_id(url: str, fetched_at: datetime | None) -> str:
     """Same capture (URL and fetch time), same id, on every run."""
     stamp = fetched_at.isoformat() if fetched_at else ""
     return hashlib.sha256(f"{url}\n{stamp}".encode("utf-8")).hexdigest()[:32]
-
-
-def hostname_of(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
 
 
 def split_authors(author: str | None) -> list[str]:

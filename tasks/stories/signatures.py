@@ -1,7 +1,7 @@
 """A text's similarity signature: the MinHash of its set of word 5-grams (shingles), and the set's size.
 
-Computed in the extraction workers, next to the text (see `tasks.extract`);
-the day's commit matches signatures into stories (`tasks.stories`) without
+Computed in the extraction workers, next to the text (see `tasks.extraction.page`);
+the day's commit matches signatures into stories (`tasks.stories.copies`) without
 reading any text again. MinHash is datasketch's (Broder's min-wise
 permutations, 32-bit hash values): the share of equal positions of two
 signatures estimates the Jaccard similarity of the two shingle sets, and with

@@ -4,7 +4,7 @@ Runs on every batch before anything is written. A row that fails becomes a
 reject naming the first check it failed; nothing is dropped or repaired on
 the quiet. A field's plausibility (a placeholder date, a date as an author) is
 not checked here: extraction judges each field and falls back to its next
-source (tasks.plausibility), so one implausible field never costs a page. The checks read the declared schema, so a new column is checked
+source (tasks.extraction.plausibility), so one implausible field never costs a page. The checks read the declared schema, so a new column is checked
 for type and nullability without touching this module.
 """
 

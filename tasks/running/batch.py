@@ -17,19 +17,19 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
-from tasks import pool, stopping
-from tasks.extract import extract_pages
-from tasks.lake import StagedWriter
-from tasks.progress import BOARD
-from tasks.readers import pages_of
+from tasks.extraction.page import extract_pages
+from tasks.lake.staging import StagedWriter
+from tasks.lake.storage import ObjectInfo, Store
+from tasks.lake.validate import check_document
 from tasks.records import Counts, Extracted, Limits, RawPage, Reject, RunInfo, SourcePointer
-from tasks.storage import ObjectInfo, Store
-from tasks.validate import check_document
+from tasks.running import pool, stopping
+from tasks.running.progress import BOARD
+from tasks.sources.readers import pages_of
 
 # Pages are held in memory only here: the read-ahead queue and the chunks in flight (news pages decode to
 # ~350 KB of text each; a batch holds about QUEUE_PAGES + IN_FLIGHT_PER_WORKER * workers * PAGES_PER_CHUNK).
 # Small chunks keep a worker from idling behind one slow page at the end of a batch. A chunk's deadline is
-# PAGES_PER_CHUNK times the page deadline (Limits.extract_timeout_s), see tasks.pool.
+# PAGES_PER_CHUNK times the page deadline (Limits.extract_timeout_s), see tasks.running.pool.
 PAGES_PER_CHUNK = 4
 IN_FLIGHT_PER_WORKER = 2
 READ_THREADS = 4  # more reader threads fragment native memory (measured: 8 threads ~1.6x the RSS of 4)

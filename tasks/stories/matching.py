@@ -1,9 +1,9 @@
 """Stories at a day's commit: the day's documents matched against the lake's days around it, once per day.
 
-`match_day` runs inside `lake.commit_day`, before compaction: it reads the
+`match_day` runs inside `tasks.running.commit.commit_day`, before compaction: it reads the
 day's staged signatures and, one day at a time, those of the WINDOW_DAYS
 days before and after it that the lake holds (so memory holds two days of
-signatures, whatever the window), links copies (`tasks.stories`), and
+signatures, whatever the window), links copies (`tasks.stories.copies`), and
 plans what changes:
 
 - the day's documents get `story_id` and `is_origin` (joined in at compaction, `labelled`);
@@ -14,11 +14,11 @@ plans what changes:
   ingested after later ones, two stories joined by a new copy), are
   rewritten by `apply` after the day is swapped in.
 
-Ids depend only on the set of days in the lake (see `tasks.stories`): days
+Ids depend only on the set of days in the lake (see `tasks.stories.copies`): days
 ingested in any order, or again, give the same ids. Stories only merge: a
 re-run whose texts changed does not split a story that its old texts had joined.
 One commit at a time matches stories in a lake (the `stories` lock, see
-`tasks.daylock`), since a commit may rewrite other days.
+`tasks.lake.daylock`), since a commit may rewrite other days.
 """
 
 from __future__ import annotations
@@ -39,9 +39,10 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from schemas import DOCUMENTS, SORT_KEYS, STORIES
-from tasks import daylock, stories
-from tasks.signatures import SIGNATURE_BYTES, as_matrix
-from tasks.storage import Store
+from tasks.lake import daylock
+from tasks.lake.storage import Store
+from tasks.stories import copies as stories
+from tasks.stories.signatures import SIGNATURE_BYTES, as_matrix
 
 WINDOW_DAYS = 7  # a copy joins a story with a copy landed at most this many days before or after it
 LOCK = "stories"

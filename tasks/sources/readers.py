@@ -19,8 +19,8 @@ from typing import BinaryIO
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from tasks.lake.storage import ObjectInfo, OpenedObject, Store, UnreadableObject
 from tasks.records import Limits, RawPage, Reject, SourcePointer
-from tasks.storage import ObjectInfo, OpenedObject, Store, UnreadableObject
 
 FORMATS = {
     ".jsonl": "jsonl",

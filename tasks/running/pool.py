@@ -33,7 +33,7 @@ from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
-from tasks import stopping
+from tasks.running import stopping
 
 _pools: dict[int, ProcessPool] = {}
 _lock = threading.Lock()
@@ -195,6 +195,7 @@ def _nothing() -> None:
 
 def _warm_up() -> None:
     """Import trafilatura and lxml, and load the NER models, once per worker, while the run is starting."""
-    from tasks import entities, extract  # noqa: F401
+    from tasks import entities
+    from tasks.extraction import page as extract  # noqa: F401
 
     entities.preload()

@@ -5,7 +5,7 @@ the page's schema.org JSON-LD article node (written by the publisher's CMS for
 search engines) for authors and dates, og:title before the JSON-LD headline for
 titles, then the meta tags, the visible page, the URL, then trafilatura's heuristics.
 Trust is per field and per value: a value that fails its plausibility check
-(tasks.plausibility) is dropped for the field's next source, never costing the
+(tasks.extraction.plausibility) is dropped for the field's next source, never costing the
 page; each `choose_*` returns a `Chosen`: the value, its source and what was
 dropped (README, "Field issues"). Each rule is a small pure function over values
 or an lxml tree, so it can be tested on a few lines of HTML.
@@ -22,10 +22,10 @@ from datetime import datetime
 
 from lxml.etree import Element, XPath
 
-from tasks.dates import day_first, parse_date, parse_printed, printed_published, url_date
-from tasks.markup import visible_texts
-from tasks.plausibility import date_issue, holds_date, name_issue, text_issue
-from tasks.wire import agency_name, without_agency_credit
+from tasks.extraction.dates import day_first, parse_date, parse_printed, printed_published, url_date
+from tasks.extraction.markup import visible_texts
+from tasks.extraction.plausibility import date_issue, holds_date, name_issue, text_issue
+from tasks.extraction.wire import agency_name, without_agency_credit
 
 # schema.org types whose node describes the article itself (Article and its subtypes that news sites use).
 ARTICLE_TYPES = frozenset({
@@ -764,7 +764,7 @@ def by_element(texts: list) -> list[str]:
 
     Before the "By" there is nothing, a separator or a date: "Photo by", "Powered by" are credits of
     another kind. Names are capitalised, at most four words each; a "By" inside a link is another story's.
-    `texts` are the page's visible text nodes (`tasks.markup.visible_texts`).
+    `texts` are the page's visible text nodes (`tasks.extraction.markup.visible_texts`).
     """
     for node in texts:
         ending = _BY_ENDING.search(node)
@@ -810,7 +810,7 @@ def choose_published(declared: Declared, fallback_day: str | None, url: str | No
     path, trafilatura's day (at midnight UTC).
 
     A declared time keeps its own offset; one without an offset is taken as UTC (the page gives no
-    better clue). Numeric dates follow the page's day/month order (`tasks.dates.day_first`). Modification
+    better clue). Numeric dates follow the page's day/month order (`tasks.extraction.dates.day_first`). Modification
     dates are never used, and trafilatura's day is dropped when it is a declared modification day (its
     date library falls back to the modification date when nothing else is declared). A placeholder (year
     1, 1900, the epoch), a time before 1991 or after the fetch is dropped for the next source.

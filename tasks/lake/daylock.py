@@ -42,8 +42,8 @@ from datetime import datetime, timezone
 
 import psutil
 
-from tasks import lake
-from tasks.storage import Blob, Store, retrying
+from tasks.lake import staging
+from tasks.lake.storage import Blob, Store, retrying
 
 LOCKS = "_locks"
 HEARTBEAT_S = 60.0
@@ -246,7 +246,7 @@ class DayClaims:
         lock.acquire()
         with self._guard:
             self.locks[day] = lock
-        lake.clear_staging(self.dest, day, keep=self.run_id)
+        staging.clear_staging(self.dest, day, keep=self.run_id)
         return lock
 
     def release_all(self) -> None:
@@ -260,7 +260,7 @@ class DayClaims:
             self._thread.join()
         for lock in locks:
             try:
-                lake.discard_staging(self.dest, self.run_id, lock.day)
+                staging.discard_staging(self.dest, self.run_id, lock.day)
             except Exception as exc:  # the next run of the day removes it
                 log.warning("day %s: this run's staging could not be removed (%s: %s)", lock.day,
                             type(exc).__name__, exc)

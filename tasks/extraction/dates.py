@@ -167,7 +167,7 @@ def url_date(url: str | None) -> datetime | None:
 def printed_published(texts: list) -> list[str]:
     """The dates of the short lines of the page that label them as the publication date, in page order and
     lower case: "Published 3 March 2026 · Last updated 19 November 2026" gives "3 march 2026". `texts` are
-    the page's visible text nodes (`tasks.markup.visible_texts`). A label with no date after it closes the
+    the page's visible text nodes (`tasks.extraction.markup.visible_texts`). A label with no date after it closes the
     date before it, as Japanese and Chinese pages print it: "2019年02月22日 14時30分 公開" gives
     "2019年02月22日 14時30分"."""
     found = []

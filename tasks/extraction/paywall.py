@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from tasks.markup import visible_texts
+from tasks.extraction.markup import visible_texts
 
 # Each kind of prompt, by stems of its words in English, German, French, Spanish, Italian, Portuguese,
 # Dutch, the Scandinavian languages, Polish, Turkish, Russian, Japanese, Chinese and Korean.

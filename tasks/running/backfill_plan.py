@@ -1,6 +1,6 @@
 """Which days of a backfill to run, and why: the backfill's `mode` against the lake and each day's last run.
 
-Pure: the caller reads what the lake holds (`tasks.lake.day_versions`) and
+Pure: the caller reads what the lake holds (`tasks.lake.staging.day_versions`) and
 how each day's last finished run ended (Prefect, `flows.backfill`).
 """
 

@@ -1,20 +1,13 @@
-"""Writing the lake: staged batch files, then one commit per day.
+"""A day's commit: the day's staged parts compacted, matched into stories, counted into health, swapped in.
 
-Batches write unsorted part files under `<dest>/_staging/<day>/<run_id>/parts/`,
-which no reader looks at (pyarrow, DuckDB globs and `pagefold query` skip
-`_`-prefixed paths). Committing a day compacts its parts into few large
-files sorted by the dataset's sort key (DuckDB sorts out of core, so memory
-stays bounded), writes them under `.../final/`, and only then swaps them in
-for the day's live partition with `Store.replace_tree`: two renames in a
-folder (readers see the old day or the new one), copy-then-delete on S3
-(for those seconds readers may see both).
-
-Staging is per day, so the run holding a day's lock knows that every other
-run's staging of that day is a dead run's leftover (`clear_staging`).
-Every dataset of `schemas.STAGED` is staged, compacted and swapped the
-same way: adding a dataset is declaring it, plus the code that stages its rows.
-The `health` dataset is counted from the day's compacted documents and
-rejects (`tasks.health.day_health`) and swapped in with them.
+Committing a day compacts its staged parts (`tasks.lake.staging`) into few
+large files sorted by the dataset's sort key (DuckDB sorts out of core, so
+memory stays bounded), writes them under `.../final/`, and only then swaps
+them in for the day's live partition with `Store.replace_tree`: two renames in
+a folder (readers see the old day or the new one), copy-then-delete on S3 (for
+those seconds readers may see both). The `health` dataset is counted from the
+day's compacted documents and rejects (`tasks.health.counts.day_health`) and
+swapped in with them. A day whose rows do not reconcile is never published.
 """
 
 from __future__ import annotations
@@ -22,80 +15,24 @@ from __future__ import annotations
 import tempfile
 
 import duckdb
-import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from schemas import DATASETS, DOCUMENTS, SORT_KEYS, STAGED
-from tasks import story_lake
-from tasks.health import day_health
-from tasks.storage import Store
-from tasks.summary import ReconciliationError
-
-STAGING = "_staging"
-ROWS_PER_FILE = 500_000
-ROWS_PER_GROUP = 50_000
-FLUSH_ROWS = 2_000
-COMPRESSION = "zstd"
-
-
-# Staged entity rows carry their document's raw pointer: when a day holds repeated captures of one doc_id,
-# the commit keeps exactly the entities of the capture it keeps.
-_CAPTURE = ("source_uri", "source_line", "source_offset")
-
-
-def staging_key(day: str, run_id: str) -> str:
-    """Where a run stages a day, relative to the lake's root."""
-    return f"{STAGING}/{day}/{run_id}"
-
-
-def partition_key(dataset: str, day: str) -> str:
-    """A day's live partition of a dataset, relative to the lake's root."""
-    return f"{dataset}/date={day}"
-
-
-def staged_schema(name: str) -> pa.Schema:
-    schema = DATASETS[name]
-    if name == "entities":
-        for column in _CAPTURE:
-            schema = schema.append(DOCUMENTS.field(column))
-    return schema
-
-
-class StagedWriter:
-    """Rows of one batch, streamed into one part file per dataset as they come."""
-
-    def __init__(self, dest: Store, run_id: str, day: str, batch_index: int):
-        self._dest, self._stage, self._index = dest, staging_key(day, run_id), batch_index
-        self._fs, self._base = dest.arrow()
-        self._buffers: dict[str, list[dict]] = {name: [] for name in STAGED}
-        self._writers: dict[str, pq.ParquetWriter] = {}
-
-    def add(self, dataset: str, row: dict) -> None:
-        self._buffers[dataset].append(row)
-        if len(self._buffers[dataset]) >= FLUSH_ROWS:
-            self._flush(dataset)
-
-    def close(self) -> None:
-        for name in STAGED:
-            self._flush(name)
-            if name in self._writers:
-                self._writers.pop(name).close()
-
-    def _flush(self, dataset: str) -> None:
-        rows = self._buffers[dataset]
-        if not rows:
-            return
-        schema = staged_schema(dataset)
-        table = pa.Table.from_pylist(rows, schema=schema)
-        if dataset not in self._writers:
-            folder = f"{self._stage}/parts/{dataset}"
-            self._dest.make_dir(folder)
-            self._writers[dataset] = pq.ParquetWriter(f"{self._base}/{folder}/batch-{self._index:05d}.parquet", schema,
-                                                      filesystem=self._fs, compression=COMPRESSION)
-        self._writers[dataset].write_table(table)
-        self._buffers[dataset] = []
+from schemas import DATASETS, SORT_KEYS, STAGED
+from tasks.health.counts import day_health
+from tasks.lake.staging import (
+    CAPTURE,
+    COMPRESSION,
+    ROWS_PER_FILE,
+    ROWS_PER_GROUP,
+    partition_key,
+    staged_schema,
+    staging_key,
+)
+from tasks.lake.storage import Store
+from tasks.running.summary import ReconciliationError
+from tasks.stories import matching
 
 
 def commit_day(dest: Store, run_id: str, day: str, pages: int, story_days: int | None = None) -> dict[str, int]:
@@ -106,17 +43,17 @@ def commit_day(dest: Store, run_id: str, day: str, pages: int, story_days: int |
     and `duplicate_entities`: the entity rows those repeats had. A day whose
     rows do not add up (pages to documents and rejects, documents'
     `entity_count` to entity rows) is never published. Its documents are
-    matched into stories against the `story_days` days around it (default `story_lake.WINDOW_DAYS`).
+    matched into stories against the `story_days` days around it (default `matching.WINDOW_DAYS`).
     """
     stage = staging_key(day, run_id)
-    with story_lake.matching_lock(dest, run_id):
+    with matching.matching_lock(dest, run_id):
         with tempfile.TemporaryDirectory(prefix="pagefold-sort-") as spill, duckdb.connect() as con:
             con.execute("SET memory_limit = '1GB'")
             con.execute(f"SET temp_directory = '{spill}'")
             duplicates, duplicate_entities = _reject_duplicate_captures(con, dest, stage)
             documents = _parts(con, dest, stage, "documents")
-            plan = story_lake.match_day(con, dest, stage, day, documents and _kept_rows("documents", documents),
-                                        story_lake.WINDOW_DAYS if story_days is None else story_days)
+            plan = matching.match_day(con, dest, stage, day, documents and _kept_rows("documents", documents),
+                                        matching.WINDOW_DAYS if story_days is None else story_days)
             # The batches' datasets, then the stories `match_day` staged; health is counted from them.
             written = {name: _compact(con, dest, stage, name, run_id) for name in (*STAGED, "stories")}
             expected_entities = _entity_rows_of_kept_documents(con)
@@ -131,20 +68,8 @@ def commit_day(dest: Store, run_id: str, day: str, pages: int, story_days: int |
                                       "the day is left as it was")
         for name in DATASETS:
             dest.replace_tree(f"{stage}/final/{name}", partition_key(name, day))
-        story_lake.apply(dest, stage, plan, run_id)
+        matching.apply(dest, stage, plan, run_id)
     return {**written, "duplicates": duplicates, "duplicate_entities": duplicate_entities}
-
-
-def discard_staging(dest: Store, run_id: str, day: str) -> None:
-    """Remove what a run staged for a day."""
-    dest.delete_tree(staging_key(day, run_id))
-
-
-def clear_staging(dest: Store, day: str, keep: str) -> None:
-    """Remove every other run's staging of `day`: only for the holder of the day's lock, for whom they are dead."""
-    for run_id in dest.list_dirs(f"{STAGING}/{day}"):
-        if run_id != keep:
-            dest.delete_tree(staging_key(day, run_id))
 
 
 # The first capture of a doc_id, in raw-data order, is the document; later ones are duplicates.
@@ -156,8 +81,8 @@ def _kept_rows(name: str, parts: str) -> str:
     if name == "documents":
         return f"SELECT * FROM {parts} QUALIFY {_CAPTURE_RANK} = 1"
     if name == "entities":
-        same_capture = " AND ".join(f"e.{c} IS NOT DISTINCT FROM d.{c}" for c in _CAPTURE)
-        return (f"SELECT e.* EXCLUDE ({', '.join(_CAPTURE)}) FROM {parts} e SEMI JOIN "
+        same_capture = " AND ".join(f"e.{c} IS NOT DISTINCT FROM d.{c}" for c in CAPTURE)
+        return (f"SELECT e.* EXCLUDE ({', '.join(CAPTURE)}) FROM {parts} e SEMI JOIN "
                 f"({_kept_rows('documents', 'parts_documents')}) d ON e.doc_id = d.doc_id AND {same_capture}")
     return f"SELECT * FROM {parts}"
 
@@ -214,7 +139,7 @@ def _compact(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, name: str,
                        compression=COMPRESSION)
         return 0
     order = ", ".join(f'"{key}"' for key in SORT_KEYS[name])
-    kept = story_lake.labelled(_kept_rows(name, parts)) if name == "documents" else _kept_rows(name, parts)
+    kept = matching.labelled(_kept_rows(name, parts)) if name == "documents" else _kept_rows(name, parts)
     query = f"{kept} ORDER BY {order}"
     written: list[int] = []
     ds.write_dataset(
@@ -249,32 +174,3 @@ def _write_health(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, run_i
     return table.num_rows, sum(table.column("pages").to_pylist())
 
 
-def _files(fs: pafs.FileSystem, directory: str) -> list[pafs.FileInfo]:
-    selector = pafs.FileSelector(directory, allow_not_found=True)
-    return [f for f in fs.get_file_info(selector) if f.type == pafs.FileType.File]
-
-
-def day_rows(dest: Store, day: str) -> dict[str, int]:
-    """Rows of each dataset in a day's live partition, from the Parquet footers (0 when absent)."""
-    fs, base = dest.arrow()
-    return {name: sum(pq.ParquetFile(f.path, filesystem=fs).metadata.num_rows
-                      for f in _files(fs, f"{base}/{partition_key(name, day)}") if f.path.endswith(".parquet"))
-            for name in DATASETS}
-
-
-def day_versions(dest: Store, day: str) -> set[str]:
-    """The `pipeline_version` values of a day's live documents and rejects (empty when the lake does not hold the
-    day, or does not exist yet: nothing is created): one small column read per file."""
-    keys = []
-    for name in ("documents", "rejects"):
-        try:
-            keys += [o.key for o in dest.list_objects(partition_key(name, day))
-                     if o.problem is None and o.key.endswith(".parquet")]
-        except FileNotFoundError:  # a lake folder not made yet
-            return set()
-    if not keys:
-        return set()
-    fs, base = dest.arrow()
-    return {v for key in keys
-            for v in pq.read_table(f"{base}/{key}", columns=["pipeline_version"], filesystem=fs).column(0)
-            .unique().to_pylist()}
