@@ -101,9 +101,9 @@ def ingest(
     batch fails after its retries (its day is then left as it was) or when
     counts do not reconcile. `extract_timeout_s` is the deadline of one page
     (parse, extraction and NER); `story_days`, how many days before and after
-    a day its documents are matched with into stories (README, "Stories"); `keep_kinds`, the page kinds
-    written as documents (default: PAGEFOLD_KEEP_KINDS or the variable pagefold_keep_kinds, else every kind;
-    a page of another kind becomes a `not_an_article` reject).
+    a day its documents are matched with into stories (docs/stories-and-health.md, "Stories"); `keep_kinds`,
+    the page kinds written as documents (default: PAGEFOLD_KEEP_KINDS or the variable pagefold_keep_kinds, else
+    every kind; a page of another kind becomes a `not_an_article` reject).
 
     Ctrl-C or SIGTERM stops the run in seconds and ends it Cancelled: its
     extraction workers are killed, its staging removed and its day locks

@@ -6,7 +6,7 @@ hold. Each field carries a one-line description in its metadata, which travels
 into every Parquet file and shows up in `pagefold query` and in DuckDB's
 `DESCRIBE`.
 
-Evolution policy (see README, "Schema evolution"):
+Evolution policy (see docs/lake.md, "Schema evolution"):
 - A new *optional* (nullable) column may be appended; SCHEMA_VERSION's minor
   part goes up. Old files stay as they are: readers that use the declared
   schema (pyarrow datasets, `pagefold query`) or DuckDB's `union_by_name` see
@@ -22,12 +22,12 @@ import pyarrow.dataset as ds
 SCHEMA_VERSION = "3.2"
 
 _UTC_MICROS = pa.timestamp("us", tz="UTC")
-# Where each field's value came from (README, "Field issues"): json-ld, meta, page, url, trafilatura, text, declared;
-# for page_kind, json-ld or meta (the page declared the kind the model found) or model.
+# Where each field's value came from (docs/lake.md, "Field sources and field issues"): json-ld, meta, page, url,
+# trafilatura, text, declared; for page_kind, json-ld or meta (the page declared the kind the model found) or model.
 FIELD_SOURCES = pa.struct([pa.field(name, pa.string(), nullable=True)
                            for name in ("title", "authors", "published_at", "language", "dateline", "agency",
                                         "page_kind")])
-# The kinds of page (tasks.extraction.kinds; README, "Page kinds").
+# The kinds of page (tasks.extraction.kinds; docs/extraction.md, "Page kinds").
 PAGE_KINDS = ("article", "forum", "product", "listing", "collection", "documentation", "service")
 
 
