@@ -127,7 +127,7 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
         text = add_declared_parts(text, tree, declared.paid_selectors)
         text = add_standfirst(text, declared.description, tree, all_headlines)
         printed_authors, text = split_printed_byline(text, tree)
-    if kind.value != "article" and (kind.value == "forum" or prose_words(text) < limits.min_prose_words):
+    if kind.value != "article":
         doc, text = kind_text(html, page.url, kind.value, doc, text)
     if not text:
         return reject("no_main_content", "extract", "trafilatura found no main text")
