@@ -24,6 +24,10 @@ from tasks.entities.resolve import Mention
 MODELS_ENV = "PAGEFOLD_NER_MODELS"
 # Pipelines trained by `make train-ner LANG=xx` and shipped in the repository (a directory of `nlp.to_disk`).
 PIPELINES = Path(__file__).resolve().parent / "pipelines"
+# Common nouns per language witnessed in annotated text (`python -m tasks.entities.training.words LANG`).
+WORDS = Path(__file__).resolve().parent / "words"
+# What ends a sentence, for whether a mention stands first in one (where every word is capitalised).
+SENTENCE_ENDS = frozenset('.!?:;"“”„«»–—-•|')
 # Texts are cut at paragraph breaks into pieces of about this size: spaCy's memory grows with the length of
 # one text, not with the number of texts.
 SEGMENT_CHARS = 10_000
@@ -82,7 +86,8 @@ class NerModel:
 
     def __init__(self, nlp):
         self.nlp = nlp
-        self.common_words = _common_words(nlp)
+        witnessed = witnessed_nouns(nlp.lang)
+        self.common_words = _common_words(nlp) | witnessed | (nlp.Defaults.stop_words if witnessed else frozenset())
 
     def mentions(self, items: list[tuple[str | None, str]]) -> list[list[Mention]]:
         """Mentions of each (title, text) pair, title first, in one `nlp.pipe` over all their segments.
@@ -99,29 +104,91 @@ class NerModel:
         found: list[list[Mention]] = [[] for _ in items]
         with self.nlp.memory_zone():
             for doc, (index, start) in self.nlp.pipe(pieces, as_tuples=True, batch_size=PIPE_BATCH):
-                for ent in doc.ents:
-                    span = self._complete_name(doc, ent) if ent.label_ in ("PERSON", "PER") else ent
+                for span in self._repaired(doc):
                     offset = None if start is None else start + span.start_char
-                    found[index].append(Mention(span.text, ent.label_, offset))
+                    found[index].append(Mention(span.text, span.label_, offset, _first_in_sentence(doc, span)))
         return found
 
-    def _complete_name(self, doc, ent):
+    def _repaired(self, doc) -> list:
+        """The model's entities, with what it cut off or cut in two put back: a person's given names
+        (`_complete_name`), the capitalised words before an organisation that are no common words ("der
+        [Allgemeine] Deutsche Fahrrad-Club"), and a name written with a possessive inside it ("Pilot's
+        Point", read as two organisations "Pilot" and "Point")."""
+        from spacy.tokens import Span
+
+        spans = []
+        for ent in doc.ents:
+            if ent.label_ in ("PERSON", "PER"):
+                span = self._complete_name(doc, ent)
+            elif ent.label_ == "ORG":
+                span = self._complete_name(doc, ent, right=False)
+            else:
+                span = ent
+            span = Span(doc, span.start, span.end, label=ent.label_)
+            if spans and self._possessive_place(doc, spans[-1], span):
+                span = Span(doc, spans.pop().start, span.end, label=ent.label_)
+            spans.append(span)
+        return spans
+
+    def _possessive_place(self, doc, first, second) -> bool:
+        """Whether two one-word entities of one label joined by a possessive are one name: "Pilot's Point",
+        "Land's End"; the part after the possessive is a common word, which names nothing alone (so
+        "Google's YouTube" stays two)."""
+        return (first.label_ == second.label_ and len(first) == 1 and len(second) == 1
+                and second.start == first.end + 1 and doc[first.end].lower_ in ("'s", "’s")
+                and not doc[first.end - 1].whitespace_ and second.text.lower() in self.common_words)
+
+    def _complete_name(self, doc, ent, right: bool = True):
         """Take in given names the model left out ("NATO chief Anders [Fogh Rasmussen]").
 
         A capitalised neighbour joins a person's name only when it is not a
         common word of the language (so "Foreign Minister Sergei Lavrov" stays
-        "Sergei Lavrov") and belongs to no other entity.
+        "Sergei Lavrov") and belongs to no other entity; with `right=False`
+        only the words before the name, and also a capitalised adjective that
+        agrees with the name's first word ("der Allgemeine Deutsche
+        Fahrrad-Club": German inflects the adjectives of a name alike).
         """
         start, end = ent.start, ent.end
-        while start > 0 and self._name_part(doc[start - 1]):
+        while start > 0 and not _first_in_sentence(doc, doc[start - 1:start]) and (
+                self._name_part(doc[start - 1]) or (not right and _agrees(doc[start - 1], doc[start]))):
             start -= 1
-        while end < len(doc) and self._name_part(doc[end]):
+        while right and end < len(doc) and self._name_part(doc[end]):
             end += 1
         return doc[start:end]
 
     def _name_part(self, token) -> bool:
         return (bool(self.common_words) and token.is_alpha and token.is_title and not token.ent_type_
                 and token.lower_ not in self.common_words)
+
+
+def _agrees(word, first) -> bool:
+    """Whether `word` is a capitalised German adjective inflected as the name's first word is ("Allgemeine
+    Deutsche", "Freien Demokratischen"): the same ending, -e, -en, -er, -es or -em; no stop word ("Die")."""
+    def ending(text: str) -> str | None:
+        return text[-2:] if text[-2:] in ("en", "er", "es", "em") else ("e" if text.endswith("e") else None)
+
+    return (word.lang_ == "de" and word.is_alpha and word.is_title and not word.is_stop and first.is_title
+            and len(word) > 4 and ending(word.lower_) is not None and ending(word.lower_) == ending(first.lower_))
+
+
+def _first_in_sentence(doc, span) -> bool:
+    """Whether `span` starts its text, a line or a sentence (after an end of sentence, a colon or a quote)."""
+    at = span.start - 1
+    while at >= 0 and doc[at].is_space:
+        if "\n" in doc[at].text:
+            return True
+        at -= 1
+    return at < 0 or doc[at].text in SENTENCE_ENDS or "\n" in doc[at].whitespace_
+
+
+@functools.cache
+def witnessed_nouns(language: str) -> frozenset[str]:
+    """The language's common nouns from `tasks/entities/words/<language>.txt` (lower case; `#` lines are its
+    header), or none when there is no such file."""
+    path = WORDS / f"{language}.txt"
+    if not path.is_file():
+        return frozenset()
+    return frozenset(line for line in path.read_text("utf-8").splitlines() if line and not line.startswith("#"))
 
 
 def segments(text: str, size: int = SEGMENT_CHARS) -> list[tuple[int, str]]:

@@ -118,3 +118,67 @@ def genitive_stem(name: str, language: str) -> str | None:
     if name.endswith("s") and not name.endswith("ss"):
         return name[:-1]
     return None
+
+
+# Words that make a name a place or an organisation whatever the model said: a place's kind word before or after
+# its name ("River Wend", "Saltings End", "Chandler Street"), an organisation's last word ("Baltic Gateway
+# Terminals", "Wend Harbour Trust"). Compared case-folded. FAC is spaCy's label for buildings and streets.
+PLACE_FIRST = {
+    "en": {"river": "LOC", "lake": "LOC", "mount": "LOC", "gulf": "LOC", "bay": "LOC", "cape": "LOC",
+           "port": "GPE", "isle": "LOC", "loch": "LOC"},
+    "de": {"fluss": "LOC", "insel": "LOC"},
+    "fr": {"rivière": "LOC", "fleuve": "LOC", "lac": "LOC", "mont": "LOC", "golfe": "LOC", "île": "LOC",
+           "rue": "LOC", "place": "LOC", "avenue": "LOC", "boulevard": "LOC", "quai": "LOC"},
+}
+PLACE_LAST = {
+    "en": {"river": "LOC", "sea": "LOC", "ocean": "LOC", "strait": "LOC", "estuary": "LOC", "valley": "LOC",
+           "hill": "LOC", "hills": "LOC", "island": "LOC", "islands": "LOC", "end": "LOC", "point": "LOC",
+           "quay": "LOC", "wharf": "LOC", "marsh": "LOC", "marshes": "LOC", "green": "LOC", "common": "LOC",
+           "street": "FAC", "road": "FAC", "lane": "FAC", "avenue": "FAC", "square": "FAC", "bridge": "FAC",
+           "hall": "FAC", "airport": "FAC", "station": "FAC", "stadium": "FAC", "cathedral": "FAC"},
+    "de": {"straße": "LOC", "strasse": "LOC", "platz": "LOC", "allee": "LOC", "weg": "LOC", "gasse": "LOC",
+           "ufer": "LOC", "brücke": "LOC", "bahnhof": "LOC", "see": "LOC"},
+}
+ORG_LAST = {
+    "en": frozenset("council councils trust agency union unions party commission committee ministry department "
+                    "authority association federation company corporation group holdings terminals ports "
+                    "airlines airways ferries shipping logistics partners industries ltd plc inc llc limited "
+                    "university college institute foundation club fc court police service services "
+                    "organisation organization alliance coalition board office".split()),
+    "de": frozenset("partei verband verein gewerkschaft ministerium bundesamt amt behörde gmbh ag kg "
+                    "stiftung universität hochschule institut gericht rat kommission club klub".split()),
+    "fr": frozenset("parti syndicat ministère commission conseil association fédération société compagnie "
+                    " université institut fondation club tribunal cour".split()),
+}
+# Words an institution is called by when the text has named it already, capitalised by convention
+# ("l'État", "the Commission"): alone they name no particular place or organisation.
+INSTITUTION_WORDS = {
+    "en": frozenset("state government parliament council councils councillors commission committee ministry "
+                    "court crown authority agency".split()),
+    "de": frozenset("staat regierung bund land länder kommission rat ministerium gericht".split()),
+    "fr": frozenset("état gouvernement parlement conseil commission ministère région département préfecture "
+                    "mairie ville tribunal cour".split()),
+}
+# Languages that capitalise every noun: a capital letter is no sign of a name there.
+CAPITALISED_NOUNS = frozenset({"de"})
+# How a nationality or a group is written ("Dutch", "Norwegians", "Japanese", "Thai"): a NORP of a word
+# without such an ending, written after "the" ("along the Severn"), is a place.
+DEMONYM_ENDINGS = ("an", "ans", "ian", "ians", "ish", "ese", "ch", "sh", "i", "is", "ic", "ics", "ss", "ots",
+                   "ers", "ites", "s")
+
+
+# One-word names that end in a building's kind word ("Guildhall").
+BUILDING_SUFFIXES = {"en": ("hall",)}
+
+
+def kind_by_words(name: str, label: str, language: str) -> str:
+    """The label a name's own words give it, else `label`: a place's kind word first or last, an
+    organisation's last word, a building's in one word. A person's name is left alone (a Mr Hill is no hill)."""
+    words = name.casefold().split()
+    if label in ("PERSON", "PER"):
+        return label
+    if len(words) == 1:
+        return "FAC" if label == "ORG" and words[0].endswith(BUILDING_SUFFIXES.get(language, ())) else label
+    if words[-1] in ORG_LAST.get(language, ()):
+        return "ORG"
+    return PLACE_LAST.get(language, {}).get(words[-1]) or PLACE_FIRST.get(language, {}).get(words[0]) or label

@@ -39,6 +39,10 @@ GERMEVAL = Source("mapriess/GermEval_2014_NER_DEMO", "5f76c7191f3f159e815e2fab00
                   "GermEval 2014 NER shared task (Benikova, Biemann, Reznicek, LREC 2014), version of 28/4/2022")
 LER = Source("harshildarji/German-NER-BERT", "39003b517a2e70fe697f5182f6b13bbddf800473", "CC BY 4.0",
              "Legal Entity Recognition corpus (Leitner, Rehm, Moreno-Schneider 2019), German federal court decisions")
+EUROPEANA = Source("EuropeanaNewspapers/ner-corpora", "6bf838d23112c255fd81431b1187ab30ef6c2d90", "CC0",
+                   "Europeana Newspapers NER corpora (Neudecker, LREC 2016): OCR of historical German newspapers")
+EUROPEANA_GERMAN = ("enp_DE.sbb.bio/enp_DE.sbb.bio", "enp_DE.lft.bio/enp_DE.lft.bio")
+EUROPEANA_CLASSES = {"PER": "PER", "ORG": "ORG", "LOC": "LOC"}
 
 # GermEval 2014: outer-level tags. "deriv" (deutsche) and "part" (EU-weit) are words derived from a name, not names.
 GERMEVAL_CLASSES = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "OTH": "MISC"}
