@@ -8,6 +8,7 @@ that hold everywhere (surrounding punctuation, casing).
 
 from __future__ import annotations
 
+import functools
 import re
 
 # Leading articles and elided prepositions are not part of a name ("the Kremlin" is "Kremlin", "l'Élysée" is
@@ -182,3 +183,71 @@ def kind_by_words(name: str, label: str, language: str) -> str:
     if words[-1] in ORG_LAST.get(language, ()):
         return "ORG"
     return PLACE_LAST.get(language, {}).get(words[-1]) or PLACE_FIRST.get(language, {}).get(words[0]) or label
+
+
+# Russian names: the grammemes of a person's name, and the case endings of a man's surname pymorphy3 does not
+# know ("Вовка" -> "Вовк").
+NAME_GRAMMEMES = frozenset({"Name", "Surn", "Patr"})
+MASCULINE_ENDINGS = {"gent": "а", "accs": "а", "datv": "у", "ablt": "ом", "loct": "е"}
+
+
+@functools.cache
+def _morph():
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+def nominative(name: str, label: str) -> str:
+    """A Russian `name` in the nominative case ("Павла Вовка" -> "Павел Вовк", "Москве" -> "Москва"), so a
+    person or place named in several cases is one entity; by pymorphy3 (MIT) and its OpenCorpora
+    dictionaries. Every word of a person's name goes from the case its best-known word is in (the given
+    name's, usually); of a place's or an organisation's name, the first noun and the adjectives before it, from
+the case of the first word ("Северогорском заводе" -> "Северогорский завод", "Министерства иностранных дел" ->
+"Министерство иностранных дел"). Words pymorphy3
+    cannot inflect stay as written; a man's unknown surname loses its case ending ("Вовка" -> "Вовк")."""
+    words = name.split()
+    if not words or not all(w.replace("-", "").isalpha() for w in words):
+        return name
+    morph = _morph()
+    if label in ("PER", "PERSON"):
+        known = [p for w in words for p in morph.parse(w)[:1] if NAME_GRAMMEMES & p.tag.grammemes]
+        if not known or known[0].tag.case in (None, "nomn"):
+            return name
+        # A lone surname that reads as a nominative too ("Климова": a woman's, or a man's genitive) stays.
+        if len(words) == 1 and any(p.tag.case == "nomn" and NAME_GRAMMEMES & p.tag.grammemes
+                                   for p in morph.parse(name)):
+            return name
+        case, gender = known[0].tag.case, known[0].tag.gender
+        return " ".join(_word_nominative(w, case, gender) for w in words)
+    case = morph.parse(words[0])[0].tag.case
+    if case in (None, "nomn"):
+        return name
+    out = list(words)
+    for i, word in enumerate(words):  # the first noun and the adjectives before it agree; what follows it does not
+        parse = next((p for p in morph.parse(word) if p.tag.case == case and p.tag.POS in ("NOUN", "ADJF")), None)
+        if parse is None:
+            break
+        out[i] = _word_nominative(word, case, None)
+        if parse.tag.POS == "NOUN":
+            break
+    return " ".join(out)
+
+
+def _word_nominative(word: str, case: str, gender: str | None) -> str:
+    parses = [p for p in _morph().parse(word) if p.tag.case == case]
+    named = [p for p in parses if NAME_GRAMMEMES & p.tag.grammemes] or parses
+    for parse in named:
+        inflected = parse.inflect({"nomn"})
+        if inflected is not None:
+            return _cased(inflected.word, word)
+    ending = MASCULINE_ENDINGS.get(case)
+    if gender == "masc" and ending and word.lower().endswith(ending) and len(word) > len(ending) + 2:
+        return word[: -len(ending)]
+    return word
+
+
+def _cased(word: str, like: str) -> str:
+    if like.isupper():
+        return word.upper()
+    return "-".join(part.capitalize() for part in word.split("-")) if like[:1].isupper() else word

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import re
 
 from tasks.entities.names import CAPITALISED_NOUNS, DEMONYM_ENDINGS, INSTITUTION_WORDS, clean_name, genitive_stem, \
-    is_office, kind_by_words, without_office, without_title
+    is_office, kind_by_words, nominative, without_office, without_title
 
 # Numbers, amounts and times are not entities an analyst looks up.
 NON_ENTITY_LABELS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"})
@@ -116,8 +116,8 @@ def _by_evidence(named: list[tuple[str, str, Mention]], language: str,
     - A "nationality" that is no demonym and follows "the" is a place ("along the Severn").
     - A name the model cut short is the longer name of the same document that the text goes on with
       ("Saltings" in "at Saltings End community centre").
-    - A one-word name that is the last word of exactly one longer name of the document, not a person's,
-      is that name ("the Commission" after "the European Commission"); never without the long form.
+    - A one-word organisation that is the last word of exactly one longer organisation of the document
+      is that one ("the Commission" after "the European Commission"); never without the long form.
     """
     out = []
     for name, label, mention in named:
@@ -145,8 +145,9 @@ def _long_form(name: str, label: str, mention: Mention, longer: list[tuple[str, 
             rest = long[len(name):]
             if long.casefold().startswith(name.casefold() + " ") and after.startswith(rest):
                 return long, long_label
-    if len(words) == 1:
-        heads = {(long, long_label) for long, long_label in longer if long.casefold().split()[-1] == words[0]}
+    if len(words) == 1 and label == "ORG":  # "Korea" is no short form of "South Korea": places never join
+        heads = {(long, long_label) for long, long_label in longer
+                 if long_label == "ORG" and long.casefold().split()[-1] == words[0]}
         if len({long.casefold() for long, _ in heads}) == 1:
             return next(iter(heads))
     return name, label
@@ -190,6 +191,8 @@ def _named(mentions: list[Mention], language: str) -> list[tuple[str, str, Menti
         if label in NON_ENTITY_LABELS:
             continue
         name = clean_name(mention.text, language)
+        if language == "ru":
+            name = nominative(name, label)
         if label == "PERSON":
             name = _after_last_office(without_title(name, language), language)
         else:

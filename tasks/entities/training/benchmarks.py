@@ -25,7 +25,7 @@ from pathlib import Path
 
 from tasks.entities.resolve import Mention, resolve, summarize
 from tasks.entities.training.corpora import GERMEVAL, Sentence, Source, conll_sentences, germeval_sentences
-from tasks.entities.training.repos import DEFAULT_SOURCES, has_repository
+from tasks.entities.training.repos import DEFAULT_SOURCES, has_repository, open_repository
 
 KINDS = ("people", "organizations", "places")
 GOLD_LABELS = {"PER": "PERSON", "ORG": "ORG", "LOC": "LOC"}
@@ -241,8 +241,10 @@ def main() -> None:
     for test_set in TEST_SETS:
         if args.sets and test_set.name not in args.sets:
             continue
-        if not test_set.available(args.sources):
-            print(f"{test_set.name}: skipped, github:{test_set.source.repo} is not under {args.sources}")
+        try:
+            open_repository(args.sources, test_set.source.repo, test_set.source.commit)  # cloned on first use
+        except SystemExit as error:
+            print(f"{test_set.name}: skipped, github:{test_set.source.repo} cannot be had: {error}")
             continue
         errors: list = []
         results[test_set.name] = score(test_set, args.sources, errors)
