@@ -31,7 +31,8 @@ PERSON_TITLES = {
                     "bundespräsident bundespräsidentin präsident präsidentin minister ministerin "
                     "ministerpräsident ministerpräsidentin bürgermeister bürgermeisterin oberbürgermeister "
                     "oberbürgermeisterin abgeordneter abgeordnete senator senatorin landrat landrätin richter "
-                    "richterin general generalin papst pfarrer pfarrerin trainer trainerin".split()),
+                    "richterin general generalin papst pfarrer pfarrerin trainer trainerin sir lord lady dame graf "
+                    "gräfin fürst fürstin prinz prinzessin könig königin bischof kardinal".split()),
     "fr": frozenset("m mm mme mmes mlle me dr pr président présidente ministre maire député députée sénateur "
                     "sénatrice général générale juge monsieur madame mademoiselle maître".split()),
     "es": frozenset("sr sra srta don doña dr dra presidente presidenta ministro ministra alcalde alcaldesa "
@@ -172,12 +173,21 @@ DEMONYM_ENDINGS = ("an", "ans", "ian", "ians", "ish", "ese", "ch", "sh", "i", "i
 BUILDING_SUFFIXES = {"en": ("hall",)}
 
 
+# A company's legal form, in any language ("Stoxx Limited", "Harbour Logistics GmbH"), and the words a street's
+# name ends with: no person is called so, whatever the model said.
+COMPANY_FORMS = frozenset("ltd limited inc plc llc corp gmbh ag kg se sa sas sarl nv bv ab asa oy spa".split())
+STREETS = {"de": frozenset("straße strasse platz allee gasse".split()), "en": frozenset("street road avenue".split())}
+
+
 def kind_by_words(name: str, label: str, language: str) -> str:
     """The label a name's own words give it, else `label`: a place's kind word first or last, an
-    organisation's last word, a building's in one word. A person's name is left alone (a Mr Hill is no hill)."""
+    organisation's last word, a building's in one word. A person's name is left alone (a Mr Hill is no hill),
+    but for a company's legal form or a street's last word."""
     words = name.casefold().split()
+    if len(words) > 1 and words[-1] in COMPANY_FORMS:
+        return "ORG"
     if label in ("PERSON", "PER"):
-        return label
+        return "LOC" if len(words) > 1 and words[-1] in STREETS.get(language, ()) else label
     if len(words) == 1:
         return "FAC" if label == "ORG" and words[0].endswith(BUILDING_SUFFIXES.get(language, ())) else label
     if words[-1] in ORG_LAST.get(language, ()):
@@ -251,3 +261,12 @@ def _cased(word: str, like: str) -> str:
     if like.isupper():
         return word.upper()
     return "-".join(part.capitalize() for part in word.split("-")) if like[:1].isupper() else word
+
+
+def is_toponym(name: str) -> bool:
+    """Whether a one-word Russian name reads only as a place in pymorphy3's dictionary and guesses
+    ("Северогорска", which the NER tagger may call a person): no reading as a given name, surname or patronymic."""
+    if " " in name or not name.replace("-", "").isalpha():
+        return False
+    parses = _morph().parse(name)
+    return bool(parses) and all("Geox" in p.tag.grammemes and not NAME_GRAMMEMES & p.tag.grammemes for p in parses)

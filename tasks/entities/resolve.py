@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import re
 
 from tasks.entities.names import CAPITALISED_NOUNS, DEMONYM_ENDINGS, INSTITUTION_WORDS, clean_name, genitive_stem, \
-    is_office, kind_by_words, nominative, without_office, without_title
+    is_office, is_toponym, kind_by_words, nominative, without_office, without_title
 
 # Numbers, amounts and times are not entities an analyst looks up.
 NON_ENTITY_LABELS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"})
@@ -192,6 +192,7 @@ def _named(mentions: list[Mention], language: str) -> list[tuple[str, str, Menti
             continue
         name = clean_name(mention.text, language)
         if language == "ru":
+            label = "LOC" if label == "PERSON" and is_toponym(name) else label
             name = nominative(name, label)
         if label == "PERSON":
             name = _after_last_office(without_title(name, language), language)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tasks.entities.resolve import Mention, resolve, summarize
-from tasks.entities.training.corpora import GERMEVAL, Sentence, Source, conll_sentences, germeval_sentences
+from tasks.entities.training.corpora import GERMEVAL, Sentence, Source, conll_sentences, germeval_dev, germeval_sentences
 from tasks.entities.training.repos import DEFAULT_SOURCES, has_repository, open_repository
 
 KINDS = ("people", "organizations", "places")
@@ -55,7 +55,9 @@ class TestSet:
 
     def documents(self, sources: Path) -> list[Document]:
         text = self.source.read(sources, self.path)
-        if self.source is GERMEVAL:
+        if self.source is GERMEVAL and "dev" in self.path:
+            documents = [[s] for s in germeval_dev(sources)[:200]]
+        elif self.source is GERMEVAL:
             documents = [[s] for s in germeval_sentences(text)]
             documents = documents[len(documents) * 4 // 5:]  # the fifth the training recipe holds out
         elif self.path.endswith(".iob2"):
@@ -71,10 +73,14 @@ class TestSet:
 TEST_SETS = (
     TestSet("conll03-en-test", "en", WIKINEURAL, "data/conll/en/test.conllu",
             "CoNLL-2003 English test (Reuters news, 231 documents); licensed text: measured only"),
+    TestSet("conll03-en-dev", "en", WIKINEURAL, "data/conll/en/val.conllu",
+            "CoNLL-2003 English dev (testa, 216 documents); thresholds are chosen here; measured only"),
     TestSet("uner-en-pud", "en", UNER_EN, "en_pud-ud-test.iob2",
             "Universal NER, English PUD (1,000 news and Wikipedia sentences), CC BY-SA 4.0"),
     TestSet("germeval-heldout", "de", GERMEVAL, "Data/NER-de-test.tsv",
             "GermEval 2014, the last fifth of its test split (1,020 sentences), never trained on"),
+    TestSet("germeval-dev", "de", GERMEVAL, "Data/NER-de-dev.tsv",
+            "GermEval 2014 dev, the 200 sentences the recipe keeps to pick its model; thresholds are chosen here"),
     TestSet("conll03-de-testb", "de", WIKINEURAL, "data/conll/de/test.conllu",
             "CoNLL-2003 German testb (Frankfurter Rundschau news, 155 documents); licensed text: measured only"),
     TestSet("uner-de-pud", "de", UNER_DE, "de_pud-ud-test.iob2",

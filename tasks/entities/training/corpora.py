@@ -107,6 +107,22 @@ def _repaired(sentence: Sentence) -> Sentence:
     return out
 
 
+def sentences_of(streams: list[Sentence], most: int = 60) -> list[Sentence]:
+    """Sentences of token streams with few or no sentence breaks (Europeana's OCR pages): cut after a full stop
+    outside a name, or after `most` tokens."""
+    out = []
+    for stream in streams:
+        current: Sentence = []
+        for token, tag in stream:
+            current.append((token, tag))
+            if (token == "." and tag == "O") or (len(current) >= most and tag == "O"):
+                out.append(current)
+                current = []
+        if current:
+            out.append(current)
+    return [_repaired(s) for s in out]
+
+
 def has_entity(sentence: Sentence) -> bool:
     return any(tag != "O" for _, tag in sentence)
 
@@ -120,24 +136,35 @@ def german(root: Path, seed: int = 0) -> dict[str, list[Sentence]]:
     file order) is the test set; its first four fifths and the dev split train
     (counted twice: news and encyclopaedia text is what Pagefold reads), with
     LER's sentences that name a person, place or organisation and a quarter
-    as many without; 200 dev sentences are held out to pick the best model.
+    as many without, and Europeana's German newspaper sentences (OCR,
+    CC0) that name one; 200 dev sentences are held out to pick the best model.
     """
     rng = random.Random(seed)
-    dev = germeval_sentences(GERMEVAL.read(root, "Data/NER-de-dev.tsv"))
+    dev = germeval_dev(root, rng)
     test = germeval_sentences(GERMEVAL.read(root, "Data/NER-de-test.tsv"))
-    rng.shuffle(dev)
     cut = len(test) * 4 // 5
     held_out, germeval_train = dev[:200], dev[200:] + test[:cut]
     ler = [s for court in LER_COURTS for s in conll_sentences(LER.read(root, f"data/conll/{court}.conll"), LER_CLASSES)]
     named = [s for s in ler if has_entity(s)]
     plain = [s for s in ler if not has_entity(s)]
     rng.shuffle(plain)
-    train = germeval_train * GERMEVAL_WEIGHT + named + plain[: len(named) // 4]
+    europeana = [s for path in EUROPEANA_GERMAN for s in sentences_of(conll_sentences(EUROPEANA.read(root, path),
+                                                                                     EUROPEANA_CLASSES))]
+    train = (germeval_train * GERMEVAL_WEIGHT + named + plain[: len(named) // 4]
+             + [s for s in europeana if has_entity(s)])
     rng.shuffle(train)
     return {"train": train, "dev": held_out, "test": test[cut:]}
 
 
-RECIPES = {"de": (german, (GERMEVAL, LER))}
+def germeval_dev(root: Path, rng: random.Random | None = None) -> list[Sentence]:
+    """GermEval's dev split in the order the recipe uses: shuffled by `rng` (seed 0 by default); its first
+    200 sentences pick the best model and are never trained on."""
+    dev = germeval_sentences(GERMEVAL.read(root, "Data/NER-de-dev.tsv"))
+    (rng or random.Random(0)).shuffle(dev)
+    return dev
+
+
+RECIPES = {"de": (german, (GERMEVAL, LER, EUROPEANA))}
 
 
 def write_conll(sentences: list[Sentence], path: Path) -> None:
