@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from tasks.entities.names import STREETS
 from tasks.entities.resolve import Mention
 
 MODELS_ENV = "PAGEFOLD_NER_MODELS"
@@ -146,12 +147,19 @@ class NerModel:
         for (doc, context), scores in zip(batch, scored):
             taken, covered = [], set()
             for (start, end, label), probability in sorted(scores.items(), key=lambda item: -item[1]):
-                if probability < self.thresholds.get(label, 1.0) or covered & set(range(start, end)):
+                if probability < self._threshold(doc[start:end], label) or covered & set(range(start, end)):
                     continue
                 taken.append(Span(doc, start, end, label=label))
                 covered.update(range(start, end))
             doc.ents = sorted(taken, key=lambda span: span.start)
             yield doc, context
+
+    def _threshold(self, span, label: str) -> float:
+        """The label's threshold; for a place whose last word says it is a street or a square ("Weserstraße",
+        "Schlossplatz"), any reading the beam keeps (0.05): the word is evidence where the model doubts."""
+        if label in ("LOC", "GPE", "FAC") and span[-1].lower_.endswith(tuple(STREETS.get(self.nlp.lang, ()))):
+            return min(0.05, self.thresholds.get(label, 1.0))
+        return self.thresholds.get(label, 1.0)
 
     def _repaired(self, doc) -> list:
         """The model's entities, with what it cut off or cut in two put back: a person's given names
