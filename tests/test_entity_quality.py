@@ -26,7 +26,7 @@ PRECISION_FLOORS = {
     "germeval-dev": 0.77,
     "conll03-de-testb": 0.58,
     "uner-de-pud": 0.65,
-    "wikineural-fr-test": 0.78,
+    "wikineural-fr-test": 0.81,
     "uner-ru-pud": 0.69,
 }
 

