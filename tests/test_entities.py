@@ -247,6 +247,17 @@ def test_a_lone_common_word_names_nothing_where_every_word_is_capitalised():
     assert [e.canonical for e in found] == ["Harbour"]  # capitalised inside a sentence: a name
 
 
+def test_a_person_with_a_lower_case_word_that_is_no_particle_is_no_person():
+    found = resolve([Mention("Hakea laurina", "PER", 0), Mention("Charles de Gaulle", "PER", 40),
+                     Mention("Ursula von der Leyen", "PER", 80)], "fr")
+    assert {e.canonical for e in found} == {"Charles de Gaulle", "Ursula von der Leyen"}
+
+
+def test_a_place_or_organisation_starts_after_a_lower_case_preposition():
+    found = resolve([Mention("de Californie", "LOC", 0), Mention("De Beers", "ORG", 40)], "fr")
+    assert {e.canonical for e in found} == {"Californie", "De Beers"}
+
+
 def test_a_lone_german_common_noun_names_nothing_wherever_it_stands():
     common = frozenset({"bahnhof", "schulbank"})
     found = resolve([Mention("Bahnhof", "LOC", 10), Mention("Schulbank", "ORG", 50), Mention("Bad Seelen", "LOC", 80)],

@@ -87,10 +87,30 @@ def without_title(name: str, language: str) -> str:
     return " ".join(words)
 
 
+# Small words a person's name may hold in lower case ("Charles de Gaulle", "Ursula von der Leyen"); any other
+# lower-case word says the span is no person's name ("Hakea laurina", a plant; "a. le lendemain").
+NAME_PARTICLES = frozenset("de du des d' d’ la le van von der den ter ten zu da di dos das do del della y e "
+                           "bin ibn al el af och und and".split())
+
+
+def reads_as_person(name: str) -> bool:
+    """Whether every word of `name` starts with a capital (or is not written in letters at all), but for
+    the small words of names (`NAME_PARTICLES`). Scripts without case (Japanese, ...) always read so."""
+    return all(not word[:1].islower() or word in NAME_PARTICLES for word in name.split())
+
+
+# Prepositions a place's or an organisation's span may start with ("de Californie", from "la côte de
+# Californie"); written in lower case only, so "De Beers" keeps its "De". Not for people: "de Gaulle".
+LEADING_PREPOSITIONS = {"fr": ("de",), "es": ("de",), "it": ("di", "da")}
+
+
 def without_office(name: str, language: str) -> str:
-    """An organisation's name without the office after it ("Labour MP" is "Labour", "SPD-Chef" is "SPD")."""
+    """A name that is not a person's without the office after it ("Labour MP" is "Labour", "SPD-Chef" is
+    "SPD") and without a lower-case preposition before it ("de Californie" is "Californie")."""
     offices = OFFICE_AFTER_NAME.get(language, frozenset())
     words = name.split()
+    while len(words) > 1 and words[0] in LEADING_PREPOSITIONS.get(language, ()):
+        words = words[1:]
     while len(words) > 1 and words[-1].casefold() in offices:
         words = words[:-1]
     if language == "de" and len(words) == 1 and "-" in words[0]:

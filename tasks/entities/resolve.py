@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import re
 
 from tasks.entities.names import CAPITALISED_NOUNS, DEMONYM_ENDINGS, INSTITUTION_WORDS, clean_name, genitive_stem, \
-    is_office, is_toponym, kind_by_words, nominative, without_office, without_title
+    is_office, is_toponym, kind_by_words, nominative, reads_as_person, without_office, without_title
 
 # Numbers, amounts and times are not entities an analyst looks up.
 NON_ENTITY_LABELS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"})
@@ -158,12 +158,13 @@ def _names_something(canonical: str, label: str, mentions: list[Mention], langua
     """Whether an entity names something an analyst can count.
 
     Not a person named in the title only (a headline read as a name, "Ferry de Port-Kerlan"; the model
-    must find the person in the text too). Not one word that says what an institution is ("l'État", "the
+    must find the person in the text too), nor a "person" with a lower-case word that is no particle of
+    names ("Hakea laurina", `names.reads_as_person`). Not one word that says what an institution is ("l'État", "the
     Council") rather than which. Not one common word: in a language that capitalises every noun (German's
     "Bahnhof") wherever it stands; elsewhere when it stands only where every word is capitalised, first in
     a sentence or in the title ("Councillors voted ...").
     """
-    if label == "PERSON" and all(m.start is None for m in mentions):
+    if label == "PERSON" and (all(m.start is None for m in mentions) or not reads_as_person(canonical)):
         return False
     if " " in canonical:
         return True
