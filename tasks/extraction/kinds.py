@@ -1,4 +1,4 @@
-"""What kind of page a page is: article, forum, product, listing, collection, documentation, service or other.
+"""What kind of page a page is: one of `schemas.PAGE_KINDS` (article, forum, product, listing, ...).
 
 A crawl of news and blog sites lands more than articles. `page_signals` measures, on the parsed page
 before any pruning, what tells the kinds apart: the types the page declares (JSON-LD `@type`, `og:type`,
@@ -6,7 +6,7 @@ article meta tags), the shape of its URL (a dated path, a long slug, words such 
 `product`, `docs`, `pricing` among its segments), and the structure of its body (prose paragraphs,
 link density, repeated items, code blocks, tables, forms, prices, the words its class names use).
 `classify` turns those signals into a kind with a multinomial logistic regression whose weights ship
-in `kinds_model.json` beside this module (trained by `tasks.extraction.kinds_training`, which also
+in `kinds_model.json` beside this module (trained by `tests/corpora/train_page_kinds.py`, which also
 records how the model scored on whole sites held out); it needs no library at run time.
 
 An article is the kind that matters most: a page is an article unless the model gives another kind a
@@ -28,7 +28,6 @@ from lxml import etree
 
 from tasks.extraction.metadata import json_ld_nodes, meta_tags
 
-KINDS = ("article", "forum", "product", "listing", "collection", "documentation", "service", "other")
 MODEL_FILE = "kinds_model.json"
 
 # JSON-LD types (schema.org), by the kind of page they declare.
