@@ -10,7 +10,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-smoke test-e2e check-install server deploy worker bench bench-ner quality quality-ner lock train-ner clean
+.PHONY: demo test test-smoke test-e2e check-install server deploy worker bench bench-ner quality quality-ner lock train-ner train-kinds clean
 
 # Where `make server` listens and where `make deploy` and `make worker` find it. Only those three targets
 # get these settings: `make demo`, `make test` and `make quality` start their own temporary Prefect.
@@ -119,6 +119,13 @@ train-ner: $(STAMP)
 	env LANG=C.UTF-8 $(BIN)/python -m tasks.entities.training.package $(LANG) $(NER_WORK)/out/model-best \
 	  $(NER_WORK)/test-metrics.json $$(cat $(NER_WORK)/train_seconds)
 	env LANG=C.UTF-8 $(BIN)/python -m tasks.entities.training.words $(LANG) --sources $(NER_SOURCES)
+
+# The page-kind model, tasks/extraction/kinds_model.json (docs/development.md, "Training the page-kind model"):
+# trained on wcxb-dev's training sites (../shared/corpus/wcxb-dev), news-dev and web-dev (../corpora/web-dev,
+# rebuilt from public repositories when absent), all public; prints its site-grouped cross-validation.
+train-kinds: $(STAMP)
+	test -f ../corpora/web-dev/pages.jsonl.gz || $(BIN)/python tests/corpora/build_web_corpus.py --sources $(NER_SOURCES)
+	$(BIN)/python tests/corpora/train_page_kinds.py
 
 # Extraction quality on ../shared/corpus/news-dev and the corpora under ../corpora (web-dev; web-holdout with
 # tests/quality_report.py --holdout): plain trafilatura against `pagefold ingest`, per field, side by side.
