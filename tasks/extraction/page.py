@@ -146,9 +146,14 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
     headline, names, repaired = title.value, authors.value, []
     if is_bad(f"{headline or ''}\n{text}"):  # mojibake: the page was decoded with the wrong code page
         headline, text, names = redecoded(headline, text, names)
-        if is_bad(f"{headline or ''}\n{text}"):
-            return reject("undecodable", "decode", "the text reads as mojibake in every encoding tried")
         repaired = ["text: mojibake re-decoded"]
+        if is_bad(f"{headline or ''}\n{text}"):
+            lines = [line for line in f"{headline or ''}\n{text}".split("\n") if line.strip()]
+            bad = sum(is_bad(line) for line in lines)
+            if bad > len(lines) * MOJIBAKE_LINES:
+                return reject("undecodable", "decode", "the text reads as mojibake in every encoding tried")
+            repaired = [f"text: {bad} of {len(lines)} lines read as mojibake in every encoding tried, kept as "
+                        "the page has them"]
     language, language_source = choose_language(page_language, *identify(text))
     dateline = find_dateline(text)[0]
     agency, agency_origin = find_agency(text, headline, names)
@@ -199,6 +204,12 @@ def kind_text(html: str, url: str | None, kind: str, doc, text: str) -> tuple[ob
     parts = [found.text, found.comments if kind == "forum" else None] if found is not None else []
     other = "\n".join(part.strip() for part in parts if part and part.strip())
     return (found, other) if other else (doc, text)
+
+
+# The share of a text's lines that may still read as mojibake once re-decoded: a page that misspells a few of
+# its own strings (quotes a site stored mis-encoded, "â€œ...†–") is kept, with a field issue; a page mostly
+# so is rejected (undecodable). Garbage text is worse than a reject, and one bad line is no reason to lose a page.
+MOJIBAKE_LINES = 0.1
 
 
 def redecoded(title: str | None, text: str, authors: list[str]) -> tuple[str | None, str, list[str]]:
