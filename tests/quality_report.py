@@ -1,9 +1,10 @@
 """Extraction quality, corpus by corpus: plain trafilatura against Pagefold, field by field.
 
-Run with `make quality` (add `--holdout` to include web-holdout, which is looked at last, once). The
-corpora are news-dev (`../shared/corpus/news-dev`) and every corpus built under `../corpora`
-(`tests/corpora/build_web_corpus.py` builds web-dev and web-holdout there); a corpus that is absent is
-skipped with a note. It runs the whole pipeline as a user would (`pagefold ingest` as a subprocess,
+Run with `make quality` (add `--holdout` to include the parts kept aside, web-holdout and wcxb-dev's
+set-aside sites, which are looked at last, once). The corpora are news-dev (`../shared/corpus/news-dev`),
+every corpus built under `../corpora` (`tests/corpora/build_web_corpus.py` builds web-dev and web-holdout
+there) and the articles of wcxb-dev (`../shared/corpus/wcxb-dev`, split by whole sites with web-holdout's
+rule, scored by WCXB's rules: see `wcxb_corpus`); a corpus that is absent is skipped with a note. It runs the whole pipeline as a user would (`pagefold ingest` as a subprocess,
 once, over a temporary dt= folder that links to every corpus's `pages.jsonl.gz`), reads the documents
 back with DuckDB, scores them with `tasks.extraction.scoring` (a truth field that is null is not scored), and
 prints the corpora side by side (pages scored, plain trafilatura, Pagefold, per field), then for each
@@ -20,15 +21,22 @@ import os
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tasks.extraction.scoring import FIELDS, PageScore, score_page, scored, summarise
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-WORKTREES = Path(__file__).resolve().parents[2]
+from tasks.extraction.scoring import FIELDS, PageScore, printed_names, score_page, scored, summarise  # noqa: E402
+from tests.corpora.build_web_corpus import held_out, site_of  # noqa: E402
+
+WORKTREES = ROOT.parent
 NEWS_DEV = WORKTREES / "shared" / "corpus" / "news-dev"
+WCXB_DEV = WORKTREES / "shared" / "corpus" / "wcxb-dev"
 CORPORA = WORKTREES / "corpora"
 HOLDOUT = "web-holdout"
+WCXB_SET_ASIDE = "wcxb-dev-aside"
 # The targets on news-dev (issue 9); on the other corpora the target is plain trafilatura's score.
 TARGETS = {"body": 0.97, "title": 0.90, "date": 0.985, "authors": 0.93}
 CORPUS_DAY = "2024-05-03"
@@ -53,6 +61,34 @@ def load_corpus(corpus: Path) -> tuple[list[dict], dict[str, dict]]:
     return pages, truth
 
 
+@dataclass
+class Corpus:
+    """A corpus's pages (url, html, publisher, ...) in file order, its truth rows by URL, the pages file
+    they come from, and whether it is scored by WCXB's rules (`tasks.extraction.scoring`)."""
+
+    name: str
+    pages: list[dict]
+    truth: dict[str, dict]
+    pages_file: Path
+    wcxb: bool = False
+
+
+def wcxb_corpus(folder: Path, set_aside: bool = False) -> Corpus:
+    """wcxb-dev's articles (page_type "article") of its tuning sites, or of its set-aside sites: a third of
+    the sites, by `held_out(site_of(url))`, the rule that splits web-dev from web-holdout. Truth in the
+    scoring's shape: the printed author string split into names (`printed_names`), `published_date` as
+    `published_at`; the page's site as its publisher."""
+    with gzip.open(folder / "truth.jsonl.gz", "rt", encoding="utf-8") as lines:
+        truth = {row["url"]: {"url": row["url"], "title": row["title"], "authors": printed_names(row["authors"]),
+                              "published_at": row["published_date"], "body": row["body"]}
+                 for row in map(json.loads, lines)
+                 if row["page_type"] == "article" and held_out(site_of(row["url"])) == set_aside}
+    with gzip.open(folder / "pages.jsonl.gz", "rt", encoding="utf-8") as lines:
+        pages = [{**page, "publisher": site_of(page["url"])} for page in map(json.loads, lines)
+                 if page["url"] in truth]
+    return Corpus(WCXB_SET_ASIDE if set_aside else "wcxb-dev", pages, truth, folder / "pages.jsonl.gz", wcxb=True)
+
+
 def plain_trafilatura(page: dict) -> dict:
     """What `trafilatura.bare_extraction(html, url=url, with_metadata=True)` alone gives, as a row."""
     import trafilatura
@@ -64,15 +100,15 @@ def plain_trafilatura(page: dict) -> dict:
             "authors": [a.strip() for a in (doc.author or "").split(";") if a.strip()]}
 
 
-def ingest_with_cli(pages_files: dict[str, Path], workdir: Path) -> dict[str, dict]:
-    """Run `pagefold ingest` once over a day folder linking to every corpus's pages file; the documents
-    written, by URL."""
+def ingest_with_cli(pages_files: list[Path], workdir: Path) -> dict[str, dict]:
+    """Run `pagefold ingest` once over a day folder linking to every corpus's pages file (each file once);
+    the documents written, by URL."""
     import duckdb
 
     day = workdir / "raw" / f"dt={CORPUS_DAY}"
     day.mkdir(parents=True)
-    for name, pages_file in pages_files.items():
-        (day / f"{name}.jsonl.gz").symlink_to(pages_file)
+    for number, pages_file in enumerate(dict.fromkeys(pages_files)):
+        (day / f"{number}-{pages_file.parent.name}.jsonl.gz").symlink_to(pages_file)
     lake = workdir / "lake"
     command = [str(Path(sys.executable).with_name("pagefold")), "ingest", "--source", str(workdir / "raw"),
                "--dest", str(lake)]
@@ -103,30 +139,41 @@ def shown(row: dict | None, field: str, truth: bool = False) -> str:
 class CorpusResult:
     """One corpus's pages, truth, and both extractions' rows and scores."""
 
-    def __init__(self, name: str, pages: list[dict], truth: dict[str, dict], plain: list[dict],
-                 ours: list[dict | None]):
-        self.name, self.pages, self.truth, self.plain, self.ours = name, pages, truth, plain, ours
-        self.plain_scores = [score_page(truth[p["url"]], row) for p, row in zip(pages, plain)]
-        self.our_scores = [score_page(truth[p["url"]], row) for p, row in zip(pages, ours)]
+    def __init__(self, corpus: Corpus, plain: list[dict], ours: list[dict | None]):
+        self.name, self.pages, self.truth, self.wcxb = corpus.name, corpus.pages, corpus.truth, corpus.wcxb
+        self.plain, self.ours = plain, ours
+        self.plain_scores = [score_page(self.truth[p["url"]], row, words=self.wcxb) for p, row in zip(self.pages, plain)]
+        self.our_scores = [score_page(self.truth[p["url"]], row, words=self.wcxb) for p, row in zip(self.pages, ours)]
+
+    def summary(self, scores: list[PageScore]) -> dict[str, float | None]:
+        return summarise(scores, page_mean=self.wcxb)
 
 
 def side_by_side(results: list[CorpusResult]) -> str:
-    """One line per field: for each corpus, pages scored, plain trafilatura, Pagefold and the change."""
+    """One line per field: for each corpus, pages scored, plain trafilatura, Pagefold and the change; then
+    the share of pages each one made a document of (plain trafilatura: a text)."""
     width = 36
     lines = [f"{'':<9}" + "".join(f"{r.name + f' ({len(r.pages)} pages)':<{width}}" for r in results),
              f"{'field':<9}" + f"{'pages':>6}{'plain':>8}{'Pagefold':>10}{'change':>9}   " * len(results)]
     for field in FIELDS:
         line = f"{field:<9}"
         for r in results:
-            before, after, count = summarise(r.plain_scores)[field], summarise(r.our_scores)[field], \
+            before, after, count = r.summary(r.plain_scores)[field], r.summary(r.our_scores)[field], \
                 scored(r.our_scores)[field]
             if count == 0:
                 line += f"{0:>6}{'-':>8}{'-':>10}{'-':>9}   "
             else:
                 line += f"{count:>6}{before:>8.3f}{after:>10.3f}{after - before:>+9.3f}   "
         lines.append(line.rstrip())
+    line = f"{'kept':<9}"
+    for r in results:
+        before = sum(bool(row.get("text")) for row in r.plain) / len(r.pages)
+        after = sum(row is not None for row in r.ours) / len(r.pages)
+        line += f"{len(r.pages):>6}{before:>8.3f}{after:>10.3f}{after - before:>+9.3f}   "
+    lines.append(line.rstrip())
     targets = "  ".join(f"{field} {TARGETS[field]:.3f}" for field in FIELDS)
-    lines += ["", f"Targets on news-dev: {targets}; on the other corpora: above plain trafilatura on every field."]
+    lines += ["", f"Targets on news-dev: {targets}; on the other corpora: above plain trafilatura on every field.",
+              "wcxb-dev: its articles only, body by WCXB's word bags (mean of page F1s)."]
     return "\n".join(lines)
 
 
@@ -173,26 +220,28 @@ def main() -> None:
     parser.add_argument("--holdout", action="store_true",
                         help=f"also score {HOLDOUT} (held out: look at it once, at the end, never tune on it)")
     args = parser.parse_args()
-    present = {}
+    corpora = []
     for name, folder in corpus_folders(args.holdout).items():
         if (folder / "pages.jsonl.gz").exists() and (folder / "truth.jsonl").exists():
-            present[name] = folder
+            corpora.append(Corpus(name, *load_corpus(folder), (folder / "pages.jsonl.gz").resolve()))
         else:
             print(f"quality: {name} skipped, no corpus at {folder} (news-dev ships with ../shared; "
                   "tests/corpora/build_web_corpus.py builds the web corpora)")
-    if not present:
+    if (WCXB_DEV / "truth.jsonl.gz").exists():
+        corpora += [wcxb_corpus(WCXB_DEV.resolve(), set_aside) for set_aside in (False, True)[:1 + args.holdout]]
+    else:
+        print(f"quality: wcxb-dev skipped, no corpus at {WCXB_DEV} (it ships with ../shared)")
+    if not corpora:
         return
-    loaded = {name: load_corpus(folder) for name, folder in present.items()}
     plain = {}
-    for name, (pages, _) in loaded.items():
-        print(f"plain trafilatura over {name}, {len(pages)} pages ...", flush=True)
-        plain[name] = [plain_trafilatura(page) for page in pages]
+    for corpus in corpora:
+        print(f"plain trafilatura over {corpus.name}, {len(corpus.pages)} pages ...", flush=True)
+        plain[corpus.name] = [plain_trafilatura(page) for page in corpus.pages]
     print("pagefold ingest over the same pages (a local Prefect starts first) ...", flush=True)
     with tempfile.TemporaryDirectory(prefix="pagefold-quality-") as tmp:
-        documents = ingest_with_cli({name: (folder / "pages.jsonl.gz").resolve() for name, folder in present.items()},
-                                    Path(tmp))
-    results = [CorpusResult(name, pages, truth, plain[name], [documents.get(page["url"]) for page in pages])
-               for name, (pages, truth) in loaded.items()]
+        documents = ingest_with_cli([corpus.pages_file for corpus in corpora], Path(tmp))
+    results = [CorpusResult(corpus, plain[corpus.name], [documents.get(page["url"]) for page in corpus.pages])
+               for corpus in corpora]
     print()
     print(side_by_side(results))
     for result in results:
