@@ -19,7 +19,7 @@ Evolution policy (see README, "Schema evolution"):
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-SCHEMA_VERSION = "3.1"
+SCHEMA_VERSION = "3.2"
 
 _UTC_MICROS = pa.timestamp("us", tz="UTC")
 # Where each field's value came from (README, "Field issues"): json-ld, meta, page, url, trafilatura, text, declared.
@@ -82,6 +82,9 @@ DOCUMENTS = _schema(
         _field("minhash", pa.binary(), True,
                "MinHash of the text's word 5-grams: 128 little-endian uint32 (datasketch, affine32, seed 1)."),
         _field("shingle_count", pa.int32(), True, "Distinct word 5-grams in `text` (the set the MinHash summarises)."),
+        _field("text_edges", pa.binary(), True,
+               "The text's first and last 16 lines for story matching: uint32 lines, then per line a uint64 hash "
+               "and uint32 words (little-endian); what two texts share there is boilerplate, not a copy."),
     ],
 )
 

@@ -19,6 +19,12 @@ documents and those of the N days around it.
   keeps a trimmed copy or one with a local intro in its story; distinct
   reports that share quotes share far less than half of either text.
   Thresholds: measured on the evaluation set (tests/stories, README "Stories").
+- Boilerplate: the lines two texts share at their start and at their end (a
+  site's "About us" and "Media enquiries" closing each of its press releases,
+  a cookie or newsletter box), found from the signatures' edge sketches, do
+  not count: the rule is applied again to what is left of the two texts
+  (`shared_edges`). When that is nothing for one of them (a copy that is a
+  trim of the other, or the same text), the pair stays a copy.
 - Stories: connected components of the copy pairs, joined with the stories
   the documents already belong to. A story's id is the smallest of its
   copies' own ids, `<first day YYYYMMDD>-<doc_id>`: the id of the copy that
@@ -40,7 +46,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from tasks.stories.signatures import NUM_PERM, Signature, as_matrix
+from tasks.stories.signatures import NUM_PERM, Signature, as_matrix, read_edges
 
 ROWS_PER_BAND = 2
 BANDS = NUM_PERM // ROWS_PER_BAND
@@ -101,18 +107,48 @@ def overlap(matrix: np.ndarray, sizes: np.ndarray, pairs: np.ndarray) -> tuple[n
     return shared, containment
 
 
-def copies(matrix: np.ndarray, sizes: np.ndarray, pairs: np.ndarray) -> np.ndarray:
-    """The pairs that are copies of one story (see the module's rule)."""
+def copies(matrix: np.ndarray, sizes: np.ndarray, pairs: np.ndarray, edges: list[bytes | None] | None = None
+           ) -> np.ndarray:
+    """The pairs that are copies of one story (see the module's rule); `edges`: each row's edge sketch
+    (`tasks.stories.signatures.edges`, None for none), so that the lines two texts share at their edges do not
+    count."""
     if not len(pairs):
         return pairs
     shared, containment = overlap(matrix, sizes, pairs)
-    return pairs[(containment >= MIN_CONTAINMENT) & (shared >= MIN_SHARED)]
+    passed = (containment >= MIN_CONTAINMENT) & (shared >= MIN_SHARED)
+    if edges is not None:
+        for k in np.flatnonzero(passed):
+            i, j = pairs[k]
+            edge_words, whole = shared_edges(edges[i], edges[j])
+            if edge_words and not whole:
+                rest = shared[k] - edge_words
+                smaller = min(sizes[i], sizes[j]) - edge_words
+                passed[k] = rest >= MIN_SHARED and smaller > 0 and rest / smaller >= MIN_CONTAINMENT
+    return pairs[passed]
+
+
+def shared_edges(a: bytes | None, b: bytes | None) -> tuple[int, bool]:
+    """The words of the lines two texts share at their start and at their end (from their edge sketches), and
+    whether that is the whole of one of them (then nothing else is left to compare)."""
+    first, second = read_edges(a), read_edges(b)
+    lead = _common_run(first.lead, second.lead)
+    tail = _common_run(first.tail, second.tail)
+    words = sum(count for _, count in first.lead[:lead]) + sum(count for _, count in first.tail[:tail])
+    return words, lead + tail >= min(first.lines, second.lines)
+
+
+def _common_run(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> int:
+    """How many records the two lists share from their first one on."""
+    run = 0
+    while run < min(len(a), len(b)) and a[run][0] == b[run][0]:
+        run += 1
+    return run
 
 
 def is_copy(a: Signature, b: Signature) -> bool:
     """Whether the matcher links two texts: their signatures are a candidate pair and pass the copy rule."""
     matrix = as_matrix([a.minhash, b.minhash])
-    return len(copies(matrix, np.array([a.shingles, b.shingles]), candidate_pairs(matrix))) == 1
+    return len(copies(matrix, np.array([a.shingles, b.shingles]), candidate_pairs(matrix), [a.edges, b.edges])) == 1
 
 
 def story_ids(own_ids: list[str], current: list[str | None], pairs: np.ndarray) -> list[str]:
