@@ -388,4 +388,17 @@ def test_a_text_read_with_the_wrong_code_page_is_re_decoded():
     doc = extract_ok(raw_page(mojibake))
 
     assert "Köln" in doc["text"] and "Ã" not in doc["text"]
-    assert "text: mojibake re-decoded" in doc["field_issues"]
+    assert "text: mojibake re-decoded: utf-8 that had been read as windows-1252" in doc["field_issues"]
+
+
+def test_windows_1252_punctuation_stored_as_c1_controls_is_read_as_browsers_show_it():
+    """A crawler decoded the page's windows-1252 bytes as ISO-8859-1 and stored text: its quotes, dashes and euro
+    sign are C1 control characters. The text shows them as a browser does, and field_issues says what happened."""
+    html = article_page(head="").replace(ARTICLE[1], "The mayor’s office – “at last” – put the cost at €4 million.")
+    stored = html.encode("cp1252").decode("latin-1")
+
+    doc = extract_ok(raw_page(stored))
+
+    assert "The mayor’s office – “at last” – put the cost at €4 million." in doc["text"]
+    assert doc["field_issues"] == ["text: 6 C1 control characters read as windows-1252 punctuation (the page had been "
+                                   "decoded as ISO-8859-1, which browsers read as windows-1252)"]

@@ -14,6 +14,10 @@ Order of evidence, most trusted first:
 
 A declared UTF-16 page without a byte-order mark is decoded before any check for binary content (its
 ASCII characters hold a NUL byte each). A page that no encoding turns into text is `undecodable`.
+
+A text that arrives with C1 control characters (U+0080-U+009F) was decoded as ISO-8859-1 before it reached
+Pagefold (a crawler that stored text, not bytes): `c1_as_windows_1252` reads them as the windows-1252
+punctuation a browser shows for those bytes.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import re
 
 import charset_normalizer
 import webencodings
+from ftfy.fixes import fix_c1_controls
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]+)""", re.IGNORECASE)
 _HTML_MARKUP = re.compile(r"<\s*(!doctype|html|head|body|p|div|article|title|meta|span|section|main)\b", re.IGNORECASE)
@@ -43,6 +48,7 @@ UTF8_DECLARED_STRAY = 3
 # A declared legacy encoding fits when its invalid bytes are at most this share of the non-ASCII text.
 LEGACY_INVALID_SHARE = 100
 _NOT_ASCII = re.compile(rb"[\x80-\xff]")
+_C1_CONTROLS = re.compile("[\x80-\x9f]")
 
 
 class DecodeError(Exception):
@@ -66,6 +72,18 @@ def decode_page(body: bytes | str, declared_charset: str | None = None) -> str:
     if not _HTML_MARKUP.search(text[:_SNIFF_BYTES]):
         raise DecodeError("not_html", "no HTML markup in the first 64 KiB")
     return text
+
+
+def c1_as_windows_1252(text: str) -> tuple[str, int]:
+    """The text with its C1 control characters read as windows-1252 ("\\x92" -> "’", "\\x96" -> "–", "\\x80" ->
+    "€"), and how many it held.
+
+    C1 controls never belong to a page's text: they are windows-1252 punctuation whose bytes were decoded
+    as ISO-8859-1, a label browsers read as windows-1252 (WHATWG Encoding Standard). ftfy's
+    `fix_c1_controls` maps them; the five bytes windows-1252 leaves undefined stay as they are.
+    """
+    found = len(_C1_CONTROLS.findall(text))
+    return (fix_c1_controls(text), found) if found else (text, 0)
 
 
 def browser_codec(label: str | None, in_meta: bool = False) -> str | None:
