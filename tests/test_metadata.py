@@ -143,9 +143,20 @@ def test_strip_site_name(title, expected):
     ("Kooman, F.", ["F. Kooman"]),
     ("Jong, Michiel de", ["Michiel de Jong"]),
     ("Jane Doe | jdoe@example.com", ["Jane Doe"]),
+    ("王海燕、刘志强", ["王海燕", "刘志强"]),
+    ("山田花子，佐藤健", ["山田花子", "佐藤健"]),
+    ("Par Margaux Thiel et Bastien Royer", ["Margaux Thiel", "Bastien Royer"]),
+    ("Por Inés Carmona y Tomás Vidal", ["Inés Carmona", "Tomás Vidal"]),
+    ("Chiara Fontana e Marco Lentini", ["Chiara Fontana", "Marco Lentini"]),
+    ("Av Ingrid Solberg og Nils Aasen", ["Ingrid Solberg", "Nils Aasen"]),
+    ("Door Femke van Dijk en Joris Mulder", ["Femke van Dijk", "Joris Mulder"]),
+    ("Elif Aksoy ve Murat Demir", ["Elif Aksoy", "Murat Demir"]),
+    ("José Ortega y Gasset", ["José Ortega y Gasset"]),
 ], ids=["by-and", "von-und", "inverted", "agency", "role", "korean-role", "e-mail", "url", "staff-reporter",
         "french-et-kept", "text-label", "names-that-start-like-by", "section-then-von", "section-then-by",
-        "noble-von-der-kept", "noble-von-kept", "inverted-initial", "inverted-particle", "name-bar-e-mail"])
+        "noble-von-der-kept", "noble-von-kept", "inverted-initial", "inverted-particle", "name-bar-e-mail",
+        "chinese-enumeration-comma", "full-width-comma", "french-et", "spanish-y", "italian-e", "norwegian-og",
+        "dutch-en-with-particle", "turkish-ve", "compound-surname-kept"])
 def test_split_byline(value, names):
     assert split_byline(value) == names
 

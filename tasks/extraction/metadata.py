@@ -136,7 +136,14 @@ NAME_SUFFIXES = ("jr", "sr", "ii", "iii", "iv", "md", "m.d", "phd", "ph.d", "rn"
                  "jd", "esq", "dds", "dmd", "dvm", "cpa", "cfa", "frcp", "frcs", "mbbs", "facp", "facc", "lcsw",
                  "psyd", "edd", "pharmd", "mrcp", "dnp", "aprn", "pa-c", "obe", "mbe", "cbe", "kc", "qc")
 _SUFFIX = r"(?:" + "|".join(re.escape(s) for s in NAME_SUFFIXES) + r")\.?(?![\w.-])"
-_NAME_SPLIT = re.compile(rf"\s*(?:[;|/&]|,(?!\s*{_SUFFIX})|\b(?:and|und)\b)\s*", re.IGNORECASE)
+# Chinese and Japanese list names with an enumeration comma ("张晓明、李婷") or a full-width comma or semicolon.
+_NAME_SPLIT = re.compile(rf"\s*(?:[;|/&、，；]|,(?!\s*{_SUFFIX})|\b(?:and|und)\b)\s*", re.IGNORECASE)
+# "And" in the other languages Pagefold reads (French et; Spanish y; Portuguese and Italian e; Catalan, Polish and
+# Croatian i; Norwegian and Danish og; Dutch en; Swedish och; Turkish ve; Hungarian és; Finnish ja; Romanian și;
+# Indonesian and Malay dan; Russian и; Czech and Slovak a): it joins two names when each side is a full name, two
+# capitalised words or more ("Claire Morvan et Hugo Lasalle"); a compound surname ("José Ortega y Gasset") or a
+# name and an agency ("Le Figaro et AFP") stays whole.
+_CONJUNCTION = re.compile(r"\s+(?:et|y|e|i|og|en|och|ve|és|ja|și|dan|и|a)\s+")
 
 
 @dataclass(frozen=True)
@@ -657,7 +664,23 @@ def split_byline(value: str) -> list[str]:
     inverted = _INVERTED.fullmatch(value)
     if inverted and not re.fullmatch(_SUFFIX, inverted.group(2), re.IGNORECASE):
         value = f"{inverted.group(2)} {inverted.group(1)}"
-    return [name for name in (clean_name(part) for part in _NAME_SPLIT.split(value)) if name]
+    parts = [piece for part in _NAME_SPLIT.split(value) for piece in _at_conjunction(part)]
+    return [name for name in (clean_name(part) for part in parts) if name]
+
+
+def _at_conjunction(part: str) -> list[str]:
+    """A byline part cut where another language's "and" joins two full names (see _CONJUNCTION)."""
+    pieces = _CONJUNCTION.split(part)
+    if len(pieces) > 1 and all(_written_as_full_name(_BY.sub("", piece)) for piece in pieces):
+        return pieces
+    return [part]
+
+
+def _written_as_full_name(text: str) -> bool:
+    """Two words or more, the first and last capitalised, those between capitalised or particles ("de", "van")."""
+    words = text.split()
+    return len(words) >= 2 and words[0][0].isupper() and words[-1][0].isupper() and all(
+        word[0].isupper() or word in NAME_PARTICLES for word in words)
 
 
 def clean_name(value: str) -> str | None:
