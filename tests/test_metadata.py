@@ -346,6 +346,92 @@ def test_numeric_dates_follow_the_pages_day_month_order(lang, value, expected):
     assert (chosen.value, chosen.source) == (expected, "json-ld")
 
 
+def printed(line: str) -> str:
+    return f"<p class='meta'>{line}</p><p>Text of the story.</p>"
+
+
+WINTER_FETCH = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("head, line, expected, issue", [
+    (ld({"@type": "WebPage", "dateModified": "2026-12-01T09:00:00-05:00"}),
+     "Published November 30, 2026 1:18 PM", datetime(2026, 11, 30, 18, 18, tzinfo=UTC), None),
+    ("", "Published November 30, 2026 1:18 PM", datetime(2026, 11, 30, 13, 18, tzinfo=UTC),
+     "published_at: 'november 30, 2026 1:18 pm' in the page names no time zone: its wall time is kept as UTC"),
+    (meta("article:modified_time", "2026-12-01T09:00:00Z"), "Published November 30, 2026 1:18 PM",
+     datetime(2026, 11, 30, 13, 18, tzinfo=UTC), "names no time zone"),
+    (ld({"@type": "WebPage", "dateModified": "2026-12-01T09:00:00-05:00"}),
+     "Published November 30, 2026 11:45 PM PST", datetime(2026, 12, 1, 7, 45, tzinfo=UTC), None),
+    ("", "Published November 30, 2026", datetime(2026, 11, 30, tzinfo=UTC), None),
+], ids=["zone-of-the-pages-timestamps", "no-zone-keeps-wall-time", "utc-storage-is-no-zone", "printed-zone-wins",
+        "day-only-needs-no-zone"])
+def test_a_printed_time_without_zone_takes_the_zone_the_page_states(head, line, expected, issue):
+    chosen = choose_published(read_declared(page(head, printed(line))), None, "https://isle.example/news/x",
+                              WINTER_FETCH)
+
+    assert chosen.value == expected
+    assert (issue is None and chosen.issues == []) or any(issue in i for i in chosen.issues)
+
+
+def test_an_hatom_published_time_is_its_exact_instant():
+    body = ('<div class="post"><p>Text.</p><span class="post-timestamp">at <abbr class="published" '
+            'title="2026-11-15T23:20:00-05:00">11:20 PM</abbr></span></div>')
+
+    chosen = choose_published(read_declared(page("", body)), "2026-11-15", "https://isle.example/2026/11/post.html",
+                              WINTER_FETCH)
+
+    assert (chosen.value, chosen.source) == (datetime(2026, 11, 16, 4, 20, tzinfo=UTC), "page")
+
+
+@pytest.mark.parametrize("lang, head, body, url, expected, guessed", [
+    ("en", meta("og:locale", "en_GB"), "", "https://eastmoor.example/n", datetime(2026, 11, 4, 9, 30), False),
+    ("en-GB", "", "", "https://eastmoor.example/n", datetime(2026, 11, 4, 9, 30), False),
+    ("en", "", "", "https://eastmoor.example.co.uk/n", datetime(2026, 11, 4, 9, 30), False),
+    ("en", "", "<p class='comment'>Posted 23/11/2026</p>", "https://eastmoor.example/n",
+     datetime(2026, 11, 4, 9, 30), False),
+    ("en", "", "", "https://eastmoor.example/n", datetime(2026, 4, 11, 9, 30), True),
+    ("en-US", "", "", "https://eastmoor.example.co.uk/n", datetime(2026, 4, 11, 9, 30), False),
+], ids=["og-locale-en-gb", "lang-en-gb", "uk-domain", "the-pages-other-dates", "guess-is-recorded",
+        "declared-region-over-domain"])
+def test_numeric_day_and_month_follow_the_pages_region(lang, head, body, url, expected, guessed):
+    tree = load_html(f'<html lang="{lang}"><head>{head}</head><body>{printed("Published 04/11/2026 09:30")}'
+                     f"{body}</body></html>")
+
+    chosen = choose_published(read_declared(tree), None, url, WINTER_FETCH)
+
+    assert chosen.value == expected.replace(tzinfo=UTC)
+    assert any("reads as two days" in issue for issue in chosen.issues) is guessed
+
+
+@pytest.mark.parametrize("lang, line, expected", [
+    ("en", "Published 10 days ago", datetime(2026, 5, 10, 8, 0, tzinfo=UTC)),
+    ("en", "Published 3 hours ago", datetime(2026, 5, 20, 5, 0, tzinfo=UTC)),
+    ("de", "Veröffentlicht vor 2 Tagen", datetime(2026, 5, 18, 8, 0, tzinfo=UTC)),
+], ids=["days", "hours", "german"])
+def test_a_relative_date_counts_back_from_the_fetch_and_says_so(lang, line, expected):
+    tree = load_html(f'<html lang="{lang}"><head></head><body>{printed(line)}</body></html>')
+
+    chosen = choose_published(read_declared(tree), None, "https://isle.example/news/x", FETCHED)
+
+    assert chosen.value == expected
+    assert any("is relative: counted back from the fetch time" in issue for issue in chosen.issues)
+    # Without a fetch time the row cannot depend on the run: no date.
+    assert choose_published(read_declared(tree), None, "https://isle.example/news/x").value is None
+
+
+@pytest.mark.parametrize("lang, line, expected", [
+    ("no", "Publisert 3. mai 2026 kl. 21.40", datetime(2026, 5, 3, 21, 40, tzinfo=UTC)),
+    ("iw", "פורסם 3 במאי 2026", datetime(2026, 5, 3, tzinfo=UTC)),
+    ("in", "Diterbitkan 3 Mei 2026", datetime(2026, 5, 3, tzinfo=UTC)),
+    ("sh", "Published 3 May 2026", datetime(2026, 5, 3, tzinfo=UTC)),
+    ("zz", "Published 3 May 2026", datetime(2026, 5, 3, tzinfo=UTC)),
+], ids=["norwegian-no", "hebrew-iw", "indonesian-in", "serbo-croatian-sh", "unknown-zz"])
+def test_a_legacy_or_unknown_language_code_still_reads_the_date(lang, line, expected):
+    tree = load_html(f'<html lang="{lang}"><head></head><body>{printed(line)}</body></html>')
+
+    assert choose_published(read_declared(tree), None, "https://isle.example/news/x", FETCHED).value == expected
+
+
 @pytest.mark.parametrize("head, body, fallback, expected", [
     (ld({"@type": "NewsArticle", "author": [{"@type": "Person", "givenName": "Mirela", "familyName": "Voss"},
                                             {"@type": "Person", "givenName": "Ken", "additionalName": "T.",

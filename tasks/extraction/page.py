@@ -31,7 +31,7 @@ from tasks.extraction.body import (
     split_printed_byline,
 )
 from tasks.extraction.hydration import embedded_article, with_article_body
-from tasks.extraction.language import choose_language, identify
+from tasks.extraction.language import LEGACY_CODES, choose_language, identify
 from tasks.extraction.markup import MarkupError, parse_html
 from tasks.extraction.metadata import (
     choose_authors,
@@ -218,9 +218,11 @@ def split_authors(author: str | None) -> list[str]:
 
 
 def language_code(tag: str | None) -> str | None:
-    """The ISO 639-1 primary subtag of a BCP 47 tag ('en-GB' -> 'en'); None when the tag has none."""
+    """The ISO 639-1 primary subtag of a BCP 47 tag ('en-GB' -> 'en'; a withdrawn code as its successor:
+    'iw' -> 'he', 'in' -> 'id'); None when the tag has none."""
     match = _LANG_TAG.match((tag or "").strip())
     code = match.group(1).lower() if match else None
+    code = LEGACY_CODES.get(code, code)
     return code if code in ISO_639_1 else None
 
 
