@@ -19,12 +19,13 @@ documents and those of the N days around it.
   keeps a trimmed copy or one with a local intro in its story; distinct
   reports that share quotes share far less than half of either text.
   Thresholds: measured on the evaluation set (tests/stories, README "Stories").
-- Boilerplate: the lines two texts share at their start and at their end (a
-  site's "About us" and "Media enquiries" closing each of its press releases,
-  a cookie or newsletter box), found from the signatures' edge sketches, do
-  not count: the rule is applied again to what is left of the two texts
-  (`shared_edges`). When that is nothing for one of them (a copy that is a
-  trim of the other, or the same text), the pair stays a copy.
+- Boilerplate: the lines two texts share at their end (a site's "About us"
+  and "Media enquiries" closing each of its press releases, a newsletter
+  box), and then also those they share at their start (a cookie box), found
+  from the signatures' edge sketches, do not count: the rule is applied again
+  to what is left of the two texts (`shared_edges`). When that is nothing for
+  one of them (a copy that is a trim of the other, or the same text), the pair
+  stays a copy.
 - Stories: connected components of the copy pairs, joined with the stories
   the documents already belong to. A story's id is the smallest of its
   copies' own ids, `<first day YYYYMMDD>-<doc_id>`: the id of the copy that
@@ -53,6 +54,7 @@ BANDS = NUM_PERM // ROWS_PER_BAND
 MAX_NEIGHBOURS = 16
 MIN_CONTAINMENT = 0.5
 MIN_SHARED = 20  # shingles (word 5-grams): about two sentences
+BOILERPLATE_LINES = 8  # a site's closing paragraphs and boxes: more shared edge lines are the article's own
 _PAIR_CHUNK = 200_000  # pairs verified at once: 200k x 128 x 4 B = 100 MB of gathered signatures
 
 
@@ -128,13 +130,22 @@ def copies(matrix: np.ndarray, sizes: np.ndarray, pairs: np.ndarray, edges: list
 
 
 def shared_edges(a: bytes | None, b: bytes | None) -> tuple[int, bool]:
-    """The words of the lines two texts share at their start and at their end (from their edge sketches), and
-    whether that is the whole of one of them (then nothing else is left to compare)."""
+    """The words of the boilerplate lines two texts share (from their edge sketches), and whether their shared
+    opening and closing lines are the whole of one of them (then nothing else is left to compare).
+
+    Boilerplate is the closing lines they share, and the opening lines they share as well when they also share
+    closing ones (one page template around both texts: a cookie box above, a newsletter box below), at most
+    BOILERPLATE_LINES lines in all. Shared opening lines alone do not count: a copy trimmed from the end, under
+    another footer, shares its lead; nor do more lines than that: two versions of one article, a paragraph
+    edited, share most of theirs.
+    """
     first, second = read_edges(a), read_edges(b)
     lead = _common_run(first.lead, second.lead)
     tail = _common_run(first.tail, second.tail)
-    words = sum(count for _, count in first.lead[:lead]) + sum(count for _, count in first.tail[:tail])
-    return words, lead + tail >= min(first.lines, second.lines)
+    whole = lead + tail >= min(first.lines, second.lines)
+    if not tail or lead + tail > BOILERPLATE_LINES:  # a trim's lead; more lines than boilerplate takes
+        return 0, whole
+    return sum(count for _, count in first.lead[:lead]) + sum(count for _, count in first.tail[:tail]), whole
 
 
 def _common_run(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> int:
