@@ -46,7 +46,7 @@ from tasks.extraction.paywall import prune_paywall_prompts
 from tasks.extraction.wire import find_agency, find_dateline, without_agency_credit
 from tasks.lake.validate import ISO_639_1
 from tasks.records import Extracted, Limits, RawPage, Reject, hostname_of
-from tasks.sources.decoding import DecodeError, c1_as_windows_1252, decode_page
+from tasks.sources.decoding import DecodeError, decode_page, undo_latin1
 from tasks.stories.signatures import WORD, signature
 
 # A line of at least this many words reads as a sentence, not a menu item, label or link.
@@ -88,11 +88,10 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
     if page.http_status is not None and not 200 <= page.http_status < 300:
         return reject("http_status", "read", f"fetch answered HTTP {page.http_status}")
     try:
-        html, controls = c1_as_windows_1252(decode_page(page.body, page.charset))
+        html, undone = undo_latin1(decode_page(page.body, page.charset))
     except DecodeError as exc:
         return reject(exc.reason, "decode", str(exc))
-    decoded = [f"text: {controls} C1 control characters read as windows-1252 punctuation (the page had been decoded "
-               "as ISO-8859-1, which browsers read as windows-1252)"] if controls else []
+    decoded = [f"text: {undone}"] if undone else []
     try:
         tree = parse_html(html)
     except MarkupError as exc:

@@ -15,9 +15,9 @@ Order of evidence, most trusted first:
 A declared UTF-16 page without a byte-order mark is decoded before any check for binary content (its
 ASCII characters hold a NUL byte each). A page that no encoding turns into text is `undecodable`.
 
-A text that arrives with C1 control characters (U+0080-U+009F) was decoded as ISO-8859-1 before it reached
-Pagefold (a crawler that stored text, not bytes): `c1_as_windows_1252` reads them as the windows-1252
-punctuation a browser shows for those bytes.
+A text that arrives decoded as ISO-8859-1 by a crawler that stored text, not bytes, is read again as a
+browser would have read its bytes (`undo_latin1`): UTF-8 when they were UTF-8, else its C1 control
+characters (U+0080-U+009F) as the windows-1252 punctuation of those bytes.
 """
 
 from __future__ import annotations
@@ -74,16 +74,31 @@ def decode_page(body: bytes | str, declared_charset: str | None = None) -> str:
     return text
 
 
-def c1_as_windows_1252(text: str) -> tuple[str, int]:
-    """The text with its C1 control characters read as windows-1252 ("\\x92" -> "’", "\\x96" -> "–", "\\x80" ->
-    "€"), and how many it held.
+def undo_latin1(text: str) -> tuple[str, str | None]:
+    """A text that was decoded as ISO-8859-1 before it reached Pagefold, read as a browser reads its bytes, and
+    what was done (for `field_issues`), or the text unchanged and None.
 
-    C1 controls never belong to a page's text: they are windows-1252 punctuation whose bytes were decoded
-    as ISO-8859-1, a label browsers read as windows-1252 (WHATWG Encoding Standard). ftfy's
-    `fix_c1_controls` maps them; the five bytes windows-1252 leaves undefined stay as they are.
+    - UTF-8 read as ISO-8859-1 ("Earthâ\\x80\\x99s"): every character is one byte and the bytes are UTF-8 with
+      characters of several bytes; the text is decoded again as UTF-8 ("Earth’s").
+    - Windows-1252 read as ISO-8859-1: its quotes, dashes and euro sign are C1 control characters, which never
+      belong to a page's text; ISO-8859-1 is a label browsers read as windows-1252 (WHATWG Encoding Standard),
+      and ftfy's `fix_c1_controls` maps them ("\\x92" -> "’"; the five bytes windows-1252 leaves undefined stay).
     """
+    if text.isascii():
+        return text, None
+    if max(text) <= "\xff":
+        data = text.encode("latin-1")
+        try:
+            utf8 = data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return utf8, "UTF-8 that had been decoded as ISO-8859-1, decoded as UTF-8"
     found = len(_C1_CONTROLS.findall(text))
-    return (fix_c1_controls(text), found) if found else (text, 0)
+    if not found:
+        return text, None
+    return fix_c1_controls(text), (f"{found} C1 control characters read as windows-1252 punctuation (the page had "
+                                   "been decoded as ISO-8859-1, which browsers read as windows-1252)")
 
 
 def browser_codec(label: str | None, in_meta: bool = False) -> str | None:
