@@ -12,6 +12,7 @@ from tasks.extraction.dates import (
     date_languages,
     day_first,
     day_month_order,
+    header_dates,
     numeric_order,
     parse_date,
     parse_printed,
@@ -178,3 +179,15 @@ def test_stated_offset_is_the_pages_own_zone_not_utc():
 
 def test_parse_printed_reads_the_longest_start():
     assert parse_printed("november 30, 2026 11:45 pm est by the desk") == datetime(2026, 12, 1, 4, 45, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("<h1>Headline</h1><div><span>December 18, 2025 ・ 3 min read</span></div><p>" + "Word " * 30 + "</p>",
+     ["december 18, 2025 ・ 3 min read"]),
+    ("<p>Saturday, March 14, 2026</p><h1>Headline</h1><p>By Jane Doe</p><time>Feb 4, 2025</time>",
+     ["feb 4, 2025"]),  # the site's own date bar above the headline is not the article's
+    ("<h1>Headline</h1><p>" + "Word " * 30 + "</p><p>Posted 3 March 2026</p>", []),  # after the prose begins
+    ("<p>March 3, 2026</p><p>No headline on this page at all.</p>", []),
+], ids=["date-and-reading-time", "after-the-headline-only", "not-in-the-text", "no-h1"])
+def test_header_dates(body, expected):
+    assert header_dates(visible_texts(load_html(f"<html><body>{body}</body></html>"))) == expected

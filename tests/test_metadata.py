@@ -264,9 +264,9 @@ def test_labelled_author_wins_over_a_site_name_meta_tag():
     (meta("article:published_time", "2025-05-15T20:00:52.000+0900"), None, datetime(2025, 5, 15, 11, 0, 52, tzinfo=UTC)),
     (meta("article:published_time", "2026-01-29T18:40"), None, datetime(2026, 1, 29, 18, 40, tzinfo=UTC)),
     (meta("article:published_time", "last Tuesday"), "2024-03-15", datetime(2024, 3, 15, tzinfo=UTC)),
-    (meta("article:modified_time", "2024-03-16T10:00:00Z"), None, None),
+    (meta("article:modified_time", "2024-03-16T10:00:00Z"), None, datetime(2024, 3, 16, 10, tzinfo=UTC)),
 ], ids=["json-ld-over-meta-and-trafilatura", "publication-not-modification", "offset-without-colon",
-        "no-offset-is-utc", "unparsable-skipped", "modification-never-used"])
+        "no-offset-is-utc", "unparsable-skipped", "modification-stands-in-for-nothing"])
 def test_choose_published(head, fallback, expected):
     assert choose_published(read_declared(page(head)), fallback).value == expected
 
@@ -310,19 +310,35 @@ def test_published_falls_back_past_placeholders(head, body, url, fallback, expec
     # only modification dates declared: never the publication date, also when trafilatura falls back to them
     (meta("article:modified_time", "2026-05-19T16:45:00Z") + meta("og:updated_time", "2026-05-19T16:45:00Z"),
      "<p class='dates'>Published 3 March 2026 · Updated 19 May 2026</p>", "2026-05-19", datetime(2026, 3, 3, tzinfo=UTC)),
-    (ld({"@type": "WebPage", "dateModified": "2026-05-19T16:45:00Z"}), "", "2026-05-19", None),
+    (ld({"@type": "WebPage", "dateModified": "2026-05-19T16:45:00Z"}), "<p class='dates'>Posted 2 May 2026</p>",
+     "2026-05-19", datetime(2026, 5, 2, tzinfo=UTC)),
     (meta("article:modified_time", "2026-05-19T16:45:00Z"), "<span>Veröffentlicht am 03.04.2026, 10:15 Uhr</span>",
      None, datetime(2026, 4, 3, 10, 15, tzinfo=UTC)),
     ("", '<time itemprop="datePublished" datetime="2026-02-14T09:00:00+01:00">14 Feb</time>', "2026-05-01",
      datetime(2026, 2, 14, 8, 0, tzinfo=UTC)),
     ("", "<ul><li><strong>Datum</strong> 06.05.2026</li><li><strong>Autor</strong> Jane Doe</li></ul>"
          "<h2>Other story <span>02.05.2026</span></h2>", "2026-05-02", datetime(2026, 5, 6, tzinfo=UTC)),
-], ids=["printed-published-not-updated", "modification-day-from-trafilatura-dropped", "printed-german",
+], ids=["printed-published-not-updated", "modification-day-from-trafilatura-passed-over", "printed-german",
         "marked-up-date-published", "fact-list-datum"])
 def test_published_is_never_a_modification_date(head, body, fallback, expected):
     chosen = choose_published(read_declared(page(head, body)), fallback, "https://isle.example/news/ferry", FETCHED)
 
     assert chosen.value == expected
+
+
+def test_a_modification_time_stands_in_only_when_nothing_dates_the_publication():
+    """A page that prints only "Updated ..." and declares only its modification time: that time stands in (the
+    article was published then or before), and field_issues says so."""
+    head = ld({"@type": "WebPage", "dateModified": "2026-05-19T16:45:00Z"}) + meta(
+        "article:modified_time", "2026-05-18T09:00:00Z")
+
+    chosen = choose_published(read_declared(page(head, "<p>Updated May 19, 2026</p>")), "2026-05-19",
+                              "https://isle.example/news/ferry", FETCHED)
+
+    assert (chosen.value, chosen.source) == (datetime(2026, 5, 18, 9, tzinfo=UTC), "declared")
+    assert chosen.issues == [
+        "published_at: 2026-05-19 from trafilatura is the modification date",
+        "published_at: none found; the modification time 2026-05-18T09:00:00+00:00 declared by the page stands in"]
 
 
 @pytest.mark.parametrize("lang, value, expected", [
@@ -401,6 +417,26 @@ def test_numeric_day_and_month_follow_the_pages_region(lang, head, body, url, ex
 
     assert chosen.value == expected.replace(tzinfo=UTC)
     assert any("reads as two days" in issue for issue in chosen.issues) is guessed
+
+
+def test_a_date_printed_alone_under_the_headline_dates_the_article():
+    body = ("<h1>Ferry returns</h1><div class='meta'><span>May 12, 2026</span> · <span>4 min read</span></div>"
+            "<p>Text of the story, long enough to be a paragraph of prose for any reader of the page.</p>")
+
+    chosen = choose_published(read_declared(page("", body)), "2026-05-19", "https://isle.example/news/ferry", FETCHED)
+
+    assert (chosen.value, chosen.source) == (datetime(2026, 5, 12, tzinfo=UTC), "page")
+
+
+def test_the_urls_day_reads_an_ambiguous_numeric_date():
+    tree = load_html(f'<html lang="en"><head></head><body>{printed("Published 03/10/2023")}</body></html>')
+
+    chosen = choose_published(read_declared(tree), None, "https://wine.example/blog/2023/october/03/styles", FETCHED)
+    assert chosen.value == datetime(2023, 3, 10, tzinfo=UTC)  # the URL's "october" is no date it can read
+
+    chosen = choose_published(read_declared(tree), None, "https://wine.example/blog/2023/10/03/styles", FETCHED)
+    assert chosen.value == datetime(2023, 10, 3, tzinfo=UTC)
+    assert not any("reads as two days" in issue for issue in chosen.issues)
 
 
 @pytest.mark.parametrize("lang, line, expected", [

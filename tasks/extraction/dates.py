@@ -41,6 +41,11 @@ _NUMERIC_IN_TEXT = re.compile(r"(?<![\d/.-])(\d{1,2})([/-])(\d{1,2})\2((?:19|20)
 _RFC2822 = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
                       r"(?:\s+(?:[+-]\d{4}|[A-Z]{1,5}))?$")
 _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
+# The article's header: the text nodes after its headline and before its first sentence of prose.
+HEADER_NODES = 40
+HEADER_DATE_CHARS = 60
+PROSE_WORDS = 20
+_DATE_LIKE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # A second reference time for dateparser: a value it reads differently from two references is relative.
 _OTHER_BASE = timedelta(days=1000)
 _DAY_FIRST = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4})\b")
@@ -342,4 +347,24 @@ def printed_published(texts: list) -> list[str]:
                 date = re.sub(r"^\W+|\W+$", "", before)
             if any(char.isdigit() for char in date):
                 found.append(date)
+    return found
+
+
+def header_dates(texts: list) -> list[str]:
+    """The dates printed alone in the article's header, in page order and lower case: short text nodes with a year
+    after the page's first <h1> and before its first line of prose ("December 18, 2025 ・ 3 min read", "<time>Feb
+    4, 2025</time>"), where a page without a "Published" label shows its date. `texts` are the page's visible text
+    nodes (`tasks.extraction.markup.visible_texts`); whether a text is a date is for `parse_printed` to say."""
+    found, after = [], None
+    for index, node in enumerate(texts):
+        if after is None:
+            parent = node.getparent()
+            if parent is not None and (parent.tag == "h1" or next(parent.iterancestors("h1"), None) is not None):
+                after = index
+            continue
+        if index - after > HEADER_NODES or len(node.split()) >= PROSE_WORDS:
+            break
+        line = " ".join(node.split())
+        if len(line) <= HEADER_DATE_CHARS and _DATE_LIKE.search(line):
+            found.append(line.lower())
     return found

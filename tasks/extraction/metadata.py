@@ -24,10 +24,12 @@ from urllib.parse import urlsplit
 from lxml.etree import Element, XPath
 
 from tasks.extraction.dates import (
+    DateOrder,
     ambiguous_order,
     date_languages,
     day_month_order,
     has_time,
+    header_dates,
     numeric_order,
     parse_date,
     parse_printed,
@@ -201,6 +203,7 @@ class Declared:
     paid_selectors: tuple[str, ...] = ()  # hasPart cssSelector of the parts that are not free
     meta_headline: str | None = None  # <meta name="headline">: the headline alone, without site or section
     numeric_order: bool | None = None  # day first, as the page's plain numeric dates show it (dates.numeric_order)
+    header_published: list[str] = field(default_factory=list)  # dates printed alone under the headline
     stamps: list[str] = field(default_factory=list)  # the page's machine-readable times: their offset is its zone
 
 
@@ -250,6 +253,7 @@ def read_declared(tree) -> Declared:
                              and isinstance(p.get("cssSelector"), str)),
         meta_headline=_first(meta.get("headline")),
         numeric_order=numeric_order(texts),
+        header_published=header_dates(texts),
         stamps=[v for v in [*(_ld_text(node.get(key)) for node in nodes
                               for key in ("datePublished", "dateCreated", "dateModified", "uploadDate")),
                             *(v for key in (*PUBLISHED_META, *MODIFIED_META) for v in meta.get(key, [])),
@@ -861,31 +865,39 @@ def choose_published(declared: Declared, fallback_day: str | None, url: str | No
                      fetched_at: datetime | None = None) -> Chosen:
     """Publication time in UTC from the first plausible source: JSON-LD datePublished, the publication
     meta tags, the page (a time marked up as datePublished or hAtom `published`, a line printed after
-    "Published"), the URL's path, trafilatura's day (at midnight UTC).
+    "Published", a date printed alone in the article's header), the URL's path, trafilatura's day (at
+    midnight UTC).
 
     A time with a zone or offset is the instant it names. A time without one takes the offset the page's
     own timestamps state (`tasks.extraction.dates.stated_offset`), else keeps its wall time as UTC, its
     calendar day as printed, never a guessed shift (a field issue says the zone is unknown); a day alone
     is its midnight UTC. Numeric dates follow the page's day/month order
     (`tasks.extraction.dates.day_month_order`; a field issue when the order is a guess and the date reads
-    both ways); relative dates ("10 days ago") count back from the fetch time, and are no date without
-    it. Modification dates are never used, and trafilatura's day is dropped when it is a declared
+    both ways, unless the URL's date reads it one way); relative dates ("10 days ago") count back from the fetch time, and are no date without
+    it. Modification dates are not publication dates: trafilatura's day is dropped when it is a declared
     modification day (its date library falls back to the modification date when nothing else is
-    declared). A placeholder (year 1, 1900, the epoch), a time before 1991 or after the fetch is dropped
-    for the next source.
+    declared), and a modification time stands in only when no source dates the publication (`stand_in`).
+    A placeholder (year 1, 1900, the epoch), a time before 1991 or after the fetch is dropped for the next
+    source.
     """
     order = day_month_order(declared.locales, urlsplit(url or "").hostname, declared.numeric_order)
     languages = date_languages(declared.locales[0] if declared.locales else None)
     zone = stated_offset(declared.stamps)
     modified_days = {placed(d, zone).date() for d in (parse_date(v, order.day_first) for v in declared.modified) if d}
+    url_day = url_date(url).date() if url_date(url) else None
     candidates = [("json-ld", declared.ld_published), ("meta", declared.meta_published),
-                  *(("page", v) for v in declared.page_published), ("url", url_date(url)), ("trafilatura", fallback_day)]
+                  *(("page", v) for v in declared.page_published), *(("page", v) for v in declared.header_published),
+                  ("url", url_date(url)), ("trafilatura", fallback_day)]
     issues = []
     for source, value in candidates:
         if value is None:
             continue
         read = parse_printed if source == "page" else parse_date
         parsed = value if isinstance(value, datetime) else read(value, order.day_first, languages, fetched_at)
+        if isinstance(value, str) and parsed is not None and order.evidence is None and ambiguous_order(value) \
+                and url_day is not None:
+            other = read(value, not order.day_first, languages, fetched_at)  # the URL's day decides the order
+            parsed = other if other is not None and other.date() == url_day else parsed
         shown = value.date().isoformat() if isinstance(value, datetime) else value
         if parsed is None:
             if source != "page":  # a printed line is a guess of ours, not a value the page declares
@@ -897,10 +909,24 @@ def choose_published(declared: Declared, fallback_day: str | None, url: str | No
             issue = "the modification date"
         where = SOURCE_WORDS[source]
         if issue is None:
-            return Chosen(when, source, issues + _caveats(value, parsed, zone, order, where, read, languages))
+            return Chosen(when, source, issues + _caveats(value, parsed, zone, order, where, read, languages, url_day))
         issues.append(f"published_at: placeholder {shown} {where}" if issue == "placeholder"
                       else f"published_at: {shown} {where} is {issue}")
-    return Chosen(None, None, issues)
+    return stand_in(declared.modified, order.day_first, zone, fetched_at, issues)
+
+
+def stand_in(modified: list[str], first_day: bool, zone: timezone | None, fetched_at: datetime | None,
+             issues: list[str]) -> Chosen:
+    """When nothing dates the article's publication, its earliest plausible declared modification time stands in
+    (the article was published then or before: pages that print only "Updated July 9, 2025"), with a field issue
+    saying so; else no time."""
+    times = [placed(t, zone) for t in (parse_date(v, first_day) for v in modified) if t]
+    times = [t for t in times if date_issue(t, fetched_at) is None]
+    if not times:
+        return Chosen(None, None, issues)
+    earliest = min(times)
+    return Chosen(earliest, "declared", issues + [
+        f"published_at: none found; the modification time {earliest.isoformat()} declared by the page stands in"])
 
 
 def placed(parsed: datetime, zone: timezone | None) -> datetime:
@@ -914,15 +940,17 @@ def placed(parsed: datetime, zone: timezone | None) -> datetime:
     return parsed.replace(tzinfo=timezone.utc)
 
 
-def _caveats(value, parsed: datetime, zone: timezone | None, order, where: str, read, languages) -> list[str]:
+def _caveats(value, parsed: datetime, zone: timezone | None, order: DateOrder, where: str, read, languages,
+             url_day) -> list[str]:
     """What a reader of the chosen time should know (field issues): its zone is unknown, its day and month
-    could be read the other way, it was counted back from the fetch time."""
+    could be read the other way (and the URL's day does not say which), it was counted back from the fetch
+    time."""
     if isinstance(value, datetime):
         return []
     notes = []
     if parsed.tzinfo is None and zone is None and has_time(parsed):
         notes.append(f"published_at: {value!r} {where} names no time zone: its wall time is kept as UTC")
-    if order.evidence is None and ambiguous_order(value):
+    if order.evidence is None and ambiguous_order(value) and parsed.date() != url_day:
         first = "day" if order.day_first else "month"
         notes.append(f"published_at: {value!r} {where} reads as two days: taken {first} first, as the page names "
                      "no region")
