@@ -18,7 +18,7 @@ documents and those of the N days around it.
   share at least MIN_SHARED shingles. Containment, not Jaccard, is what
   keeps a trimmed copy or one with a local intro in its story; distinct
   reports that share quotes share far less than half of either text.
-  Thresholds: measured on the evaluation set (tests/stories, README "Stories").
+  Thresholds: measured on the evaluation set (tests/stories, docs/stories-and-health.md "Quality").
 - Boilerplate: the lines two texts share at their end (a site's "About us"
   and "Media enquiries" closing each of its press releases, a newsletter
   box), and then also those they share at their start (a cookie box), found
