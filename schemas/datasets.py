@@ -72,7 +72,8 @@ DOCUMENTS = _schema(
         _field("dateline", pa.string(), True, "Place of a wire story's dateline as written (\"SEOUL\"), if any."),
         _field("agency", pa.string(), True, "News agency credited for the story (AFP, AP, Reuters, dpa, ...), if any."),
         _field("field_issues", pa.list_(pa.string()), False,
-               "Values dropped as implausible, each '<field>: <value and source> is <why>'; empty when none."),
+               "Values dropped as implausible, each '<field>: <value and source> is <why>', and what a reader should "
+               "know of a kept value (its zone is unknown, it was counted back from the fetch time); empty when none."),
         _field("field_sources", FIELD_SOURCES, False,
                "Where title, authors, published_at, language, dateline and agency came from "
                "(json-ld, meta, page, url, trafilatura, text, declared); null when the field is null."),
