@@ -84,8 +84,8 @@ DOCUMENTS = _schema(
                "MinHash of the text's word 5-grams: 128 little-endian uint32 (datasketch, affine32, seed 1)."),
         _field("shingle_count", pa.int32(), True, "Distinct word 5-grams in `text` (the set the MinHash summarises)."),
         _field("text_edges", pa.binary(), True,
-               "The text's first and last 16 lines for story matching: uint32 lines, then per line a uint64 hash "
-               "and uint32 words (little-endian); what two texts share there is boilerplate, not a copy."),
+               "The text's first and last 8 lines for story matching: uint32 lines, then per line a uint32 hash "
+               "and uint16 words (little-endian); what two texts share there is boilerplate, not a copy."),
     ],
 )
 

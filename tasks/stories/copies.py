@@ -40,6 +40,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -54,7 +55,9 @@ BANDS = NUM_PERM // ROWS_PER_BAND
 MAX_NEIGHBOURS = 16
 MIN_CONTAINMENT = 0.5
 MIN_SHARED = 20  # shingles (word 5-grams): about two sentences
-BOILERPLATE_LINES = 8  # a site's closing paragraphs and boxes: more shared edge lines are the article's own
+# A site's closing paragraphs and boxes take a few lines: more shared edge lines (a run that fills a sketch's
+# EDGE_LINES, a text that shares its whole lead or end) are the article's own.
+BOILERPLATE_LINES = 6
 _PAIR_CHUNK = 200_000  # pairs verified at once: 200k x 128 x 4 B = 100 MB of gathered signatures
 
 
@@ -109,11 +112,11 @@ def overlap(matrix: np.ndarray, sizes: np.ndarray, pairs: np.ndarray) -> tuple[n
     return shared, containment
 
 
-def copies(matrix: np.ndarray, sizes: np.ndarray, pairs: np.ndarray, edges: list[bytes | None] | None = None
-           ) -> np.ndarray:
-    """The pairs that are copies of one story (see the module's rule); `edges`: each row's edge sketch
-    (`tasks.stories.signatures.edges`, None for none), so that the lines two texts share at their edges do not
-    count."""
+def copies(matrix: np.ndarray, sizes: np.ndarray, pairs: np.ndarray,
+           edges: Callable[[int], bytes | None] | None = None) -> np.ndarray:
+    """The pairs that are copies of one story (see the module's rule); `edges`: a row's edge sketch
+    (`tasks.stories.signatures.edges`, None for none), asked for the rows of the pairs that pass the rule only, so
+    that the lines two texts share at their edges do not count."""
     if not len(pairs):
         return pairs
     shared, containment = overlap(matrix, sizes, pairs)
@@ -121,7 +124,7 @@ def copies(matrix: np.ndarray, sizes: np.ndarray, pairs: np.ndarray, edges: list
     if edges is not None:
         for k in np.flatnonzero(passed):
             i, j = pairs[k]
-            edge_words, whole = shared_edges(edges[i], edges[j])
+            edge_words, whole = shared_edges(edges(i), edges(j))
             if edge_words and not whole:
                 rest = shared[k] - edge_words
                 smaller = min(sizes[i], sizes[j]) - edge_words
@@ -159,7 +162,8 @@ def _common_run(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> int:
 def is_copy(a: Signature, b: Signature) -> bool:
     """Whether the matcher links two texts: their signatures are a candidate pair and pass the copy rule."""
     matrix = as_matrix([a.minhash, b.minhash])
-    return len(copies(matrix, np.array([a.shingles, b.shingles]), candidate_pairs(matrix), [a.edges, b.edges])) == 1
+    return len(copies(matrix, np.array([a.shingles, b.shingles]), candidate_pairs(matrix),
+                      [a.edges, b.edges].__getitem__)) == 1
 
 
 def story_ids(own_ids: list[str], current: list[str | None], pairs: np.ndarray) -> list[str]:

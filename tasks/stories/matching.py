@@ -99,8 +99,8 @@ def match_day(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, day: str,
     # A document without a signature (none was computed for it) has no copies: 0 shingles match nothing.
     matrix = as_matrix([m or _NO_SIGNATURE for m in today.column("minhash").to_pylist()] if n else [])
     sizes = np.array([s or 0 for s in today.column("shingle_count").to_pylist()] if n else [], dtype=np.int64)
-    text_edges = today.column("text_edges").to_pylist() if n else []
-    edges = [stories.copies(matrix, sizes, stories.candidate_pairs(matrix), text_edges)]
+    text_edges = today.column("text_edges") if n else None
+    edges = [stories.copies(matrix, sizes, stories.candidate_pairs(matrix), lambda i: text_edges[i].as_py())]
     # The lake's documents that today's are copies of: index n + k in the graph.
     matched_own: list[str] = []
     matched_current: list[str | None] = []
@@ -115,8 +115,9 @@ def match_day(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, day: str,
         both = np.vstack([matrix, as_matrix(table.column("minhash").to_pylist())])
         both_sizes = np.concatenate([sizes, np.array(table.column("shingle_count").to_pylist(), dtype=np.int64)])
         anchor = np.arange(len(both)) < n
+        theirs = table.column("text_edges")
         pairs = stories.copies(both, both_sizes, stories.candidate_pairs(both, anchor),
-                               text_edges + table.column("text_edges").to_pylist())
+                               lambda i: (text_edges[i] if i < n else theirs[i - n]).as_py())
         pairs = pairs[pairs[:, 1] >= n]  # today <-> that day (today's own pairs are counted once, above)
         if not len(pairs):
             continue

@@ -32,9 +32,9 @@ SHINGLE_WORDS = 5  # quotes of 5 words and more are what copies share and distin
 SEED = 1  # the permutations: fixed, so that signatures of every run and day compare
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32").permutations
 SIGNATURE_BYTES = 4 * NUM_PERM
-EDGE_LINES = 16  # lines sketched at each end of a text: more than a site's closing boilerplate or a cookie box
-_LINE = struct.Struct("<QI")  # a line's hash (the first 8 bytes of its BLAKE2b) and its words
-_EDGE_HEADER = struct.Struct("<I")  # the text's lines
+EDGE_LINES = 8  # lines sketched at each end of a text: as many as a site's closing boilerplate and boxes take
+LINE = struct.Struct("<IH")  # a line's hash (the first 4 bytes of its BLAKE2b) and its words (at most 65,535)
+EDGE_HEADER = struct.Struct("<I")  # the text's lines
 
 
 @dataclass(frozen=True)
@@ -80,21 +80,28 @@ def signature(text: str) -> Signature:
 
 def edges(text: str) -> bytes:
     """The text's edge sketch: the number of its lines that hold words (uint32), then (hash, words) of its first
-    EDGE_LINES such lines in order and of its last EDGE_LINES from the last back (`_LINE` each, little-endian).
+    EDGE_LINES such lines in order and of its last EDGE_LINES from the last back (`LINE` each: uint32 hash, uint16
+    words, little-endian).
     A line's hash is of its words as `words` gives them, so case and spacing do not count."""
-    lines = [tokens for tokens in (words(line) for line in text.splitlines()) if tokens]
-    sketch = [_LINE.pack(int.from_bytes(hashlib.blake2b(" ".join(t).encode("utf-8"), digest_size=8).digest(),
-                                        "little"), len(t)) for t in lines]
-    return _EDGE_HEADER.pack(len(lines)) + b"".join(sketch[:EDGE_LINES] + sketch[::-1][:EDGE_LINES])
+    lines = [line for line in text.splitlines() if WORD.search(line)]
+    ends = lines if len(lines) <= EDGE_LINES else lines[:EDGE_LINES] + lines[-EDGE_LINES:]
+    sketch = [_line(line) for line in ends]
+    return EDGE_HEADER.pack(len(lines)) + b"".join(sketch[:EDGE_LINES] + sketch[::-1][:EDGE_LINES])
+
+
+def _line(line: str) -> bytes:
+    tokens = words(line)
+    return LINE.pack(int.from_bytes(hashlib.blake2b(" ".join(tokens).encode("utf-8"), digest_size=4).digest(),
+                                    "little"), min(len(tokens), 0xFFFF))
 
 
 def read_edges(sketch: bytes | None) -> Edges:
     """The lines of an edge sketch (`edges`); an empty or missing sketch has none."""
     if not sketch:
         return Edges(0, [], [])
-    (lines,) = _EDGE_HEADER.unpack_from(sketch)
+    (lines,) = EDGE_HEADER.unpack_from(sketch)
     kept = min(lines, EDGE_LINES)
-    records = [_LINE.unpack_from(sketch, _EDGE_HEADER.size + i * _LINE.size) for i in range(2 * kept)]
+    records = [LINE.unpack_from(sketch, EDGE_HEADER.size + i * LINE.size) for i in range(2 * kept)]
     return Edges(lines, records[:kept], records[kept:])
 
 
