@@ -4,8 +4,8 @@ Run with `make quality` (add `--holdout` to include the parts kept aside, web-ho
 set-aside sites, which are looked at last, once). The corpora are news-dev (`../shared/corpus/news-dev`),
 every corpus built under `../corpora` (`tests/corpora/build_web_corpus.py` builds web-dev and web-holdout
 there) and the articles of wcxb-dev (`../shared/corpus/wcxb-dev`, split by whole sites with web-holdout's
-rule, scored by WCXB's rules: see `wcxb_corpus`); a corpus that is absent is skipped with a note. It runs the whole pipeline as a user would (`pagefold ingest` as a subprocess,
-once, over a temporary dt= folder that links to every corpus's `pages.jsonl.gz`), reads the documents
+rule, scored by WCXB's rules: see `wcxb_corpus`); a corpus that is absent is skipped with a note. It runs
+the whole pipeline as a user would (`pagefold ingest` as a subprocess, once, over a temporary dt= folder that links to every corpus's `pages.jsonl.gz`), reads the documents
 back with DuckDB, scores them with `tasks.extraction.scoring` (a truth field that is null is not scored), and
 prints the corpora side by side (pages scored, plain trafilatura, Pagefold, per field), then for each
 corpus the publishers where Pagefold does worse than plain trafilatura and the ten worst pages per
@@ -25,8 +25,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if not __package__:  # run as a script (python tests/quality_report.py): `tests.*` from this checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tasks.extraction.dates import stated_offset  # noqa: E402
 from tasks.extraction.markup import parse_html  # noqa: E402
@@ -34,7 +34,7 @@ from tasks.extraction.metadata import read_declared  # noqa: E402
 from tasks.extraction.scoring import FIELDS, PageScore, printed_names, score_page, scored, summarise  # noqa: E402
 from tests.corpora.build_web_corpus import held_out, site_of  # noqa: E402
 
-WORKTREES = ROOT.parent
+WORKTREES = Path(__file__).resolve().parents[2]
 NEWS_DEV = WORKTREES / "shared" / "corpus" / "news-dev"
 WCXB_DEV = WORKTREES / "shared" / "corpus" / "wcxb-dev"
 CORPORA = WORKTREES / "corpora"
@@ -117,15 +117,15 @@ def ingest_with_cli(pages_files: list[Path], workdir: Path) -> dict[str, dict]:
                "--dest", str(lake)]
     subprocess.run(command, check=True, capture_output=True, text=True, env={**os.environ, "COLUMNS": "120"})
     rows = duckdb.sql(
-        "SELECT url, title, authors, epoch_us(published_at) AS published_us, text, language, dateline, agency "
-        f"FROM read_parquet('{lake}/documents/*/*.parquet')"
+        "SELECT url, title, authors, epoch_us(published_at) AS published_us, text, language, dateline, agency, "
+        f"page_kind FROM read_parquet('{lake}/documents/*/*.parquet')"
     ).fetchall()
     documents = {}
-    for url, title, authors, published_us, text, language, dateline, agency in rows:
+    for url, title, authors, published_us, text, language, dateline, agency, page_kind in rows:
         published = (datetime.fromtimestamp(published_us / 1e6, tz=timezone.utc)
                      if published_us is not None else None)
         documents[url] = {"title": title, "authors": authors, "published_at": published, "text": text,
-                          "language": language, "dateline": dateline, "agency": agency}
+                          "language": language, "dateline": dateline, "agency": agency, "page_kind": page_kind}
     return documents
 
 
@@ -240,12 +240,34 @@ def worse_publishers(pages: list[dict], plain: list[PageScore], ours: list[PageS
     return found
 
 
+# --- page kinds on wcxb-dev (tests/kinds_report.py) -----------------------------------------------------------
+
+def kinds_section(holdout: bool) -> str:
+    """The page-kind table of wcxb-dev's training sites, or of its held-out sites with `holdout`."""
+    from tests.kinds_report import WCXB_DEV, kinds_table, load_wcxb
+
+    if not (WCXB_DEV / "pages.jsonl.gz").exists():
+        return f"quality: page kinds skipped, no corpus at {WCXB_DEV}"
+    pages, truth = load_wcxb(holdout)
+    side = "held-out sites" if holdout else "training sites (the page-kind model learnt from them)"
+    print(f"plain trafilatura and pagefold ingest over wcxb-dev, {side}, {len(pages)} pages ...", flush=True)
+    plain = [plain_trafilatura(page) for page in pages]
+    with tempfile.TemporaryDirectory(prefix="pagefold-kinds-") as tmp:
+        split = Path(tmp) / "wcxb-dev.jsonl.gz"
+        with gzip.open(split, "wt", encoding="utf-8") as out:
+            out.writelines(json.dumps(page) + "\n" for page in pages)
+        documents = ingest_with_cli([split], Path(tmp) / "run")
+    ours = [documents.get(page["url"]) for page in pages]
+    return f"== Page kinds on wcxb-dev, {side}\n\n{kinds_table(pages, truth, plain, ours)}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--holdout", action="store_true",
-                        help=f"also score {HOLDOUT} and {WCXB_SET_ASIDE} (held out: look at them once, at the end, "
-                             "never tune on them)")
-    parser.add_argument("--only", action="append", metavar="CORPUS", help="score only this corpus (repeatable)")
+                        help=f"also score {HOLDOUT} and {WCXB_SET_ASIDE}, and wcxb-dev's held-out sites for page "
+                             "kinds (held out: look at them once, at the end, never tune on them)")
+    parser.add_argument("--only", action="append", metavar="CORPUS",
+                        help="score only this corpus (repeatable); leaves out the page-kind section")
     args = parser.parse_args()
     corpora = []
     for name, folder in corpus_folders(args.holdout).items():
@@ -284,6 +306,9 @@ def main() -> None:
     for result in results:
         print()
         print(report(result))
+    if not args.only:
+        print()
+        print(kinds_section(args.holdout))
 
 
 if __name__ == "__main__":
