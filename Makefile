@@ -120,8 +120,9 @@ train-ner: $(STAMP)
 	  $(NER_WORK)/test-metrics.json $$(cat $(NER_WORK)/train_seconds)
 	env LANG=C.UTF-8 $(BIN)/python -m tasks.entities.training.words $(LANG) --sources $(NER_SOURCES)
 
-# Extraction quality on ../shared/corpus/news-dev and the corpora under ../corpora (web-dev; web-holdout with
-# tests/quality_report.py --holdout): plain trafilatura against `pagefold ingest`, per field, side by side.
+# Extraction quality on ../shared/corpus/news-dev, the corpora under ../corpora (web-dev) and wcxb-dev's tuning
+# sites (web-holdout and wcxb-dev's set-aside sites with tests/quality_report.py --holdout, once, at the end):
+# plain trafilatura against `pagefold ingest`, per field, side by side; then wcxb-dev's page kinds.
 quality: $(STAMP) quality-ner
 	$(BIN)/python tests/quality_report.py
 

@@ -139,7 +139,7 @@ def _store(result: Extracted | Reject, writer: StagedWriter, counts: Counts, run
     if isinstance(result, Extracted):
         entities = result.entities
         row = {**result.document, "minhash": result.signature.minhash, "shingle_count": result.signature.shingles,
-               **run.columns()}
+               "text_edges": result.signature.edges, **run.columns()}
         failed = check_document(row, now=run.ingested_at)
         if failed is None:
             writer.add("documents", row)
