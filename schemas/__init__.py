@@ -6,7 +6,7 @@ from schemas.datasets import (
                               ENTITIES,
                               HEALTH,
                               HEALTH_FIELDS,
-                              PARTITIONING,
+                              PARTITION_SCHEMA,
                               REJECTS,
                               SCHEMA_VERSION,
                               SORT_KEYS,
@@ -14,5 +14,12 @@ from schemas.datasets import (
                               STORIES,
 )
 
-__all__ = ["DATASETS", "DOCUMENTS", "ENTITIES", "HEALTH", "HEALTH_FIELDS", "PARTITIONING", "REJECTS", "SCHEMA_VERSION",
-           "SORT_KEYS", "STAGED", "STORIES"]
+__all__ = ["DATASETS", "DOCUMENTS", "ENTITIES", "HEALTH", "HEALTH_FIELDS", "PARTITION_SCHEMA", "PARTITIONING", "REJECTS",
+           "SCHEMA_VERSION", "SORT_KEYS", "STAGED", "STORIES"]
+
+
+def __getattr__(name: str):
+    """PARTITIONING on first use (see schemas.datasets)."""
+    from schemas import datasets
+
+    return getattr(datasets, name)
