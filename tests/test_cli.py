@@ -9,11 +9,13 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from flows.local_server import LocalServer, stop_servers
 from tests.conftest import NEWS_DEV, needs_news_dev
 from tests.rawdata import MAX_PAGE_MB, hard_input_objects, write_day
 
@@ -29,10 +31,16 @@ def noise(result: subprocess.CompletedProcess) -> list[str]:
     return [word for word in NOISE if word in stderr] + ["Traceback"] * ("Traceback" in result.stdout)
 
 
+pytestmark = pytest.mark.slow  # `pagefold` commands, with a Prefect server of their own
+
+
 @pytest.fixture(scope="module")
-def prefect_home(tmp_path_factory) -> Path:
-    """One fresh Prefect home for the module: the first command meets an empty database, as on a new machine."""
-    return tmp_path_factory.mktemp("prefect-home")
+def prefect_home(tmp_path_factory) -> Iterator[Path]:
+    """One fresh Prefect home for the module: the first command meets an empty database, as on a new machine.
+    Its local server stops with the module."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    yield home
+    stop_servers(home)
 
 
 def pagefold(*args: str, home: Path, **env_vars: str) -> subprocess.CompletedProcess:
@@ -224,17 +232,21 @@ def test_query_reads_an_s3_lake_with_the_endpoint_from_the_option_or_the_environ
     assert "invalid_json" in result.stdout and "unsupported_format" in result.stdout
 
 
-def test_query_reads_the_endpoint_from_the_prefect_variable_of_the_server_given(s3_lake, s3_endpoint, prefect_home,
-                                                                              prefect_harness):
-    from prefect.settings import PREFECT_API_URL
+def test_query_reads_the_endpoint_from_the_prefect_variable_of_the_server_given(s3_lake, s3_endpoint, prefect_home):
+    """The variable is set on this module's server (the session's serves other tests' runs at the same time)."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
     from prefect.variables import Variable
 
-    Variable.set("pagefold_s3_endpoint", s3_endpoint, overwrite=True)
-    try:
-        result = pagefold("query", "--lake", s3_lake, "--prefect-api", PREFECT_API_URL.value(), REJECTS_SQL,
-                          home=prefect_home, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
-    finally:
-        Variable.unset("pagefold_s3_endpoint")
+    server = LocalServer(prefect_home)
+    server.ready()
+    with temporary_settings({PREFECT_API_URL: server.api_url}):
+        Variable.set("pagefold_s3_endpoint", s3_endpoint, overwrite=True)
+        try:
+            result = pagefold("query", "--lake", s3_lake, "--prefect-api", server.api_url, REJECTS_SQL,
+                              home=prefect_home, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+        finally:
+            Variable.unset("pagefold_s3_endpoint")
+            server.release()
     assert result.returncode == 0, result.stderr
     assert "invalid_json" in result.stdout
 

@@ -30,6 +30,7 @@ def test_floor_names_every_field_of_every_corpus():
     assert all(set(floor) == set(FIELDS) for floor in floors.values())
 
 
+@pytest.mark.slow  # every page of a corpus through extraction
 @pytest.mark.parametrize("name, corpus", [
     pytest.param("news-dev", NEWS_DEV, marks=needs_news_dev()),
     pytest.param("web-dev", WEB_DEV, marks=needs_web_dev()),
