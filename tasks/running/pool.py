@@ -204,8 +204,11 @@ def _nothing() -> None:
 
 
 def _warm_up() -> None:
-    """Import trafilatura and lxml, and load the NER models, once per worker, while the run is starting."""
+    """Import trafilatura, lxml, spaCy and datasketch once per worker, while the run is starting (the NER models
+    load with the first page of their language)."""
     from tasks import entities
     from tasks.extraction import page as extract  # noqa: F401
+    from tasks.stories.signatures import signature
 
     entities.preload()
+    signature("")  # datasketch imported, its permutations drawn
