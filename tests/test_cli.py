@@ -181,6 +181,19 @@ def test_backfill_dates_are_checked_as_dates_too(tmp_path, prefect_home):
     assert result.returncode == 2 and "November 2026 has 30 days" in " ".join(result.stderr.split())
 
 
+def test_the_next_command_runs_on_the_local_server_the_first_one_started(ingested, prefect_home, tmp_path):
+    """One server per home: started by the module's first command, still running after it, used by the next."""
+    import psutil
+
+    [state_file] = prefect_home.glob("server-*.json")
+    first = json.loads(state_file.read_text())
+    write_day(tmp_path / "raw", "2026-11-21", {"crawl/legacy.warc.gz": hard_input_objects()["crawl/legacy.warc.gz"]})
+    result = pagefold("ingest", "--source", str(tmp_path / "raw"), "--dest", str(tmp_path / "lake"), home=prefect_home)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(state_file.read_text()) == first
+    assert "flows.local_server" in psutil.Process(first["pid"]).cmdline()
+
+
 def test_an_exported_prefect_api_url_does_not_send_cli_runs_to_the_operators_server(ingested, prefect_home, tmp_path):
     """The operator's shell exports PREFECT_API_URL for the prefect command; `pagefold ingest` still runs on its own
     temporary Prefect (here the exported server does not even exist), and says it did not use it."""
