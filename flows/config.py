@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import boto3
 
+from schemas import PAGE_KINDS
 from tasks.health.drift import DriftRules
-from tasks.lake.storage import endpoint_from_env
+from tasks.lake.storage import SetupError, endpoint_from_env
 
 SECRET_BLOCKS = {"AWS_ACCESS_KEY_ID": "pagefold-aws-access-key-id",
                  "AWS_SECRET_ACCESS_KEY": "pagefold-aws-secret-access-key"}
@@ -67,6 +68,25 @@ def drift_rules() -> DriftRules:
     """The drift alarms' thresholds: each of PAGEFOLD_DRIFT_MIN_PAGES, PAGEFOLD_DRIFT_FILL_DROP_POINTS, ... or its
     Prefect variable (pagefold_drift_min_pages, ...), else the default of `DriftRules`."""
     return DriftRules.from_settings(setting)
+
+
+def keep_kinds(explicit: list[str] | None = None) -> tuple[str, ...] | None:
+    """The page kinds a run writes as documents: `explicit`, else PAGEFOLD_KEEP_KINDS or the Prefect variable
+    pagefold_keep_kinds (kinds separated by commas, "article,forum"); None (every kind) when none is set.
+
+    Raises SetupError naming a word that is not a kind (schemas.PAGE_KINDS), or a list without `article`:
+    articles are what the lake is for, never set aside.
+    """
+    raw = explicit if explicit else (setting("keep_kinds") or "").split(",")
+    kinds = tuple(dict.fromkeys(k.strip().lower() for k in raw if k and k.strip()))
+    if not kinds:
+        return None
+    unknown = [k for k in kinds if k not in PAGE_KINDS]
+    if unknown:
+        raise SetupError(f"keep_kinds: {', '.join(unknown)} is not a page kind; the kinds are {', '.join(PAGE_KINDS)}")
+    if "article" not in kinds:
+        raise SetupError("keep_kinds must include article: articles are never set aside")
+    return kinds
 
 
 def load_secret_credentials() -> None:

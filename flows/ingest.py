@@ -93,6 +93,7 @@ def ingest(
     max_page_mb: float = 5.0,
     extract_timeout_s: float = 30.0,
     story_days: int = 7,
+    keep_kinds: list[str] | None = None,
 ) -> dict:
     """Ingest raw pages from `source` into the lake at `dest`, one day or every day found.
 
@@ -100,7 +101,9 @@ def ingest(
     batch fails after its retries (its day is then left as it was) or when
     counts do not reconcile. `extract_timeout_s` is the deadline of one page
     (parse, extraction and NER); `story_days`, how many days before and after
-    a day its documents are matched with into stories (docs/stories-and-health.md, "Stories").
+    a day its documents are matched with into stories (docs/stories-and-health.md, "Stories"); `keep_kinds`,
+    the page kinds written as documents (default: PAGEFOLD_KEEP_KINDS or the variable pagefold_keep_kinds, else
+    every kind; a page of another kind becomes a `not_an_article` reject).
 
     Ctrl-C or SIGTERM stops the run in seconds and ends it Cancelled: its
     extraction workers are killed, its staging removed and its day locks
@@ -116,7 +119,8 @@ def ingest(
     storage.check_apart(src, dst)
     storage.check_location(dst, "lake", writing=True)
     workers = workers or pool.default_workers()
-    limits = Limits(max_page_bytes=int(max_page_mb * 1024 * 1024), extract_timeout_s=extract_timeout_s)
+    limits = Limits(max_page_bytes=int(max_page_mb * 1024 * 1024), extract_timeout_s=extract_timeout_s,
+                    keep_kinds=config.keep_kinds(keep_kinds))
     started = dt.datetime.now(dt.timezone.utc)
     run = RunInfo(f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}", started, version("pagefold"))
     days = storage.days_to_ingest(src, date.isoformat() if date else None)

@@ -6,6 +6,7 @@ from schemas.datasets import (
                               ENTITIES,
                               HEALTH,
                               HEALTH_FIELDS,
+                              PAGE_KINDS,
                               PARTITION_SCHEMA,
                               REJECTS,
                               SCHEMA_VERSION,
@@ -14,8 +15,8 @@ from schemas.datasets import (
                               STORIES,
 )
 
-__all__ = ["DATASETS", "DOCUMENTS", "ENTITIES", "HEALTH", "HEALTH_FIELDS", "PARTITION_SCHEMA", "PARTITIONING", "REJECTS",
-           "SCHEMA_VERSION", "SORT_KEYS", "STAGED", "STORIES"]
+__all__ = ["DATASETS", "DOCUMENTS", "ENTITIES", "HEALTH", "HEALTH_FIELDS", "PAGE_KINDS", "PARTITION_SCHEMA", "PARTITIONING",
+           "REJECTS", "SCHEMA_VERSION", "SORT_KEYS", "STAGED", "STORIES"]
 
 
 def __getattr__(name: str):
