@@ -17,7 +17,6 @@ Evolution policy (see docs/lake.md, "Schema evolution"):
 """
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 
 SCHEMA_VERSION = "3.3"
 
@@ -217,4 +216,15 @@ SORT_KEYS: dict[str, list[str]] = {
 }
 
 # Every dataset is partitioned by the raw partition's day: <dataset>/date=YYYY-MM-DD/.
-PARTITIONING = ds.partitioning(pa.schema([pa.field("date", pa.date32())]), flavor="hive")
+PARTITION_SCHEMA = pa.schema([pa.field("date", pa.date32())])
+
+
+def __getattr__(name: str):
+    """PARTITIONING, pyarrow's hive partitioning by PARTITION_SCHEMA, made on first use (PEP 562): pyarrow.dataset
+    imports pandas, half a second of every extraction process's start, and they never read a dataset."""
+    if name == "PARTITIONING":
+        import pyarrow.dataset as ds
+
+        globals()[name] = ds.partitioning(PARTITION_SCHEMA, flavor="hive")
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -36,6 +36,7 @@ def corpus(name: str, folder) -> Corpus:
     return wcxb_corpus(folder) if name == "wcxb-dev" else Corpus(name, *load_corpus(folder), folder / "pages.jsonl.gz")
 
 
+@pytest.mark.slow  # every page of a corpus through extraction
 @pytest.mark.parametrize("name, folder", [
     pytest.param("news-dev", NEWS_DEV, marks=needs_news_dev()),
     pytest.param("web-dev", WEB_DEV, marks=needs_web_dev()),

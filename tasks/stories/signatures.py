@@ -14,6 +14,7 @@ every press release, a cookie or newsletter box) is found from them, and does no
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import struct
@@ -21,7 +22,6 @@ import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
 
 # Chinese and Japanese write no spaces: each of their characters counts as a word.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -30,7 +30,6 @@ WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
 NUM_PERM = 128  # signature length: Jaccard estimated within +-0.04 (one s.d.) at J = 0.3
 SHINGLE_WORDS = 5  # quotes of 5 words and more are what copies share and distinct reports rarely do
 SEED = 1  # the permutations: fixed, so that signatures of every run and day compare
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32").permutations
 SIGNATURE_BYTES = 4 * NUM_PERM
 EDGE_LINES = 8  # lines sketched at each end of a text: as many as a site's closing boilerplate and boxes take
 LINE = struct.Struct("<IH")  # a line's hash (the first 4 bytes of its BLAKE2b) and its words (at most 65,535)
@@ -73,7 +72,7 @@ def shingles(text: str) -> set[bytes]:
 def signature(text: str) -> Signature:
     """The text's Signature (an empty text gives the all-max MinHash, 0 shingles and no lines)."""
     grams = shingles(text)
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_PERMUTATIONS, scheme="affine32")
+    minhash = _minhash_class()(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme="affine32")
     minhash.update_batch(list(grams))
     return Signature(minhash.hashvalues.astype("<u4").tobytes(), len(grams), edges(text))
 
@@ -110,3 +109,17 @@ def as_matrix(minhashes: list[bytes]) -> np.ndarray:
     if not minhashes:
         return np.empty((0, NUM_PERM), dtype=np.uint32)
     return np.frombuffer(b"".join(minhashes), dtype="<u4").reshape(len(minhashes), NUM_PERM)
+
+
+@functools.cache
+def _minhash_class() -> type:
+    """datasketch's MinHash, imported on first use: datasketch imports scipy's integration routines (0.5 s of CPU),
+    which only the processes that compute signatures need, not those that read them."""
+    from datasketch import MinHash
+
+    return MinHash
+
+
+@functools.cache
+def _permutations() -> np.ndarray:
+    return _minhash_class()(num_perm=NUM_PERM, seed=SEED, scheme="affine32").permutations

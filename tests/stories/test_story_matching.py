@@ -17,6 +17,7 @@ from tests.stories.evaluate import score
 from tests.stories.pairs import DEV, HOLDOUT, available, build, written_pairs
 
 
+@pytest.mark.slow  # whole corpora through extraction and matching
 @pytest.mark.parametrize("corpora", [DEV, HOLDOUT], ids=["dev", "holdout"])
 def test_pair_precision_and_recall_on_the_corpora(corpora):
     if not available(corpora):
