@@ -204,12 +204,19 @@ class Progress:
             f"Pagefold run {run_id}: batches done"
         self.artifact = create_progress_artifact(0.0 if batches else 100.0, description=self.description)
         self._logger = get_run_logger()
+        # Reports go out one at a time, each reading the board when its turn comes: a tick that read the board
+        # before the last batch ended cannot land after the final 100%.
+        self._sending = threading.Lock()
 
     def batch_done(self) -> None:
         self.done += 1
         self.report(log=False)
 
     def report(self, log: bool = True) -> None:
+        with self._sending:
+            self._report(log)
+
+    def _report(self, log: bool) -> None:
         if self.pages_seen:
             snapshot = BOARD.snapshot()
             percent, line = 100.0 * snapshot.fraction, snapshot.describe()

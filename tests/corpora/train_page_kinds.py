@@ -18,7 +18,7 @@ MIN_PAGES training pages hold.
 
 Run `make train-kinds`, or
 
-    .venv/bin/python tests/corpora/train_page_kinds.py [--corpus ../shared/corpus/wcxb-dev]
+    .venv/bin/python -m tests.corpora.train_page_kinds [--corpus ../shared/corpus/wcxb-dev]
 """
 
 from __future__ import annotations
