@@ -1,17 +1,20 @@
 """What kind of page a page is: one of `schemas.PAGE_KINDS` (article, forum, product, listing, ...).
 
 A crawl of news and blog sites lands more than articles. `page_signals` measures, on the parsed page
-before any pruning, what tells the kinds apart: the types the page declares (JSON-LD `@type`, `og:type`,
-article meta tags), the shape of its URL (a dated path, a long slug, words such as `tag`, `forum`,
-`product`, `docs`, `pricing` among its segments), and the structure of its body (prose paragraphs,
-link density, repeated items, code blocks, tables, forms, prices, the words its class names use).
+before any pruning, what tells the kinds apart: the types the page declares (JSON-LD `@type`, microdata
+`itemtype` and prices, `og:type`, article meta tags), the shape of its URL (a dated path, a long slug, words
+such as `tag`, `forum`, `product`, `docs`, `pricing` among its segments), the structure of its body (prose
+paragraphs, link density, code blocks, tables, forms, prices, printed dates, the words its class names use)
+and its layout (the share of its words in one block's prose, runs of repeated linked items and their share
+of the words and of prices, headings that link elsewhere, repeated blocks of sentences).
 `classify` turns those signals into a kind with a multinomial logistic regression whose weights ship
 in `kinds_model.json` beside this module (trained by `tests/corpora/train_page_kinds.py`, which also
 records how the model scored on whole sites held out); it needs no library at run time.
 
 An article is the kind that matters most: a page is an article unless the model gives another kind a
-probability the model file's `article_margin` above the article's, so that an article is seldom set
-aside (a lost article) at the cost of a few non-articles kept as articles.
+probability more than the model file's `article_margin` above the article's (the trainer chooses it by
+cross-validation, so that an article is seldom set aside, a lost article, at the cost of a few non-articles
+kept as articles; a tie goes to the article).
 """
 
 from __future__ import annotations
