@@ -10,7 +10,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-quick test-smoke test-e2e check-install server deploy worker bench bench-start bench-ner quality quality-ner lock train-ner clean
+.PHONY: demo test test-quick test-smoke test-e2e check-install server deploy worker bench bench-start bench-ner quality quality-ner lock train-ner train-kinds clean
 
 # Where `make server` listens and where `make deploy` and `make worker` find it. Only those three targets
 # get these settings: `make demo`, `make test` and `make quality` use Pagefold's own local Prefect server.
@@ -131,6 +131,13 @@ train-ner: $(STAMP)
 	env LANG=C.UTF-8 $(BIN)/python -m tasks.entities.training.package $(LANG) $(NER_WORK)/out/model-best \
 	  $(NER_WORK)/test-metrics.json $$(cat $(NER_WORK)/train_seconds)
 	env LANG=C.UTF-8 $(BIN)/python -m tasks.entities.training.words $(LANG) --sources $(NER_SOURCES)
+
+# The page-kind model, tasks/extraction/kinds_model.json (docs/development.md, "Training the page-kind model"):
+# trained on wcxb-dev's training sites (../shared/corpus/wcxb-dev), news-dev and web-dev (../corpora/web-dev,
+# rebuilt from public repositories when absent), all public; prints its site-grouped cross-validation.
+train-kinds: $(STAMP)
+	test -f ../corpora/web-dev/pages.jsonl.gz || $(BIN)/python -m tests.corpora.build_web_corpus --sources $(NER_SOURCES)
+	$(BIN)/python -m tests.corpora.train_page_kinds
 
 # Extraction quality on ../shared/corpus/news-dev, the corpora under ../corpora (web-dev) and wcxb-dev's tuning
 # sites (web-holdout and wcxb-dev's set-aside sites with tests/quality_report.py --holdout, once, at the end):

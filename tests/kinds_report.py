@@ -5,14 +5,18 @@ wcxb-dev (`../shared/corpus/wcxb-dev`, ../shared/corpus/README.md) labels each p
 (`page_type`). Its sites are split as the web corpora are (`tests/corpora/build_web_corpus.py`: `held_out`
 of `site_of`); the page-kind model is trained on the other sites (`tests/corpora/train_page_kinds.py`), so
 by default the section scores those (the training sites: in-sample, a check of the plumbing), and with
-`--holdout` the held-out sites, looked at once. Body F1 is `tasks.extraction.scoring`'s (word 4-grams, F1
-of the precision and recall averaged over pages; a page without a document scores recall 0).
+`--holdout` the held-out sites, looked at once. `.venv/bin/python -m tests.kinds_report [--holdout]` prints
+the section alone (plain trafilatura and one `pagefold ingest` over those pages), with the reasons the pages
+that were not kept were rejected. Body F1 is `tasks.extraction.scoring`'s (word 4-grams, F1 of the precision
+and recall averaged over pages; a page without a document scores recall 0).
 """
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
+from collections import Counter
 from pathlib import Path
 
 from tasks.extraction.scoring import body_precision_recall, f1
@@ -31,8 +35,10 @@ def load_wcxb(holdout: bool, corpus: Path = WCXB_DEV) -> tuple[list[dict], dict[
     return pages, truth
 
 
-def kinds_table(pages: list[dict], truth: dict[str, dict], plain: list[dict], ours: list[dict | None]) -> str:
-    """One line per kind: pages, kind precision and recall, body F1 plain and Pagefold, kept share."""
+def kinds_table(pages: list[dict], truth: dict[str, dict], plain: list[dict], ours: list[dict | None],
+                rejects: dict[str, str] | None = None) -> str:
+    """One line per kind: pages, kind precision and recall, body F1 plain and Pagefold, kept share; then, with
+    `rejects` (reason by URL), why the pages of each kind that were not kept were rejected."""
     said = [row.get("page_kind") if row else None for row in ours]
     true = [truth[p["url"]]["page_type"] for p in pages]
     lines = [f"{'kind':<15}{'pages':>6}{'precision':>11}{'recall':>8}{'body plain':>12}{'body Pagefold':>15}"
@@ -47,8 +53,28 @@ def kinds_table(pages: list[dict], truth: dict[str, dict], plain: list[dict], ou
         our_pr = [body_precision_recall(truth[pages[i]["url"]]["body"], (ours[i] or {}).get("text")) for i in mine]
         lines.append(f"{kind:<15}{len(mine):>6}{hits / called if called else 0:>11.3f}{hits / len(mine):>8.3f}"
                      f"{_f1(plain_pr):>12.3f}{_f1(our_pr):>15.3f}{sum(ours[i] is not None for i in mine) / len(mine):>7.3f}")
+    if rejects:
+        lines.append("")
+        for kind in KINDS:
+            reasons = Counter(rejects.get(p["url"], "missing") for p, row, t in zip(pages, ours, true)
+                              if t == kind and row is None)
+            if reasons:
+                lines.append(f"{kind} not kept: " + ", ".join(f"{r} {n}" for r, n in reasons.most_common()))
     return "\n".join(lines)
 
 
 def _f1(pairs: list[tuple[float, float]]) -> float:
     return f1(sum(p for p, _ in pairs) / len(pairs), sum(r for _, r in pairs) / len(pairs))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--holdout", action="store_true", help="score the held-out sites (look at them once, at the "
+                                                               "end; never tune on them)")
+    from tests.quality_report import kinds_section
+
+    print(kinds_section(parser.parse_args().holdout))
+
+
+if __name__ == "__main__":
+    main()

@@ -103,9 +103,10 @@ def plain_trafilatura(page: dict) -> dict:
             "authors": [a.strip() for a in (doc.author or "").split(";") if a.strip()]}
 
 
-def ingest_with_cli(pages_files: list[Path], workdir: Path) -> dict[str, dict]:
+def ingest_with_cli(pages_files: list[Path], workdir: Path, rejects: dict[str, str] | None = None
+                    ) -> dict[str, dict]:
     """Run `pagefold ingest` once over a day folder linking to every corpus's pages file (each file once);
-    the documents written, by URL."""
+    the documents written, by URL. `rejects`, when given, receives each rejected page's reason by URL."""
     import duckdb
 
     day = workdir / "raw" / f"dt={CORPUS_DAY}"
@@ -120,6 +121,9 @@ def ingest_with_cli(pages_files: list[Path], workdir: Path) -> dict[str, dict]:
         "SELECT url, title, authors, epoch_us(published_at) AS published_us, text, language, dateline, agency, "
         f"page_kind FROM read_parquet('{lake}/documents/*/*.parquet')"
     ).fetchall()
+    if rejects is not None:
+        rejects.update(duckdb.sql(f"SELECT url, reason FROM read_parquet('{lake}/rejects/*/*.parquet') "
+                                  "WHERE url IS NOT NULL").fetchall())
     documents = {}
     for url, title, authors, published_us, text, language, dateline, agency, page_kind in rows:
         published = (datetime.fromtimestamp(published_us / 1e6, tz=timezone.utc)
@@ -256,9 +260,10 @@ def kinds_section(holdout: bool) -> str:
         split = Path(tmp) / "wcxb-dev.jsonl.gz"
         with gzip.open(split, "wt", encoding="utf-8") as out:
             out.writelines(json.dumps(page) + "\n" for page in pages)
-        documents = ingest_with_cli([split], Path(tmp) / "run")
+        rejects: dict[str, str] = {}
+        documents = ingest_with_cli([split], Path(tmp) / "run", rejects)
     ours = [documents.get(page["url"]) for page in pages]
-    return f"== Page kinds on wcxb-dev, {side}\n\n{kinds_table(pages, truth, plain, ours)}"
+    return f"== Page kinds on wcxb-dev, {side}\n\n{kinds_table(pages, truth, plain, ours, rejects)}"
 
 
 def main() -> None:

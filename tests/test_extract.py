@@ -379,6 +379,24 @@ def test_blog_copy_of_a_wire_story_gets_the_post_title_and_the_agency():
     assert doc["field_sources"]["title"] == doc["field_sources"]["agency"] == "page"
 
 
+def test_a_few_lines_the_site_itself_stored_as_mojibake_do_not_cost_the_page():
+    """A site that stored one of its strings mis-encoded, its closing quotes' last byte lost ("â€œ...â€ â€œ"): no
+    re-decoding mends that line, the rest reads well, so the page is kept and the field issue says so. A text made
+    mostly of such lines is still rejected."""
+    quoted = "The band sang \u00e2\u20ac\u0153Harbour Lights\u00e2\u20ac \u00e2\u20ac\u0153Low Tide\u00e2\u20ac and more."
+    more = "".join(f"<p>Paragraph {i} of the report adds what the engineers said about the tides and the cost.</p>"
+                   for i in range(12))
+    page = article_page().replace(f"<p>{ARTICLE[1]}</p>", f"<p>{ARTICLE[1]}</p><p>{quoted}</p>{more}")
+
+    doc = extract_ok(raw_page(page.encode("utf-8")))
+
+    assert ARTICLE[0] in doc["text"] and "Low Tide" in doc["text"]
+    assert any(issue.startswith("text: 1 of ") and "mojibake" in issue for issue in doc["field_issues"])
+    garbled = article_page().replace("</p>", f" {quoted}</p>")
+    rejected = extract_page(raw_page(garbled.encode("utf-8")), Limits())
+    assert isinstance(rejected, Reject) and rejected.reason == "undecodable"
+
+
 def test_a_text_read_with_the_wrong_code_page_is_re_decoded():
     """A crawler that decoded UTF-8 as windows-1252 hands over mojibake: it is never written as text."""
     mojibake = article_page().replace("council", "Gemeinderat Köln, Düsseldorf und Münster’s council").encode(

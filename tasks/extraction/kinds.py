@@ -1,17 +1,20 @@
 """What kind of page a page is: one of `schemas.PAGE_KINDS` (article, forum, product, listing, ...).
 
 A crawl of news and blog sites lands more than articles. `page_signals` measures, on the parsed page
-before any pruning, what tells the kinds apart: the types the page declares (JSON-LD `@type`, `og:type`,
-article meta tags), the shape of its URL (a dated path, a long slug, words such as `tag`, `forum`,
-`product`, `docs`, `pricing` among its segments), and the structure of its body (prose paragraphs,
-link density, repeated items, code blocks, tables, forms, prices, the words its class names use).
+before any pruning, what tells the kinds apart: the types the page declares (JSON-LD `@type`, microdata
+`itemtype` and prices, `og:type`, article meta tags), the shape of its URL (a dated path, a long slug, words
+such as `tag`, `forum`, `product`, `docs`, `pricing` among its segments), the structure of its body (prose
+paragraphs, link density, code blocks, tables, forms, prices, printed dates, the words its class names use)
+and its layout (the share of its words in one block's prose, runs of repeated linked items and their share
+of the words and of prices, headings that link elsewhere, repeated blocks of sentences).
 `classify` turns those signals into a kind with a multinomial logistic regression whose weights ship
 in `kinds_model.json` beside this module (trained by `tests/corpora/train_page_kinds.py`, which also
 records how the model scored on whole sites held out); it needs no library at run time.
 
 An article is the kind that matters most: a page is an article unless the model gives another kind a
-probability the model file's `article_margin` above the article's, so that an article is seldom set
-aside (a lost article) at the cost of a few non-articles kept as articles.
+probability more than the model file's `article_margin` above the article's (the trainer chooses it by
+cross-validation, so that an article is seldom set aside, a lost article, at the cost of a few non-articles
+kept as articles; a tie goes to the article).
 """
 
 from __future__ import annotations
@@ -74,9 +77,17 @@ _CLASS_WORDS = {
     "service": {"pricing", "plan", "plans", "cta", "hero", "testimonial", "testimonials", "features", "feature",
                 "contact", "form", "faq", "accordion", "team", "services", "benefits", "banner", "signup"},
 }
+_ITEMTYPES = etree.XPath("//@itemtype")
+_ITEMPROPS = etree.XPath("//@itemprop")
 _CLASS_TOKEN = re.compile(r"[a-z]+")
 _WORD = re.compile(r"\w+")
 _DATED_PATH = re.compile(r"/(?:19|20)\d\d(?:/|-)(?:[01]?\d)(?:/|-|$)|/(?:19|20)\d\d/")
+# A date as pages print it: 2024-03-05, 05/03/2024, 5 March 2024, March 5, 2024, Mar 5 (English month names:
+# the labelled pages are English; elsewhere the numeric forms still count).
+_PRINTED_DATE = re.compile(r"\b(?:(?:19|20)\d\d-[01]\d-[0-3]\d|[0-3]?\d[./][01]?\d[./](?:19|20)\d\d"
+                           r"|(?:[0-3]?\d\s+)?(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+                           r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+                           r"(?:\s+[0-3]?\d(?:st|nd|rd|th)?,?)?\s+(?:19|20)\d\d)\b")
 _NUMBER_SEGMENT = re.compile(r"^\d{3,}")
 _PRICE = re.compile(r"(?:[$€£¥]\s?\d|\d(?:[.,]\d\d)?\s?(?:€|USD|EUR|GBP)\b)")
 # A paragraph of at least this many words reads as prose.
@@ -121,6 +132,19 @@ def _declared(tree, signals: dict[str, float]) -> None:
     signals["meta_published"] = float(any(k in meta for k in ("article:published_time", "og:published_time",
                                                                    "datepublished", "pubdate", "date")))
     signals["meta_author"] = float(any(k in meta for k in ("author", "article:author", "parsely-author")))
+    signals["meta_section"] = float(any(k in meta for k in ("article:section", "article:tag", "parsely-section")))
+    signals["og_other"] = float(bool(og_type) and og_type not in ("website", "article") and "product" not in og_type)
+    _microdata(tree, signals)
+
+
+def _microdata(tree, signals: dict[str, float]) -> None:
+    """Microdata: the schema.org types of `itemtype` attributes, by group, and whether an element holds a price."""
+    types = {t.rstrip("/").rsplit("/", 1)[-1] for value in _ITEMTYPES(tree) for t in value.split()}
+    for group, names in _LD_GROUPS.items():
+        signals[f"md_{group}"] = float(bool(types & names))
+    props = {p for value in _ITEMPROPS(tree) for p in value.split()}
+    signals["md_price"] = float(bool(props & {"price", "lowPrice", "highPrice", "offers", "priceCurrency"}))
+    signals["md_article_body"] = float(bool(props & {"articleBody", "articlebody"}))
 
 
 def _ld_types(node: dict) -> set[str]:
@@ -157,7 +181,6 @@ def _structure(tree, signals: dict[str, float]) -> None:
         body = tree
     tags: dict[str, int] = {}
     class_hits = {group: 0 for group in _CLASS_WORDS}
-    repeated = 0
     for element in body.iter(etree.Element):
         tags[element.tag] = tags.get(element.tag, 0) + 1
         names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
@@ -166,13 +189,12 @@ def _structure(tree, signals: dict[str, float]) -> None:
             for group, words in _CLASS_WORDS.items():
                 if tokens & words:
                     class_hits[group] += 1
-        if len(element) >= 3:
-            repeated = max(repeated, _repeated_items(element))
     texts = _VISIBLE(tree)
     words = sum(len(_WORD.findall(t)) for t in texts)
     linked = sum(len(_WORD.findall(t)) for t in texts if _in_link(t))
-    paragraphs = [len(_WORD.findall(p.text_content())) for p in body.iter("p")]
-    prose = sum(n for n in paragraphs if n >= PROSE_WORDS)
+    counts = _word_counts(body)
+    paragraphs = [(p, counts[p]) for p in body.iter("p")]
+    prose = sum(n for _, n in paragraphs if n >= PROSE_WORDS)
     text = " ".join(texts)
     for word in {w for t in texts if len(words_of := _WORD.findall(t.lower())) <= LABEL_WORDS for w in words_of
                  if not w.isdigit()}:
@@ -185,9 +207,9 @@ def _structure(tree, signals: dict[str, float]) -> None:
     signals["prose_words"] = math.log1p(prose)
     signals["prose_share"] = prose / words if words else 0.0
     signals["link_share"] = linked / words if words else 0.0
-    signals["prose_paragraphs"] = math.log1p(sum(n >= PROSE_WORDS for n in paragraphs))
-    signals["repeated_items"] = math.log1p(repeated)
+    signals["prose_paragraphs"] = math.log1p(sum(n >= PROSE_WORDS for _, n in paragraphs))
     signals["prices"] = math.log1p(len(_PRICE.findall(text)))
+    signals["printed_dates"] = math.log1p(len(_PRINTED_DATE.findall(text)))
     for tag in ("article", "li", "h2", "h3", "pre", "code", "table", "form", "input", "button", "img", "time",
                 "blockquote", "h1", "select", "nav", "aside"):
         signals[f"n_{tag}"] = math.log1p(tags.get(tag, 0))
@@ -196,17 +218,78 @@ def _structure(tree, signals: dict[str, float]) -> None:
     elements = sum(tags.values())
     signals["elements"] = math.log1p(elements)
     signals["words_per_element"] = math.log1p(words / elements) if elements else 0.0
+    _blocks(body, paragraphs, counts, words, signals)
+    _teasers(tree, signals)
 
 
-def _repeated_items(parent) -> int:
-    """The largest number of the element's children that share a tag and class and each hold a link: the items
-    of a list of teasers, products or threads."""
-    seen: dict[tuple, int] = {}
-    for child in parent:
-        if isinstance(child.tag, str) and child.find(".//a") is not None:
+def _word_counts(body) -> dict:
+    """The words of each element's text, its descendants' included, by element (one pass, from the leaves up)."""
+    counts: dict = {}
+    for element in reversed(list(body.iter())):
+        n = len(_WORD.findall(element.text or "")) if isinstance(element.tag, str) else 0
+        for child in element:
+            n += counts.get(child, 0) + len(_WORD.findall(child.tail or ""))
+        counts[element] = n
+    return counts
+
+
+def _blocks(body, paragraphs: list, counts: dict, words: int, signals: dict[str, float]) -> None:
+    """How the body's `words` are laid out (`paragraphs`: each <p> with its words; `counts`: `_word_counts`): the
+    share in the prose paragraphs of the one block that holds the most (an article's body, a post), how many
+    blocks hold prose paragraphs, the largest number of an element's children that share a tag and class and
+    each hold a link (the items of a list of teasers, products or threads), how many such runs of three or more
+    there are, the share of the words in the largest and the share of its items that show a price (a shop's
+    grid), and the largest run of such children that each hold two sentences or more of text (posts, replies)."""
+    prose_by_block: dict = {}
+    for paragraph, n in paragraphs:
+        if n >= PROSE_WORDS and (parent := paragraph.getparent()) is not None:
+            prose_by_block[parent] = prose_by_block.get(parent, 0) + n
+    top = max(prose_by_block.values(), default=0)
+    signals["main_prose_share"] = min(1.0, top / words) if words else 0.0
+    signals["prose_blocks"] = math.log1p(len(prose_by_block))
+    repeated, runs, largest, largest_parent, texty = 0, 0, 0, None, 0
+    for element in body.iter(etree.Element):
+        if len(element) < 3:
+            continue
+        linked: dict[tuple, int] = {}
+        wordy: dict[tuple, int] = {}
+        for child in element:
+            if not isinstance(child.tag, str):
+                continue
             key = (child.tag, child.get("class"))
-            seen[key] = seen.get(key, 0) + 1
-    return max(seen.values(), default=0)
+            if child.find(".//a") is not None:
+                linked[key] = linked.get(key, 0) + 1
+            if child.tag in ("div", "li", "article", "section", "tr", "dd") and counts[child] >= 2 * PROSE_WORDS:
+                wordy[key] = wordy.get(key, 0) + 1
+        run = max(linked.values(), default=0)
+        repeated = max(repeated, run)
+        if run >= 3:
+            runs += 1
+            if run > largest:
+                largest, largest_parent = run, element
+        texty = max(texty, max(wordy.values(), default=0))
+    priced = sum(1 for child in largest_parent if isinstance(child.tag, str)
+                 and _PRICE.search(child.text_content())) if largest_parent is not None else 0
+    signals["repeated_items"] = math.log1p(repeated)
+    signals["repeated_runs"] = math.log1p(runs)
+    signals["repeated_share"] = min(1.0, counts[largest_parent] / words) if words and largest else 0.0
+    signals["priced_items"] = priced / largest if largest else 0.0
+    signals["repeated_texts"] = math.log1p(texty)
+
+
+def _teasers(tree, signals: dict[str, float]) -> None:
+    """Headings that link to another page (a teaser's title; a link to an anchor of the page itself is not one),
+    and their share of the headings."""
+    headings = [h for h in tree.iter("h2", "h3", "h4", "h5")]
+    linked = sum(1 for h in headings if any(not (a.get("href") or "#").startswith("#") for a in h.iter("a"))
+                 or _in_anchor(h))
+    signals["linked_headings"] = math.log1p(linked)
+    signals["linked_heading_share"] = linked / len(headings) if headings else 0.0
+
+
+def _in_anchor(element) -> bool:
+    return any(parent.tag == "a" and not (parent.get("href") or "#").startswith("#")
+               for parent in element.iterancestors())
 
 
 def _in_link(text) -> bool:
