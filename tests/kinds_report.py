@@ -19,11 +19,11 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from schemas import PAGE_KINDS
 from tasks.extraction.scoring import body_precision_recall, f1
 from tests.corpora.build_web_corpus import held_out, site_of
 
 WCXB_DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "wcxb-dev"
-KINDS = ("article", "forum", "product", "listing", "collection", "documentation", "service")
 
 
 def load_wcxb(holdout: bool, corpus: Path = WCXB_DEV) -> tuple[list[dict], dict[str, dict]]:
@@ -43,7 +43,7 @@ def kinds_table(pages: list[dict], truth: dict[str, dict], plain: list[dict], ou
     true = [truth[p["url"]]["page_type"] for p in pages]
     lines = [f"{'kind':<15}{'pages':>6}{'precision':>11}{'recall':>8}{'body plain':>12}{'body Pagefold':>15}"
              f"{'kept':>7}"]
-    for kind in KINDS:
+    for kind in PAGE_KINDS:
         mine = [i for i, t in enumerate(true) if t == kind]
         if not mine:
             continue
@@ -55,7 +55,7 @@ def kinds_table(pages: list[dict], truth: dict[str, dict], plain: list[dict], ou
                      f"{_f1(plain_pr):>12.3f}{_f1(our_pr):>15.3f}{sum(ours[i] is not None for i in mine) / len(mine):>7.3f}")
     if rejects:
         lines.append("")
-        for kind in KINDS:
+        for kind in PAGE_KINDS:
             reasons = Counter(rejects.get(p["url"], "missing") for p, row, t in zip(pages, ours, true)
                               if t == kind and row is None)
             if reasons:
