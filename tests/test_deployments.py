@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.actions import WorkPoolCreate
-from prefect.settings import PREFECT_API_URL
 
-ROOT = Path(__file__).resolve().parents[1]
-PREFECT = str(Path(sys.executable).with_name("prefect"))
+from tests.prefect_runs import register_deployments
 
 
 @pytest.fixture(scope="module")
 def deployments(prefect_harness):
     """Register deployments/prefect.yaml as `make deploy` does, with a non-default schedule; read them back."""
+    register_deployments("pagefold-test", PAGEFOLD_SCHEDULE_CRON="30 3 * * *",
+                         PAGEFOLD_SCHEDULE_TIMEZONE="Europe/Paris")
     with get_client(sync_client=True) as client:
-        client.create_work_pool(WorkPoolCreate(name="pagefold-test", type="process"), overwrite=True)
-        env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "PAGEFOLD_WORK_POOL": "pagefold-test",
-               "PAGEFOLD_SCHEDULE_CRON": "30 3 * * *", "PAGEFOLD_SCHEDULE_TIMEZONE": "Europe/Paris"}
-        result = subprocess.run([PREFECT, "--no-prompt", "deploy", "--all", "--prefect-file",
-                                 "deployments/prefect.yaml"], cwd=ROOT, env=env, capture_output=True, text=True,
-                                timeout=300, stdin=subprocess.DEVNULL)
-        assert result.returncode == 0, result.stdout + result.stderr
         return {name: client.read_deployment_by_name(name) for name in ("ingest-day/daily", "backfill/backfill")}
 
 

@@ -136,9 +136,10 @@ def test_the_backfill_summary_shows_each_days_pages_reject_reasons_and_run():
 
     lines = markdown.splitlines()
     assert lines[0] == "## Backfill 2026-11-25..2026-11-26: 1 day(s) completed, 1 failed"
-    assert lines[2].startswith("| day | state | pages | documents | rejects | rejects by reason | entities | seconds")
-    assert lines[4] == ("| 2026-11-25 | Completed | 5 | 3 | 2 | invalid_json: 1, missing_url: 1 | 50 | 7.1 | 3 | 2 | "
-                        "[day-2026-11-25](http://127.0.0.1:4200/runs/flow-run/id-1) |")
-    assert lines[5].startswith("| 2026-11-26 | Failed | - | - | - | - | - | 0.4 | 0 | 0 | [day-2026-11-26]")
-    assert lines[6] == "| **all days** | | 5 | 3 | 2 | invalid_json: 1, missing_url: 1 | 50 | 7.5 | 3 | 2 | |"
+    # Eight short columns, each day linked to its run: readable at 1280 px (issue 24: eleven were cut at 1400 px).
+    assert lines[2] == "| day | state | pages | documents | rejects | entities | seconds | in the lake |"
+    assert lines[4] == "| [2026-11-25](http://127.0.0.1:4200/runs/flow-run/id-1) | Completed | 5 | 3 | 2 | 50 | 7.1 | 3 + 2 |"
+    assert lines[5] == "| [2026-11-26](http://127.0.0.1:4200/runs/flow-run/id-2) | Failed | - | - | - | - | 0.4 | 0 + 0 |"
+    assert lines[6] == "| **all days** | | 5 | 3 | 2 | 50 | 7.5 | 3 + 2 |"
+    assert "- all days: invalid_json: 1, missing_url: 1" in lines and "- 2026-11-25: invalid_json: 1, missing_url: 1" in lines
     assert lines[-1] == "- **2026-11-26** Failed: day 2026-11-26 failed and was left unchanged: DayLocked: ..."
