@@ -216,8 +216,8 @@ def settings() -> None:
     for line in lines:
         console.print(line, soft_wrap=True, highlight=False, markup=False)
     if missing:
-        console.print(f"Set {' and '.join(missing)} before the first run (or give them as parameters of each run).",
-                      soft_wrap=True, highlight=False)
+        console.print(f"Before the first run, set {' and '.join(missing)} as said above.", soft_wrap=True,
+                      highlight=False)
 
 
 @app.command()
@@ -470,9 +470,12 @@ class _WithoutTraceback(logging.Formatter):
 
 def prefect_console(verbose: bool) -> None:
     """Prefect's log lines on this command's stderr: without tracebacks, or with --verbose every INFO line with
-    its traceback. Call once Prefect is imported (it sets its handlers up then)."""
+    its traceback, Dask's own among them (flows.runners leaves them out otherwise). Call once Prefect is imported
+    (it sets its handlers up then)."""
     from prefect.logging.handlers import PrefectConsoleHandler
 
+    if verbose:
+        os.environ["DASK_LOGGING__DISTRIBUTED"] = "info"
     for handler in logging.getLogger().handlers:
         if isinstance(handler, PrefectConsoleHandler):
             if verbose:

@@ -60,6 +60,22 @@ def test_a_day_on_a_two_worker_dask_cluster_equals_the_single_process_output(tmp
     assert rejects[rejects.url == slow_url].reason.tolist() == ["extract_timeout"]
 
 
+def test_a_local_dask_cluster_from_the_command_line_is_quiet_and_closes_cleanly(tmp_path):
+    """Issue 24's trial: 36 `distributed.*` INFO lines and "Worker process still alive after 4.0 seconds, killing"
+    on every run with PAGEFOLD_DASK_WORKERS. Dask's own lines are left out unless --verbose, and the cluster closes
+    at once (its workers stop their extraction pools)."""
+    write_day(tmp_path / "raw", DAY, {"feeds/mixed.jsonl.gz": hard_input_objects()["feeds/mixed.jsonl.gz"]})
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_", "DASK_"))}
+    env.update(PAGEFOLD_PREFECT_HOME=str(tmp_path / "home"), PAGEFOLD_DASK_WORKERS="1")
+    result = subprocess.run([PAGEFOLD, "ingest", "--source", str(tmp_path / "raw"), "--dest", str(tmp_path / "lake")],
+                            env=env, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0 and "yes: pages = documents + rejects" in result.stdout, output
+    assert "batches on Dask at tcp://127.0.0.1:" in output  # not a terminal: Prefect's INFO lines are printed
+    assert "distributed." not in output and "killing" not in output and "Traceback" not in output, output
+
+
 @contextmanager
 def external_cluster(workdir: Path, workers: int = 2) -> Iterator[str]:
     """A Dask scheduler and `workers` workers (one thread each), each its own process started with this venv's

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from prefect.client.orchestration import get_client
 
@@ -54,3 +56,31 @@ def test_source_and_dest_are_plain_optional_text_fields_in_the_run_forms(deploym
         prop = schema["properties"][field]
         assert (prop.get("type"), prop.get("default"), "anyOf" in prop) == ("string", "", False), prop
         assert field not in schema.get("required", [])
+
+
+def test_pagefold_settings_says_what_deployed_runs_read_and_how_to_set_what_is_missing(prefect_harness, tmp_path):
+    """`make deploy` ends with it (issue 24's trial: nothing said that source and dest must be set first)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from prefect.variables import Variable
+
+    from tests.prefect_runs import api_url
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_", "AWS_ENDPOINT"))}
+    env.update(PREFECT_API_URL=api_url(), PAGEFOLD_SOURCE=str(tmp_path / "raw"), COLUMNS="80")
+    Variable.set("pagefold_s3_endpoint", "http://minio.internal:9000", overwrite=True)
+    try:
+        result = subprocess.run([str(Path(sys.executable).with_name("pagefold")), "settings"], env=env,
+                                capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    finally:
+        Variable.unset("pagefold_s3_endpoint")
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert f"  source       {tmp_path / 'raw'} (PAGEFOLD_SOURCE)" in lines
+    assert ("  lake         NOT SET, runs fail: set PAGEFOLD_DEST where the worker runs, or run `prefect variable set "
+            "pagefold_dest s3://bucket/lake`, or pass dest as a parameter of the run") in lines
+    assert "  S3 endpoint  http://minio.internal:9000 (variable pagefold_s3_endpoint)" in lines
+    assert lines[-1] == "Before the first run, set dest as said above."
