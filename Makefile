@@ -1,7 +1,7 @@
 # Two commands for a fresh machine with Python 3.11, 3.12 or 3.13 and make (PYTHON=python3.13 picks one):
 #   make demo   runs the whole pipeline on the demo corpus (local folders, local Prefect)
 #   make test   runs the test suite
-# Operating it with the Prefect UI (README, "Operating Pagefold"), each in its own terminal:
+# Operating it with the Prefect UI (docs/operating.md), each in its own terminal:
 #   make server   a local Prefect server and its UI at http://127.0.0.1:4200 (SQLite under ~/.prefect)
 #   make deploy   registers the daily and backfill deployments (and the `pagefold` work pool), then says what
 #                 their runs will read and what is still to set
@@ -104,7 +104,7 @@ bench: $(STAMP)
 bench-ner: $(STAMP)
 	$(BIN)/python tests/bench_ner.py
 
-# Train a language's NER pipeline and ship it in tasks/entities/pipelines/ (README, "Entity models"):
+# Train a language's NER pipeline and ship it in tasks/entities/pipelines/ (docs/entities.md):
 #   make train-ner LANG=de [NER_SOURCES=DIR]
 # The corpora are public repositories on GitHub, cloned on first use under NER_SOURCES as <owner>/<name>.git
 # (git clone --bare) and read at pinned commits; nothing of them is committed.

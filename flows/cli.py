@@ -175,7 +175,7 @@ def backfill(
         endpoint = s3_endpoint_setting(s3_endpoint, prefect_api) if on_s3(source, dest) else s3_endpoint
         check_locations(source, dest, endpoint, create_lake=not dry_run)
         if endpoint:
-            os.environ["AWS_ENDPOINT_URL_S3"] = endpoint  # where the flow's settings look (README, "Configuration")
+            os.environ["AWS_ENDPOINT_URL_S3"] = endpoint  # where the flow's settings look (docs/operating.md)
         stopping.raise_if_held()
         server = choose_prefect(prefect_api)
         from flows.backfill import backfill as backfill_flow
@@ -311,8 +311,8 @@ def query(
                      help="Read the Prefect variable pagefold_s3_endpoint from this server when no endpoint is set."),
     ] = None,
 ) -> None:
-    """Run SQL over the lake with DuckDB; the datasets are views (`documents`, `entities`, `rejects`, `health`), and
-    `drift` holds the drift alarms of every day.
+    """Run SQL over the lake with DuckDB; the datasets are views (`documents`, `entities`, `rejects`, `health`,
+    `stories`), and `drift` holds the drift alarms of every day.
 
     Without SQL: an interactive prompt on a terminal, else the views and their columns. An S3 lake that
     cannot be reached fails in seconds with one line saying where it looked. For scripts: --format csv or json,
@@ -345,7 +345,7 @@ def query(
 
 
 def s3_endpoint_setting(explicit: str | None, prefect_api: str | None) -> str | None:
-    """The S3 endpoint, looked up as deployed runs look it up (README, "Configuration").
+    """The S3 endpoint, looked up as deployed runs look it up (docs/operating.md, "The S3 endpoint").
 
     The option, else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else PAGEFOLD_S3_ENDPOINT, else the Prefect
     variable pagefold_s3_endpoint, read only from a server given with --prefect-api (a temporary one has

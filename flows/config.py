@@ -4,8 +4,8 @@ Deployments run unattended, so their source, destination, S3 endpoint and
 scale-out settings come from the machine that executes them (environment
 variables) or from the Prefect UI (variables), never from code. Secrets are
 never parameters: S3 credentials come from boto3's standard chain, or from
-two Prefect Secret blocks when that chain finds none. The README's
-configuration table lists every name.
+two Prefect Secret blocks when that chain finds none. The configuration
+table of docs/operating.md lists every name.
 """
 
 from __future__ import annotations

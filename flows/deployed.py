@@ -1,7 +1,7 @@
 """`pagefold worker` and `pagefold settings`: what the deployed runs of this machine will read, said and checked.
 
 A deployed run reads its settings where it executes (the environment of the
-worker) or from Prefect variables (README, "Configuration"). `settings_lines`
+worker) or from Prefect variables (docs/operating.md, "Configuration"). `settings_lines`
 lists them, each with where it comes from, and for a missing one the command
 that sets it. `pagefold settings` prints them (`make deploy` ends with it);
 `pagefold worker` (`make worker`) prints them as its first lines, then

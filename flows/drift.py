@@ -2,7 +2,7 @@
 
 Each alarm is a WARNING log line; each host with alarms on a day is one
 Prefect event `pagefold.drift.detected` (resource: the host), which a Prefect
-Automation can turn into a notification (README, "Day health and drift
+Automation can turn into a notification (docs/stories-and-health.md, "Day health and drift
 alarms"); the run's alarms are its table artifact `drift`. The rule itself is
 `tasks.health.drift.drift_sql`, which the `drift` view of `pagefold query` applies too.
 """

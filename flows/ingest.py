@@ -116,7 +116,7 @@ def ingest(
     days go on), and the run fails after its last day. `extract_timeout_s` is
     the deadline of one page (parse, extraction and NER); `story_days`, how
     many days before and after a day its documents are matched with into
-    stories (README, "Stories").
+    stories (docs/stories-and-health.md, "Stories").
 
     Ctrl-C or SIGTERM stops the run in seconds and ends it Cancelled: its
     extraction workers are killed, its staging removed and its day locks

@@ -6,7 +6,7 @@ hold. Each field carries a one-line description in its metadata, which travels
 into every Parquet file and shows up in `pagefold query` and in DuckDB's
 `DESCRIBE`.
 
-Evolution policy (see README, "Schema evolution"):
+Evolution policy (see docs/lake.md, "Schema evolution"):
 - A new *optional* (nullable) column may be appended; SCHEMA_VERSION's minor
   part goes up. Old files stay as they are: readers that use the declared
   schema (pyarrow datasets, `pagefold query`) or DuckDB's `union_by_name` see
@@ -22,7 +22,7 @@ import pyarrow.dataset as ds
 SCHEMA_VERSION = "3.1"
 
 _UTC_MICROS = pa.timestamp("us", tz="UTC")
-# Where each field's value came from (README, "Field issues"): json-ld, meta, page, url, trafilatura, text, declared.
+# Where each field's value came from (docs/lake.md, "Field sources and field issues"): json-ld, meta, page, url, trafilatura, text, declared.
 FIELD_SOURCES = pa.struct([pa.field(name, pa.string(), nullable=True)
                            for name in ("title", "authors", "published_at", "language", "dateline", "agency")])
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 def dataset(lake: str | Store, name: str, s3_endpoint: str | None = None) -> ds.Dataset:
-    """One dataset of the lake (`documents`, `entities`, `rejects` or `health`) as a pyarrow dataset.
+    """One dataset of the lake (`documents`, `entities`, `rejects`, `health` or `stories`) as a pyarrow dataset.
 
     Read with its declared schema plus the `date` partition column (date32), whatever the
     files hold. `lake`: a folder or s3://bucket/prefix; `s3_endpoint` defaults to

@@ -55,7 +55,7 @@ def stop(process: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="module")
 def operator(tmp_path_factory):
-    """`make server`, `make deploy`, `make worker` as the README says, on a free port and a fresh Prefect home."""
+    """`make server`, `make deploy`, `make worker` as docs/operating.md says, on a free port and a fresh Prefect home."""
     root = tmp_path_factory.mktemp("e2e")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_"))}

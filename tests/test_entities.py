@@ -342,15 +342,15 @@ def test_a_worker_does_not_keep_the_strings_of_the_pages_it_has_seen():
 
 # --- the model registry -----------------------------------------------------------------------------------------------
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "entities.md"
 
 
-def test_the_readme_registry_table_lists_every_registered_model():
-    rows = [line.split("|")[1:-1] for line in README.read_text("utf-8").splitlines()
+def test_the_entities_guide_registry_table_lists_every_registered_model():
+    rows = [line.split("|")[1:-1] for line in GUIDE.read_text("utf-8").splitlines()
             if line.startswith("| `") and "pages/s" not in line]
     listed = {cells[0].strip(" `"): cells[1] for cells in rows if len(cells) >= 6}
     for spec in entities.REGISTRY:
-        assert spec.language in listed, f"{spec.language} missing from the README's registry table"
+        assert spec.language in listed, f"{spec.language} missing from the registry table of docs/entities.md"
         assert spec.names[0] in listed[spec.language]
 
 

@@ -276,8 +276,9 @@ def test_rerunning_a_day_replaces_its_health_rows(fifteen_days, tmp_path):
     assert len(read_pandas(str(tmp_path / "lake"), "health")) == 15 * 3
 
 
-def test_the_readmes_automation_recipe_is_accepted_by_prefect(prefect_harness):
-    """The README's Automation (its yaml block) is one Prefect accepts, triggered by the drift event on any host."""
+def test_the_guides_automation_recipe_is_accepted_by_prefect(prefect_harness):
+    """The Automation of docs/stories-and-health.md (its yaml block) is one Prefect accepts, triggered by the drift
+    event on any host."""
     import re
     from pathlib import Path
 
@@ -285,7 +286,7 @@ def test_the_readmes_automation_recipe_is_accepted_by_prefect(prefect_harness):
     from prefect.client.orchestration import get_client
     from prefect.events.schemas.automations import AutomationCore
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    readme = (Path(__file__).resolve().parents[1] / "docs" / "stories-and-health.md").read_text("utf-8")
     [recipe] = re.findall(r"^```yaml\n(.*?)^```", readme, re.S | re.M)
     automation = AutomationCore.model_validate(yaml.safe_load(recipe))
     with get_client(sync_client=True) as client:

@@ -1,15 +1,17 @@
-"""The README as a user follows it: the demo output it shows, and its commands and queries, run as written.
+"""The README and the guides in docs/ as a user follows them: the demo output they show, their commands and
+queries run as written, and their links.
 
 A module fixture plays a user's checkout after `make demo`: a folder with `.venv` linked to this one, in
 which `.venv/bin/pagefold demo` (what `make demo` runs) writes `demo-output/`. Then
 
-- the README's sample of the demo's output equals what that run printed (timings aside);
-- every `.venv/bin/pagefold` line of its ```sh blocks, every ```sql block and every ```python block runs
+- each sample of the demo's output they show equals what that run printed (timings aside);
+- every `.venv/bin/pagefold` line of their ```sh blocks, every ```sql block and every ```python block runs
   from that folder without error. The S3 buckets they name are moto's: the demo's lake under every lake
   URI, its raw pages under every `--source`. Other lines of ```sh blocks (make, export, pip) are not run
-  here: the make targets have tests of their own.
+  here: the make targets have tests of their own;
+- every relative link points to a file that exists and, with a `#anchor`, to a heading of that file.
 
-`.venv/bin/python -m tests.test_readme --write` runs the demo and writes its output into the README.
+`.venv/bin/python -m tests.test_readme --write` runs the demo and writes its output into the files.
 """
 
 from __future__ import annotations
@@ -27,12 +29,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
 SAMPLE = re.compile(r"(<!-- demo-output: (?P<name>[a-z ]+?)(?: \(.*?\))? -->\n```text\n)(?P<body>.*?)(```)", re.S)
 TIMINGS = re.compile(r"(│ (?:seconds|pages per second) +│) +[\d.]+ │")
 
 
-def code_blocks(language: str, text: str | None = None) -> list[str]:
-    return re.findall(rf"^```{language}\n(.*?)^```", text or README.read_text("utf-8"), re.S | re.M)
+def code_blocks(language: str) -> list[str]:
+    """The ```language blocks of the README and the guides, in order, each once."""
+    blocks = [block for page in PAGES
+              for block in re.findall(rf"^```{language}\n(.*?)^```", page.read_text("utf-8"), re.S | re.M)]
+    return list(dict.fromkeys(blocks))
 
 
 def user_env(home: Path, **extra: str) -> dict[str, str]:
@@ -70,16 +76,17 @@ def without_timings(sample: str) -> str:
     return TIMINGS.sub(r"\1 <timing> │", sample)
 
 
-def readme_samples() -> dict[str, str]:
-    return {m["name"]: m["body"] for m in SAMPLE.finditer(README.read_text("utf-8"))}
+def shown_samples(page: Path) -> dict[str, str]:
+    return {m["name"]: m["body"] for m in SAMPLE.finditer(page.read_text("utf-8"))}
 
 
 def write_samples() -> None:
-    """Run the demo and put its output into the README's sample blocks."""
+    """Run the demo and put its output into the sample blocks of the README and the guides."""
     with tempfile.TemporaryDirectory(prefix="pagefold-readme-") as tmp:
         samples = demo_samples(run_demo(Path(tmp), Path(tmp) / "prefect-home"))
-    text = SAMPLE.sub(lambda m: m.group(1) + samples[m["name"]] + m.group(4), README.read_text("utf-8"))
-    README.write_text(text, "utf-8")
+    for page in PAGES:
+        text = SAMPLE.sub(lambda m: m.group(1) + samples[m["name"]] + m.group(4), page.read_text("utf-8"))
+        page.write_text(text, "utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -90,13 +97,16 @@ def checkout(tmp_path_factory) -> tuple[Path, Path, str]:
     return folder, home, run_demo(folder, home)
 
 
-def test_the_readme_shows_what_the_demo_prints(checkout):
+def test_the_readme_and_the_guides_show_what_the_demo_prints(checkout):
     _, _, stdout = checkout
-    shown = readme_samples()
-    assert set(shown) == {"summary", "top entities", "stories", "story copies"}
     printed = demo_samples(stdout)
-    for name, sample in shown.items():
-        assert without_timings(sample) == without_timings(printed[name]), f"README's {name} differs from the demo's"
+    assert "summary" in shown_samples(README)
+    shown_anywhere = set()
+    for page in PAGES:
+        for name, sample in shown_samples(page).items():
+            assert without_timings(sample) == without_timings(printed[name]), f"{page.name}'s {name} differs"
+            shown_anywhere.add(name)
+    assert shown_anywhere == set(printed)
 
 
 def test_the_demo_corpus_is_the_same_with_or_without_the_shared_folder(tmp_path):
@@ -130,8 +140,7 @@ def upload(folder: Path, uri: str, client) -> None:
 def s3_env(checkout, s3_endpoint) -> dict[str, str]:
     """moto's S3 holding what the README's commands expect, and a user's environment pointing at it."""
     folder, home, _ = checkout
-    runnable = [line for block in code_blocks("sh") for line in block.splitlines()
-                if line.startswith(".venv/bin/pagefold ")] + code_blocks("python")
+    runnable = shell_commands() + code_blocks("python")
     sources, lakes = s3_uris(runnable)
     client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
     uris = sources | lakes | {u for c in runnable for u in re.findall(r"--dest\s+(s3://\S+)", c)}
@@ -146,11 +155,12 @@ def s3_env(checkout, s3_endpoint) -> dict[str, str]:
 
 
 def shell_commands() -> list[str]:
-    return [line for block in code_blocks("sh") for line in block.splitlines() if line.startswith(".venv/bin/pagefold ")]
+    lines = [line for block in code_blocks("sh") for line in block.splitlines() if line.startswith(".venv/bin/pagefold ")]
+    return list(dict.fromkeys(lines))
 
 
 @pytest.mark.parametrize("command", shell_commands())
-def test_each_pagefold_command_of_the_readme_runs(command, checkout, s3_env):
+def test_each_pagefold_command_of_the_docs_runs(command, checkout, s3_env):
     folder, _, _ = checkout
     result = subprocess.run(command, shell=True, cwd=folder, env=s3_env, capture_output=True, text=True, timeout=600,
                             stdin=subprocess.DEVNULL)
@@ -159,7 +169,7 @@ def test_each_pagefold_command_of_the_readme_runs(command, checkout, s3_env):
 
 
 @pytest.mark.parametrize("sql", code_blocks("sql"), ids=lambda sql: sql.split("\n")[0][:40])
-def test_each_sql_query_of_the_readme_runs_in_duckdb(sql, checkout):
+def test_each_sql_query_of_the_docs_runs_in_duckdb(sql, checkout):
     folder, _, _ = checkout
     script = "import duckdb, sys; rows = duckdb.sql(sys.stdin.read()).fetchall(); print(len(rows))"
     result = subprocess.run([".venv/bin/python", "-c", script], input=sql, cwd=folder, capture_output=True,
@@ -168,7 +178,7 @@ def test_each_sql_query_of_the_readme_runs_in_duckdb(sql, checkout):
 
 
 @pytest.mark.parametrize("code", code_blocks("python"), ids=lambda code: code.strip().split("\n")[-1][:40])
-def test_each_python_example_of_the_readme_runs(code, checkout, s3_env):
+def test_each_python_example_of_the_docs_runs(code, checkout, s3_env):
     folder, _, _ = checkout
     result = subprocess.run([".venv/bin/python", "-"], input=code, cwd=folder, env=s3_env, capture_output=True,
                             text=True, timeout=300)
@@ -176,9 +186,9 @@ def test_each_python_example_of_the_readme_runs(code, checkout, s3_env):
 
 
 def test_the_pandas_example_reads_dates_as_dates_and_nullable_integers_as_integers(checkout, s3_env):
-    """Point 5 of issue 12, as the README's pandas example writes it."""
+    """Point 5 of issue 12, as the lake guide's pandas example writes it."""
     folder, _, _ = checkout
-    [example] = [code for code in code_blocks("python") if "read_pandas" in code]
+    [example] = [code for code in code_blocks("python") if "nato_too" in code]
     probe = example + (
         "\nassert len(docs) == int((docs.date == dt.date(2026, 11, 27)).sum()) > 0"
         "\nassert str(docs.http_status.dtype) == 'Int16' and str(docs.source_line.dtype) == 'Int64'"
@@ -186,6 +196,51 @@ def test_the_pandas_example_reads_dates_as_dates_and_nullable_integers_as_intege
     result = subprocess.run([".venv/bin/python", "-"], input=probe, cwd=folder, env=s3_env, capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr
+
+
+LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")
+FENCED = re.compile(r"^```.*?^```", re.S | re.M)
+
+
+def heading_anchors(page: Path) -> set[str]:
+    """The anchors GitHub gives the page's headings: lower case, punctuation dropped, spaces as hyphens,
+    `-1`, `-2`, ... after a repeated one."""
+    anchors: set[str] = set()
+    for heading in re.findall(r"^#{1,6} +(.+?) *$", FENCED.sub("", page.read_text("utf-8")), re.M):
+        text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading).replace("`", "").strip().lower()
+        slug = re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+        anchor, n = slug, 0
+        while anchor in anchors:
+            n += 1
+            anchor = f"{slug}-{n}"
+        anchors.add(anchor)
+    return anchors
+
+
+def relative_links(page: Path) -> list[str]:
+    text = FENCED.sub("", page.read_text("utf-8"))
+    return [target for target in LINK.findall(text) if not re.match(r"[a-z][a-z0-9+.-]*:", target)]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.relative_to(ROOT).as_posix())
+def test_every_relative_link_points_to_a_file_and_a_heading_that_exist(page):
+    broken = []
+    for target in relative_links(page):
+        path, _, anchor = target.partition("#")
+        linked = (page.parent / path).resolve() if path else page
+        if not linked.exists():
+            broken.append(f"{target}: no such file")
+        elif anchor and linked.suffix == ".md" and anchor not in heading_anchors(linked):
+            broken.append(f"{target}: no such heading")
+    assert not broken, f"{page.name}: " + "; ".join(broken)
+
+
+def test_the_link_check_sees_links_and_anchors():
+    """The check above reads what it should: links outside code blocks, and GitHub's anchors."""
+    assert "docs/operating.md#backfills" in relative_links(README)
+    assert {"backfills", "what-each-days-run-shows", "failures-retries-and-re-runs"} <= heading_anchors(
+        ROOT / "docs" / "operating.md")
+    assert "documents" in heading_anchors(ROOT / "docs" / "lake.md")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The NER model of each language: which pipeline, where it comes from, and loading it once per worker.
 
-`REGISTRY` is the table of models Pagefold knows (README, "Entity models",
+`REGISTRY` is the table of models Pagefold knows (docs/entities.md, "Entity models",
 shows the same table with how each was measured). Which of them a worker uses
 comes from `PAGEFOLD_NER_MODELS` on the machine that runs it, by default every
 registered model: `lang=name|fallback,...`, where a name is an installed spaCy
@@ -27,7 +27,7 @@ PIPELINES = Path(__file__).resolve().parent / "pipelines"
 # Texts are cut at paragraph breaks into pieces of about this size: spaCy's memory grows with the length of
 # one text, not with the number of texts.
 SEGMENT_CHARS = 10_000
-# Texts per `nlp.pipe` batch (see README, "Entity models", for the measurements behind it).
+# Texts per `nlp.pipe` batch (see docs/entities.md, "Batching", for the measurements behind it).
 PIPE_BATCH = 64
 
 

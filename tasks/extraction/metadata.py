@@ -1,13 +1,13 @@
 """Title, authors and publication time of an article, from what the page declares about itself.
 
-Each field has its order of trust, measured on news-dev (see README, "Extraction quality"):
+Each field has its order of trust, measured on news-dev (see docs/extraction.md, "Quality scores"):
 the page's schema.org JSON-LD article node (written by the publisher's CMS for
 search engines) for authors and dates, og:title before the JSON-LD headline for
 titles, then the meta tags, the visible page, the URL, then trafilatura's heuristics.
 Trust is per field and per value: a value that fails its plausibility check
 (tasks.extraction.plausibility) is dropped for the field's next source, never costing the
 page; each `choose_*` returns a `Chosen`: the value, its source and what was
-dropped (README, "Field issues"). Each rule is a small pure function over values
+dropped (docs/lake.md, "Field sources and field issues"). Each rule is a small pure function over values
 or an lxml tree, so it can be tested on a few lines of HTML.
 """
 
@@ -76,7 +76,7 @@ _TIME_MARKUP = XPath('//*[@itemprop="datePublished" or @itemprop="dateModified"]
 # Headings of a blog post, the visible title a classic blog template shows for the post: an h1/h2/h3 of class
 # post-title, any element of class entry-title (found by a cheap XPath, then checked class by class).
 _POST_HEADINGS = XPath('//*[contains(@class, "post-title") or contains(@class, "entry-title")]')
-# Where each field's value came from: the vocabulary of the documents' `field_sources` (README, "Field issues").
+# Where each field's value came from: the vocabulary of the documents' `field_sources` (docs/lake.md, "Field sources and field issues").
 SOURCE_WORDS = {"json-ld": "in JSON-LD", "meta": "in meta tags", "page": "in the page", "url": "in the URL",
                 "trafilatura": "from trafilatura", "text": "in the text", "declared": "declared by the page"}
 AUTHOR_META = ("article:author", "author", "articleauthor", "article_author", "dc.creator", "parsely-author",

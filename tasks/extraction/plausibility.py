@@ -3,7 +3,7 @@
 A CMS fills a field it has no value for with a placeholder: a zero date ("0001-01-01T00:00:00Z"), the Unix
 epoch, the string "null", the site's own name as the author, the date printed where a byline should be.
 Each check returns None for a plausible value, else the reason it is not, worded for the documents'
-`field_issues` column. The extractor then tries the field's next source (see README, "Field issues").
+`field_issues` column. The extractor then tries the field's next source (see docs/extraction.md, "Title, authors and publication time").
 Pure functions.
 """
 

@@ -2,7 +2,7 @@
 
 `drift_sql` compares each host's day in the `health` dataset with the host's
 previous days and says which field fell, from what to what, and which source
-changed (README, "Day health and drift alarms"). It is SQL over a relation, so
+changed (docs/stories-and-health.md, "Day health and drift alarms"). It is SQL over a relation, so
 the run's check after each commit and the `drift` view of `pagefold query`
 apply the same rule.
 """
@@ -39,7 +39,7 @@ ALARM_COLUMNS = {
 
 @dataclass(frozen=True)
 class DriftRules:
-    """When a host's day raises a drift alarm against its own trailing days (README, "Day health and drift alarms").
+    """When a host's day raises a drift alarm against its own trailing days (docs/stories-and-health.md, "Day health and drift alarms").
 
     A host is checked when it has at least `min_pages` pages that day and at
     least `min_pages` over its `history_days` previous days in the lake. Each

@@ -203,7 +203,7 @@ def check_location(store: Store, role: str, writing: bool = False, create: bool 
         client.list_objects_v2(Bucket=store.bucket, Prefix=store.prefix, MaxKeys=1)
     except boto_errors.NoCredentialsError:
         raise SetupError(f"no S3 credentials to read the {role} {url}: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
-                         "AWS_SECRET_ACCESS_KEY (or the Prefect Secret blocks, README \"Configuration\")") from None
+                         "AWS_SECRET_ACCESS_KEY (or the Prefect Secret blocks of docs/operating.md, \"Configuration\")") from None
     except boto_errors.EndpointConnectionError:
         raise SetupError(f"cannot reach {where} to read the {role} {url}: {fix}") from None
     except boto_errors.ClientError as exc:

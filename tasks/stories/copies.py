@@ -18,7 +18,7 @@ documents and those of the N days around it.
   share at least MIN_SHARED shingles. Containment, not Jaccard, is what
   keeps a trimmed copy or one with a local intro in its story; distinct
   reports that share quotes share far less than half of either text.
-  Thresholds: measured on the evaluation set (tests/stories, README "Stories").
+  Thresholds: measured on the evaluation set (tests/stories, docs/stories-and-health.md "Quality").
 - Stories: connected components of the copy pairs, joined with the stories
   the documents already belong to. A story's id is the smallest of its
   copies' own ids, `<first day YYYYMMDD>-<doc_id>`: the id of the copy that
