@@ -246,7 +246,8 @@ def worker(
             os.environ["PAGEFOLD_DASK_ADDRESS"] = deployed.start_local_cluster(int(local))
         except (SetupError, ValueError) as exc:
             fail(f"PAGEFOLD_DASK_WORKERS={local}: {exc}")
-        console.print(f"  the local Dask cluster of this worker, for all its runs: {os.environ['PAGEFOLD_DASK_ADDRESS']}",
+        console.print(f"  the local Dask cluster of this worker, for all its runs: "
+                      f"{os.environ['PAGEFOLD_DASK_ADDRESS']}",
                       soft_wrap=True, highlight=False, markup=False)
     deployed.exec_prefect_worker(pool, name)
 

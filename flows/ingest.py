@@ -31,7 +31,7 @@ from prefect.states import Cancelled, Completed
 
 from flows import config, drift
 from flows.plans import plan
-from flows.runners import BatchRunner, batch_runner
+from flows.runners import BatchRunner, batch_runner, close_dask
 from tasks.lake import storage
 from tasks.lake.daylock import DayClaims
 from tasks.records import Counts, Limits, RunInfo
@@ -185,7 +185,7 @@ def ingest(
             signum = _signal_of(interruption)
             stopping.request(signum)
             with stopping.deferred_signals(deliver=False):  # a second Ctrl-C does not cut the clean-up short
-                _stop(pending, committing, claims, summary)
+                _stop(pending, committing, claims, summary, runner)
             summary.finish()
             message = summary.stopped(stopping.signal_name(signum))
             logger.info(message)
@@ -280,15 +280,20 @@ def _signal_of(interruption: BaseException) -> int:
 
 
 def _stop(pending: dict[PrefectFuture, Batch], committing: dict[PrefectFuture, str], claims: DayClaims,
-          summary: RunSummary) -> None:
-    """Stop the run: kill the extraction workers, give the batch threads STOP_WAIT_S to leave (they raise Stopped
-    at their next page or wait), let a commit under way end (a day is published whole or not at all), then remove
-    this run's staging and release its day locks."""
+          summary: RunSummary, runner: BatchRunner) -> None:
+    """Stop the run: let go of Dask (its batches not started are cancelled; a local cluster is closed, its workers
+    stopping their batches at once), kill the extraction workers, give the batch threads STOP_WAIT_S to leave (they
+    raise Stopped at their next page or wait), let a commit under way end (a day is published whole or not at
+    all), then remove this run's staging and release its day locks."""
+    if not runner.local:
+        close_dask()
     pool.stop_now()
     deadline = time.monotonic() + STOP_WAIT_S
     for future in pending:
         future.wait(timeout=max(0.0, deadline - time.monotonic()))
     for future, day in committing.items():
+        if summary.days[day].written is not None or summary.days[day].failures:
+            continue  # recorded already, before the stop
         try:
             summary.add_commit(day, future.result())
         except Exception as exc:
@@ -351,15 +356,17 @@ def _run_days(window: DayWindow, src, dst, run, limits, runner: BatchRunner, cla
                 yield "commit", day, exc
                 _done_with(day, window, claims)
                 continue
-            committing[commit_day.submit(dst, run.run_id, day, summary.days[day].counts.pages, story_days)] = day
+            with stopping.deferred_signals():  # a commit started is a commit recorded, for a stop to finish it
+                committing[commit_day.submit(dst, run.run_id, day, summary.days[day].counts.pages, story_days)] = day
         future = next(as_completed([*pending, *committing]))
         if future in committing:
-            day = committing.pop(future)
+            day = committing[future]
             try:
                 outcome = future.result()
             except Exception as exc:
                 outcome = exc
             yield "commit", day, outcome
+            del committing[future]  # recorded: a stop from now on has no commit to finish
             _done_with(day, window, claims)
             continue
         batch = pending.pop(future)
@@ -377,7 +384,8 @@ def _run_days(window: DayWindow, src, dst, run, limits, runner: BatchRunner, cla
 
 def _done_with(day: str, window: DayWindow, claims: DayClaims) -> None:
     """A day committed or given up: its lock and staging go, and its place in the window goes to the next day."""
-    claims.release(day)
+    with stopping.deferred_signals():  # a lock taken off the run's list is a lock released
+        claims.release(day)
     window.close(day)
 
 

@@ -34,7 +34,10 @@ import importlib
 import logging
 import multiprocessing
 import os
+import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
 from typing import Any
@@ -78,7 +81,7 @@ def batch_runner(workers: int) -> BatchRunner:
         raise SetupError(f"no Dask worker is connected to the scheduler at {address} after "
                          f"{WAIT_FOR_WORKERS_S:.0f} s: start workers (`dask worker {address}`)") from None
     check_workers(client, address)
-    client.register_plugin(_stop_pools_plugin(), name="pagefold-stop-pools")
+    client.register_plugin(_worker_plugin(), name="pagefold")
     threads = sum(client.nthreads().values())
     return BatchRunner(runner, threads + 1, 1, f"Dask at {address}, {threads} thread(s)", local=False,
                        client=client)
@@ -104,6 +107,9 @@ def dask_runner(address: str | None, local_workers: int):
                                                     "processes": True, "dashboard_address": None})
             dask_config.set({"distributed.worker.daemon": False})  # the workers may start their extraction pool
         runner.__enter__()
+        if not address:
+            with _children_ignore_sigint():
+                runner.client  # starts the cluster
         if not _runners:
             atexit.register(close_dask)
         _runners[key] = runner
@@ -178,23 +184,39 @@ def _cause(exc: BaseException) -> str:
     return f"{type(inner).__name__}: {inner}"
 
 
-def _stop_pools_plugin():
-    """A Dask worker plugin that lets a worker's process end at once when the worker closes: its extraction pool
-    is stopped, and the objects it holds are left to the operating system (`gc.freeze`) rather than to the
-    interpreter's last garbage collection, which takes seconds for a process that has run Prefect tasks (its nanny
-    kills it after 4 s: "Worker process still alive after 4.0 seconds, killing"). Defined here, where Dask is
-    imported, and sent to the workers by value."""
+@contextmanager
+def _children_ignore_sigint() -> Iterator[None]:
+    """Processes started in the block ignore SIGINT, which a Ctrl-C in the terminal sends to them too: the command
+    stops its local cluster itself (`close_dask`). A Ctrl-C meanwhile is lost (the cluster starts in seconds).
+    Only from the main thread; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the processes Dask spawns
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _worker_plugin():
+    """A Dask worker plugin: when the worker closes, its process ends at once: the batch under way is asked to stop
+    (at its next page or wait), the extraction pool is stopped, and the objects the process holds are left to the
+    operating system (`gc.freeze`) rather than to the interpreter's last garbage collection, which takes seconds
+    for a process that has run Prefect tasks (its nanny kills it after 4 s: "Worker process still alive after 4.0
+    seconds, killing"). Defined here, where Dask is imported, and sent to the workers by value."""
     from distributed import WorkerPlugin
 
-    class StopPoolsAtClose(WorkerPlugin):
+    class PagefoldWorker(WorkerPlugin):
         idempotent = True
 
         def teardown(self, worker) -> None:
             import gc
 
-            from tasks.running import pool
+            from tasks.running import pool, stopping
 
+            stopping.request()
             pool.shutdown_pools()
             gc.freeze()
 
-    return StopPoolsAtClose()
+    return PagefoldWorker()

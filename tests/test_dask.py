@@ -116,8 +116,8 @@ def pagefold_worker(pool: str, workdir: Path, **env_vars: str) -> Iterator[Path]
     """`pagefold worker --pool POOL` (what `make worker` runs: it becomes `prefect worker start`) against the test
     Prefect API, from a folder that holds no Pagefold code; yields its log."""
     log = workdir / "worker.log"
-    worker = subprocess.Popen([PAGEFOLD, "worker", "--pool", pool], cwd=workdir, env=worker_environment(workdir, **env_vars),
-                              stdin=subprocess.DEVNULL, stdout=log.open("w"), stderr=subprocess.STDOUT,
+    worker = subprocess.Popen([PAGEFOLD, "worker", "--pool", pool], cwd=workdir,
+                              env=worker_environment(workdir, **env_vars), stdin=subprocess.DEVNULL, stdout=log.open("w"), stderr=subprocess.STDOUT,
                               start_new_session=True)
     try:
         yield log
@@ -164,12 +164,12 @@ def test_a_deployed_backfill_on_an_external_dask_cluster_writes_what_a_local_run
         assert backfill.state.is_completed(), f"{backfill.state}\n{worker_log.read_text()[-6000:]}"
 
         # A run that cannot work as configured fails in one sentence, in its state and in the worker's output.
-        misplaced = run_deployment("ingest-day/daily", parameters={"date": days[0], "source": "s3://pagefold-nowhere/raw"},
-                                   timeout=600, poll_interval=1)
+        misplaced = run_deployment("ingest-day/daily", timeout=600, poll_interval=1,
+                                   parameters={"date": days[0], "source": "s3://pagefold-nowhere/raw"})
         # A second worker for the pool with another lake is refused: it would take runs meant for the first.
         other = subprocess.run([PAGEFOLD, "worker", "--pool", "pagefold-dask"], cwd=tmp_path, capture_output=True,
                                text=True, timeout=120, stdin=subprocess.DEVNULL,
-                               env=worker_environment(tmp_path, **{**settings, "PAGEFOLD_DEST": f"s3://{bucket}/other"}))
+                               env=worker_environment(tmp_path, **settings | {"PAGEFOLD_DEST": f"s3://{bucket}/other"}))
 
     with get_client(sync_client=True) as prefect:
         children = prefect.read_flow_runs(flow_run_filter=FlowRunFilter(
@@ -182,7 +182,8 @@ def test_a_deployed_backfill_on_an_external_dask_cluster_writes_what_a_local_run
 
     said = worker_log.read_text()
     first = said.splitlines()[0]
-    assert first.startswith("pagefold worker ") and first.endswith("for the work pool pagefold-dask; its runs will read:")
+    assert first.startswith("pagefold worker ")
+    assert first.endswith("for the work pool pagefold-dask; its runs will read:")
     assert f"Dask cluster at {address} (PAGEFOLD_DASK_ADDRESS)" in said
     assert misplaced.state.is_failed() and misplaced.state.message.startswith("no bucket 'pagefold-nowhere'")
     assert "\n" not in misplaced.state.message and "Traceback" not in said, said[-6000:]

@@ -21,7 +21,7 @@ def deployments(prefect_harness):
 
 def test_the_daily_deployment_runs_the_day_flow_on_the_configured_cron(deployments):
     daily = deployments["ingest-day/daily"]
-    assert daily.entrypoint == "flows/daily.py:ingest_day"
+    assert daily.entrypoint == "flows.daily.ingest_day"  # a module path: any process imports it by name
     assert daily.work_pool_name == "pagefold-test"
     [schedule] = daily.schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone, schedule.active) == ("30 3 * * *", "Europe/Paris", True)
@@ -32,7 +32,7 @@ def test_the_daily_deployment_runs_the_day_flow_on_the_configured_cron(deploymen
 
 def test_the_backfill_form_has_two_required_date_fields_and_a_parallelism_cap(deployments):
     backfill = deployments["backfill/backfill"]
-    assert backfill.entrypoint == "flows/backfill.py:backfill"
+    assert backfill.entrypoint == "flows.backfill.backfill"
     assert backfill.schedules == []
     schema = backfill.parameter_openapi_schema
     for field in ("start_date", "end_date"):

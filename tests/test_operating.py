@@ -138,8 +138,10 @@ def test_the_backfill_summary_shows_each_days_pages_reject_reasons_and_run():
     assert lines[0] == "## Backfill 2026-11-25..2026-11-26: 1 day(s) completed, 1 failed"
     # Eight short columns, each day linked to its run: readable at 1280 px (issue 24: eleven were cut at 1400 px).
     assert lines[2] == "| day | state | pages | documents | rejects | entities | seconds | in the lake |"
-    assert lines[4] == "| [2026-11-25](http://127.0.0.1:4200/runs/flow-run/id-1) | Completed | 5 | 3 | 2 | 50 | 7.1 | 3 + 2 |"
-    assert lines[5] == "| [2026-11-26](http://127.0.0.1:4200/runs/flow-run/id-2) | Failed | - | - | - | - | 0.4 | 0 + 0 |"
+    run = "http://127.0.0.1:4200/runs/flow-run"
+    assert lines[4] == f"| [2026-11-25]({run}/id-1) | Completed | 5 | 3 | 2 | 50 | 7.1 | 3 + 2 |"
+    assert lines[5] == f"| [2026-11-26]({run}/id-2) | Failed | - | - | - | - | 0.4 | 0 + 0 |"
     assert lines[6] == "| **all days** | | 5 | 3 | 2 | 50 | 7.5 | 3 + 2 |"
-    assert "- all days: invalid_json: 1, missing_url: 1" in lines and "- 2026-11-25: invalid_json: 1, missing_url: 1" in lines
+    assert "- all days: invalid_json: 1, missing_url: 1" in lines
+    assert "- 2026-11-25: invalid_json: 1, missing_url: 1" in lines
     assert lines[-1] == "- **2026-11-26** Failed: day 2026-11-26 failed and was left unchanged: DayLocked: ..."

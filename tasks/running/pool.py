@@ -163,7 +163,7 @@ def stop_now() -> None:
         _pools.clear()
     for pool in pools:
         pool.stop()  # accepts nothing more, and replaces no worker once its manager sees it
-    for process in multiprocessing.active_children():  # the pools' workers (and a local Dask cluster's)
+    for process in multiprocessing.active_children():  # the pools' workers (a local Dask cluster is closed first)
         process.kill()
     for pool in pools:  # pebble's own clean-up: its channels closed, a worker it started meanwhile stopped
         with contextlib.suppress(Exception):  # the workers are dead already: nothing left here is worth a failure

@@ -167,7 +167,8 @@ class RunSummary:
                  "|---|---|---|---|---|---|---|"]
         for day, result in self.days.items():
             c = result.counts
-            state = "failed" if result.failures else "no raw objects" if result.empty else                 "committed" if result.written is not None else "not committed"
+            state = "failed" if result.failures else "no raw objects" if result.empty else \
+                "committed" if result.written is not None else "not committed"
             lines.append(f"| {day} | {state} | {c.objects} | {c.pages} | {c.documents} | {c.rejected} | {c.entities} |")
         lines.append(f"| **all days** | {'reconciled' if self.reconciled else 'NOT reconciled'} | {t.objects} | "
                      f"{t.pages} | {t.documents} | {t.rejected} | {t.entities} |")
