@@ -222,6 +222,10 @@ class Progress:
 
     def batch_done(self) -> None:
         self.done += 1
+        try:
+            self.poll()  # the workers' counts of the batch just done
+        except Exception as exc:  # a missed count is not worth the run
+            self._logger.debug("progress poll failed: %s", exc)
         self.report(log=False)
 
     def poll(self) -> None:

@@ -130,6 +130,10 @@ def pagefold_worker(pool: str, workdir: Path, **env_vars: str) -> Iterator[Path]
             worker.wait()
 
 
+def said_first_line(log: Path) -> str:
+    return log.read_text().splitlines()[0]
+
+
 # Two days with nothing in common (no story spans them), so their rows do not depend on which commits first.
 DEPLOYED_DAYS = {"2026-11-21": ["feeds/mixed.jsonl.gz", "pages/junk.html"],
                  "2026-11-22": ["crawl/legacy.warc.gz", "notes/readme.txt"]}
@@ -142,8 +146,8 @@ def test_a_deployed_backfill_on_an_external_dask_cluster_writes_what_a_local_run
     batches go to the cluster, and write the rows a local run writes (issue 24's trial: every day failed, the Dask
     workers could not import the deployment's flow module, and only the scheduler's log said so)."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId, LogFilter, \
-        LogFilterFlowRunId
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter, \
+        FlowRunFilterParentFlowRunId, LogFilter, LogFilterFlowRunId
     from prefect.deployments import run_deployment
 
     bucket, client = s3_bucket
@@ -176,12 +180,19 @@ def test_a_deployed_backfill_on_an_external_dask_cluster_writes_what_a_local_run
             parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[backfill.id])))
         assert sorted((c.name, c.state.type.value) for c in children) == [(f"day-{d}", "COMPLETED") for d in days]
         logs = prefect.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[c.id for c in children])))
+        progress = [a for a in prefect.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[c.id for c in children]))) if a.type == "progress"]
     assert sum(f"batches on Dask at {address}" in log.message for log in logs) == len(days)
+    worker_name = said_first_line(worker_log).split()[2]
+    assert sum(f"run by worker {worker_name} on " in log.message for log in logs) == len(days)
+    # Progress in pages on Dask too (issue 24's trial: "0/25 batches done"), read from the Dask workers' counts.
+    assert sorted((a.data, a.description.split("pages done: ")[1].split(",")[0]) for a in progress) == \
+        [(100.0, "3/3 pages (100%)"), (100.0, "6/6 pages (100%)")]
     assert lake_rows(open_store(f"s3://{bucket}/deployed", s3_endpoint)) == \
         lake_rows(open_store(f"s3://{bucket}/local", s3_endpoint))
 
     said = worker_log.read_text()
-    first = said.splitlines()[0]
+    first = said_first_line(worker_log)
     assert first.startswith("pagefold worker ")
     assert first.endswith("for the work pool pagefold-dask; its runs will read:")
     assert f"Dask cluster at {address} (PAGEFOLD_DASK_ADDRESS)" in said

@@ -68,6 +68,18 @@ def test_the_day_flow_reads_source_and_dest_from_the_environment(tmp_path, monke
     assert summary["documents"] > 0 and {row[0] for row in lake_rows(lake)} == {"2026-11-27"}
 
 
+def test_a_day_run_with_no_source_set_fails_in_one_sentence_saying_how_to_set_it(monkeypatch):
+    """Issue 24's trial: `Flow run encountered an exception: MissingSetting: ...` and a traceback."""
+    for name in ("PAGEFOLD_SOURCE", "PAGEFOLD_DEST"):
+        monkeypatch.delenv(name, raising=False)
+
+    state = ingest_day(date=dt.date(2026, 11, 27), return_state=True)
+
+    assert state.is_failed()
+    assert state.message == ("no source given: set PAGEFOLD_SOURCE where the worker runs, or run `prefect variable set "
+                             "pagefold_source s3://bucket/raw-pages`, or pass source as a parameter of the run")
+
+
 def test_a_backfill_over_three_days_writes_three_days(tmp_path):
     source, lake = tmp_path / "raw", tmp_path / "lake"
     for day in DAYS:
