@@ -72,8 +72,12 @@ def batch_runner(workers: int) -> BatchRunner:
     if not (address or local_workers):
         return BatchRunner(FlowRunContext.get().task_runner, workers + 1, workers,
                            f"this machine, {workers} process(es)", local=True)
-    runner = dask_runner(address, local_workers)
-    client = runner.client
+    try:
+        runner = dask_runner(address, local_workers)
+        client = runner.client
+    except OSError as exc:  # no scheduler answers there
+        raise SetupError(f"cannot reach the Dask scheduler at {address} ({type(exc).__name__}: {exc}): start it, or "
+                         "fix PAGEFOLD_DASK_ADDRESS (or the Prefect variable pagefold_dask_address)") from None
     address = client.scheduler.address
     try:
         client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS_S)
