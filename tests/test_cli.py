@@ -40,7 +40,7 @@ def prefect_home(tmp_path_factory) -> Path:
 
 def pagefold(*args: str, home: Path, **env_vars: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_"))}
-    env.update(PAGEFOLD_PREFECT_HOME=str(home), COLUMNS="200", **env_vars)
+    env.update({"PAGEFOLD_PREFECT_HOME": str(home), "COLUMNS": "200", **env_vars})
     return subprocess.run([PAGEFOLD, *args], env=env, capture_output=True, text=True, timeout=600,
                           stdin=subprocess.DEVNULL)
 
