@@ -11,7 +11,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-smoke test-e2e check-install server deploy worker bench bench-ner quality lock train-ner clean
+.PHONY: demo test test-smoke test-e2e check-install server deploy worker bench bench-ner quality quality-ner lock train-ner clean
 
 # Where `make server` listens and where `make deploy` and `make worker` find it. Only those three targets
 # get these settings: `make demo`, `make test` and `make quality` start their own temporary Prefect.
@@ -127,11 +127,18 @@ train-ner: $(STAMP)
 	  --output $(NER_WORK)/test-metrics.json
 	env LANG=C.UTF-8 $(BIN)/python -m tasks.entities.training.package $(LANG) $(NER_WORK)/out/model-best \
 	  $(NER_WORK)/test-metrics.json $$(cat $(NER_WORK)/train_seconds)
+	env LANG=C.UTF-8 $(BIN)/python -m tasks.entities.training.words $(LANG) --sources $(NER_SOURCES)
 
 # Extraction quality on ../shared/corpus/news-dev and the corpora under ../corpora (web-dev; web-holdout with
 # tests/quality_report.py --holdout): plain trafilatura against `pagefold ingest`, per field, side by side.
-quality: $(STAMP)
+quality: $(STAMP) quality-ner
 	$(BIN)/python tests/quality_report.py
+
+# Entities on public NER test sets, per language: precision, recall and F1 of people, organisations and places
+# (tasks/entities/training/benchmarks.py; the sets are public repositories under NER_SOURCES, as for train-ner,
+# cloned on first use; tests/test_entity_quality.py holds the floors).
+quality-ner: $(STAMP)
+	env LANG=C.UTF-8 $(BIN)/python -m tasks.entities.training.benchmarks --sources $(NER_SOURCES)
 
 # Re-pin every dependency for Python 3.11-3.13 (needs the network to PyPI); commit both files. UV_VERSION pins
 # the installer itself (requirements-bootstrap.lock, with setuptools for the project's own editable install).

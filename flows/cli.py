@@ -120,6 +120,9 @@ def ingest(
     batch_mb: Annotated[int, typer.Option(min=1, help="Raw megabytes per batch (one Prefect task per batch).")] = 64,
     max_page_mb: Annotated[float, typer.Option(help="Pages larger than this are rejected as page_too_large.")] = 5.0,
     mode: ModeOpt = BackfillMode.all,
+    keep_kinds: Annotated[Optional[str], typer.Option(
+        help="Page kinds written as documents, e.g. article,forum; the others become not_an_article rejects. "
+             "Default: PAGEFOLD_KEEP_KINDS, else every kind.")] = None,
     prefect_api: PrefectApiOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -139,15 +142,14 @@ def ingest(
     with stoppable("ingest"):
         endpoint = s3_endpoint_setting(s3_endpoint, prefect_api) if on_s3(source, dest) else s3_endpoint
         check_locations(source, dest, endpoint, need_days=date is None)
+        kinds = checked_kinds(keep_kinds)
         stopping.raise_if_held()
         server = choose_prefect(prefect_api)
         summary = run_with_progress(
             server, verbose, source=source, dest=dest, date=date, s3_endpoint=endpoint,
-            workers=workers, batch_mb=batch_mb, max_page_mb=max_page_mb, mode=mode.value,
+            workers=workers, batch_mb=batch_mb, max_page_mb=max_page_mb, mode=mode.value, keep_kinds=kinds,
         )
         print_summary(summary)
-
-
 
 
 @app.command()
@@ -343,6 +345,19 @@ def query(
     if sys.stdin.isatty():
         _prompt(con, max_rows)
 
+
+def checked_kinds(keep_kinds: str | None) -> list[str] | None:
+    """The kinds of --keep-kinds ("article,forum"), checked before anything starts (one line and exit 1 for a word
+    that is not a kind, or a list without article); None without the option: the run reads its setting."""
+    if not keep_kinds:
+        return None
+    from flows import config
+    from tasks.lake.storage import SetupError
+
+    try:
+        return list(config.keep_kinds(keep_kinds.split(",")) or ()) or None
+    except SetupError as exc:
+        fail(str(exc))
 
 
 def s3_endpoint_setting(explicit: str | None, prefect_api: str | None) -> str | None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import boto3
 
 from flows import telemetry
+from schemas import PAGE_KINDS
 from tasks.health.drift import DriftRules
 from tasks.lake.storage import SetupError
 
@@ -137,6 +138,25 @@ class _SetupErrorSaidOnce(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
         return not isinstance(error, SetupError)
+
+
+def keep_kinds(explicit: list[str] | None = None) -> tuple[str, ...] | None:
+    """The page kinds a run writes as documents: `explicit`, else PAGEFOLD_KEEP_KINDS or the Prefect variable
+    pagefold_keep_kinds (kinds separated by commas, "article,forum"); None (every kind) when none is set.
+
+    Raises SetupError naming a word that is not a kind (schemas.PAGE_KINDS), or a list without `article`:
+    articles are what the lake is for, never set aside.
+    """
+    raw = explicit if explicit else (setting("keep_kinds") or "").split(",")
+    kinds = tuple(dict.fromkeys(k.strip().lower() for k in raw if k and k.strip()))
+    if not kinds:
+        return None
+    unknown = [k for k in kinds if k not in PAGE_KINDS]
+    if unknown:
+        raise SetupError(f"keep_kinds: {', '.join(unknown)} is not a page kind; the kinds are {', '.join(PAGE_KINDS)}")
+    if "article" not in kinds:
+        raise SetupError("keep_kinds must include article: articles are never set aside")
+    return kinds
 
 
 def load_secret_credentials() -> None:

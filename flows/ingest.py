@@ -104,6 +104,7 @@ def ingest(
     story_days: int = 7,
     mode: Mode = "all",
     staged_days: int = 2,
+    keep_kinds: list[str] | None = None,
 ) -> dict:
     """Ingest raw pages from `source` into the lake at `dest`, one day or every day found.
 
@@ -116,7 +117,10 @@ def ingest(
     days go on), and the run fails after its last day. `extract_timeout_s` is
     the deadline of one page (parse, extraction and NER); `story_days`, how
     many days before and after a day its documents are matched with into
-    stories (docs/stories-and-health.md, "Stories").
+    stories (docs/stories-and-health.md, "Stories"); `keep_kinds`, the page
+    kinds written as documents (default: PAGEFOLD_KEEP_KINDS or the variable
+    pagefold_keep_kinds, else every kind; a page of another kind becomes a
+    `not_an_article` reject).
 
     Ctrl-C or SIGTERM stops the run in seconds and ends it Cancelled: its
     extraction workers are killed, its staging removed and its day locks
@@ -134,10 +138,12 @@ def ingest(
         storage.check_location(dst, "lake", writing=True)
         days = _pick_days(src, dst, date, mode)
         rules = config.drift_rules()
+        kinds = config.keep_kinds(keep_kinds)
     except storage.SetupError as exc:
         return config.setup_failed(exc)
     workers = workers or pool.default_workers()
-    limits = Limits(max_page_bytes=int(max_page_mb * 1024 * 1024), extract_timeout_s=extract_timeout_s)
+    limits = Limits(max_page_bytes=int(max_page_mb * 1024 * 1024), extract_timeout_s=extract_timeout_s,
+                    keep_kinds=kinds)
     started = dt.datetime.now(dt.timezone.utc)
     run = RunInfo(f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}", started, version("pagefold"))
     summary = RunSummary(run.run_id, days)

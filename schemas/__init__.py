@@ -6,6 +6,7 @@ from schemas.datasets import (
                               ENTITIES,
                               HEALTH,
                               HEALTH_FIELDS,
+                              PAGE_KINDS,
                               PARTITIONING,
                               REJECTS,
                               SCHEMA_VERSION,
@@ -14,5 +15,5 @@ from schemas.datasets import (
                               STORIES,
 )
 
-__all__ = ["DATASETS", "DOCUMENTS", "ENTITIES", "HEALTH", "HEALTH_FIELDS", "PARTITIONING", "REJECTS", "SCHEMA_VERSION",
+__all__ = ["DATASETS", "DOCUMENTS", "ENTITIES", "HEALTH", "HEALTH_FIELDS", "PAGE_KINDS", "PARTITIONING", "REJECTS", "SCHEMA_VERSION",
            "SORT_KEYS", "STAGED", "STORIES"]

@@ -19,12 +19,16 @@ Evolution policy (see docs/lake.md, "Schema evolution"):
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-SCHEMA_VERSION = "3.1"
+SCHEMA_VERSION = "3.2"
 
 _UTC_MICROS = pa.timestamp("us", tz="UTC")
-# Where each field's value came from (docs/lake.md, "Field sources and field issues"): json-ld, meta, page, url, trafilatura, text, declared.
+# Where each field's value came from (docs/lake.md, "Field sources and field issues"): json-ld, meta, page, url,
+# trafilatura, text, declared; for page_kind, json-ld or meta (the page declared the kind the model found) or model.
 FIELD_SOURCES = pa.struct([pa.field(name, pa.string(), nullable=True)
-                           for name in ("title", "authors", "published_at", "language", "dateline", "agency")])
+                           for name in ("title", "authors", "published_at", "language", "dateline", "agency",
+                                        "page_kind")])
+# The kinds of page (tasks.extraction.kinds; docs/extraction.md, "Page kinds").
+PAGE_KINDS = ("article", "forum", "product", "listing", "collection", "documentation", "service")
 
 
 def _field(name: str, type_: pa.DataType, nullable: bool, description: str) -> pa.Field:
@@ -74,14 +78,17 @@ DOCUMENTS = _schema(
         _field("field_issues", pa.list_(pa.string()), False,
                "Values dropped as implausible, each '<field>: <value and source> is <why>'; empty when none."),
         _field("field_sources", FIELD_SOURCES, False,
-               "Where title, authors, published_at, language, dateline and agency came from "
-               "(json-ld, meta, page, url, trafilatura, text, declared); null when the field is null."),
+               "Where title, authors, published_at, language, dateline, agency and page_kind came from "
+               "(json-ld, meta, page, url, trafilatura, text, declared, model); null when the field is null."),
         _field("story_id", pa.string(), True,
                "The story this text is a copy of (`stories.story_id`): YYYYMMDD-doc_id of its first copy."),
         _field("is_origin", pa.bool_(), True, "Whether this copy is its story's origin (`stories.origin_doc_id`)."),
         _field("minhash", pa.binary(), True,
                "MinHash of the text's word 5-grams: 128 little-endian uint32 (datasketch, affine32, seed 1)."),
         _field("shingle_count", pa.int32(), True, "Distinct word 5-grams in `text` (the set the MinHash summarises)."),
+        _field("page_kind", pa.string(), True,
+               "Kind of page: article, forum, product, listing, collection, documentation or service; "
+               "null in days written before schema 3.2."),
     ],
 )
 
@@ -117,18 +124,22 @@ REJECTS = _schema(
         _field("run_id", pa.string(), False, "Id of the Pagefold run that wrote the row."),
         _field("ingested_at", _UTC_MICROS, False, "Time the run started, in UTC."),
         _field("pipeline_version", pa.string(), False, "Pagefold version that wrote the row."),
+        _field("page_kind", pa.string(), True,
+               "Kind of the page set aside (reason not_an_article) or repeated (duplicate_capture); else null."),
     ],
 )
 
-# The fields whose fill rate `health` measures: FIELD_SOURCES' fields, and whether NER found any entity.
-HEALTH_FIELDS = (*FIELD_SOURCES.names, "entities")
+# The fields whose fill rate `health` measures: FIELD_SOURCES' fields (but page_kind, which every document has),
+# and whether NER found any entity.
+SOURCED_FIELDS = tuple(name for name in FIELD_SOURCES.names if name != "page_kind")
+HEALTH_FIELDS = (*SOURCED_FIELDS, "entities")
 
 
 def _health_field_columns(name: str) -> list[pa.Field]:
     has = "at least one entity row" if name == "entities" else name
     columns = [_field(f"{name}_share", pa.float64(), True,
                       f"Share of the host's documents that have {has} (0 to 1); null without documents.")]
-    if name in FIELD_SOURCES.names:
+    if name in SOURCED_FIELDS:
         columns += [
             _field(f"{name}_source", pa.string(), True,
                    f"Source most of the host's {name} values came from (ties: first by name); null when none has it."),
@@ -156,6 +167,10 @@ HEALTH = _schema(
         _field("run_id", pa.string(), False, "Id of the Pagefold run that wrote the row."),
         _field("ingested_at", _UTC_MICROS, False, "Time the run started, in UTC."),
         _field("pipeline_version", pa.string(), False, "Pagefold version that wrote the row."),
+        _field("documents_by_kind", pa.map_(pa.string(), pa.int64()), True,
+               "Documents per `page_kind` (they add up to `documents`); null in days written before schema 3.2."),
+        _field("article_share", pa.float64(), True,
+               "Share of the host's documents whose page_kind is article (0 to 1); null without documents."),
     ],
 )
 

@@ -46,6 +46,7 @@ class Reject:
     source: SourcePointer
     url: str | None = None
     raw_bytes: int | None = None
+    page_kind: str | None = None  # the kind of a page set aside (not_an_article)
 
     def as_row(self) -> dict:
         """Columns of the `rejects` dataset this record fills (run columns excluded)."""
@@ -58,6 +59,7 @@ class Reject:
             "source_line": self.source.line,
             "source_offset": self.source.offset,
             "raw_bytes": self.raw_bytes,
+            "page_kind": self.page_kind,
         }
 
 
@@ -95,6 +97,9 @@ class Limits:
     min_prose_words: int = 50  # words in sentence-like lines (see tasks.extraction.page.prose_words)
     extract_timeout_s: float = 30.0  # per page: parse, extraction and NER, enforced by killing the worker (tasks.running.pool)
     ner_max_chars: int = 200_000  # longer texts get entities_status too_long (a news article is ~5-60k)
+    # Kinds of page written as documents (schemas.PAGE_KINDS); a page of another kind becomes a not_an_article
+    # reject. None: every kind.
+    keep_kinds: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -106,9 +111,17 @@ class Counts:
     documents: int = 0
     entities: int = 0  # rows of the entities dataset, for the documents
     rejects: dict[str, int] = field(default_factory=dict)
+    kinds: dict[str, int] = field(default_factory=dict)  # documents per page kind
 
     def add_reject(self, reason: str, n: int = 1) -> None:
         self.rejects[reason] = self.rejects.get(reason, 0) + n
+
+    def add_document(self, kind: str, n: int = 1) -> None:
+        """Count `n` documents of a page kind (a negative `n` takes them back)."""
+        self.documents += n
+        self.kinds[kind] = self.kinds.get(kind, 0) + n
+        if not self.kinds[kind]:
+            del self.kinds[kind]
 
     @property
     def rejected(self) -> int:
@@ -121,6 +134,8 @@ class Counts:
         self.entities += other.entities
         for reason, n in other.rejects.items():
             self.add_reject(reason, n)
+        for kind, n in other.kinds.items():
+            self.kinds[kind] = self.kinds.get(kind, 0) + n
 
 
 def hostname_of(url: str) -> str:

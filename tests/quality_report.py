@@ -25,6 +25,9 @@ from pathlib import Path
 
 from tasks.extraction.scoring import FIELDS, PageScore, score_page, scored, summarise
 
+if not __package__:  # run as a script (python tests/quality_report.py): `tests.*` from this checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 WORKTREES = Path(__file__).resolve().parents[2]
 NEWS_DEV = WORKTREES / "shared" / "corpus" / "news-dev"
 CORPORA = WORKTREES / "corpora"
@@ -78,15 +81,15 @@ def ingest_with_cli(pages_files: dict[str, Path], workdir: Path) -> dict[str, di
                "--dest", str(lake)]
     subprocess.run(command, check=True, capture_output=True, text=True, env={**os.environ, "COLUMNS": "120"})
     rows = duckdb.sql(
-        "SELECT url, title, authors, epoch_us(published_at) AS published_us, text, language, dateline, agency "
-        f"FROM read_parquet('{lake}/documents/*/*.parquet')"
+        "SELECT url, title, authors, epoch_us(published_at) AS published_us, text, language, dateline, agency, "
+        f"page_kind FROM read_parquet('{lake}/documents/*/*.parquet')"
     ).fetchall()
     documents = {}
-    for url, title, authors, published_us, text, language, dateline, agency in rows:
+    for url, title, authors, published_us, text, language, dateline, agency, page_kind in rows:
         published = (datetime.fromtimestamp(published_us / 1e6, tz=timezone.utc)
                      if published_us is not None else None)
         documents[url] = {"title": title, "authors": authors, "published_at": published, "text": text,
-                          "language": language, "dateline": dateline, "agency": agency}
+                          "language": language, "dateline": dateline, "agency": agency, "page_kind": page_kind}
     return documents
 
 
@@ -168,10 +171,32 @@ def worse_publishers(pages: list[dict], plain: list[PageScore], ours: list[PageS
     return found
 
 
+# --- page kinds on wcxb-dev (tests/kinds_report.py) -----------------------------------------------------------
+
+def kinds_section(holdout: bool) -> str:
+    """The page-kind table of wcxb-dev's training sites, or of its held-out sites with `holdout`."""
+    from tests.kinds_report import WCXB_DEV, kinds_table, load_wcxb
+
+    if not (WCXB_DEV / "pages.jsonl.gz").exists():
+        return f"quality: page kinds skipped, no corpus at {WCXB_DEV}"
+    pages, truth = load_wcxb(holdout)
+    side = "held-out sites" if holdout else "training sites (the page-kind model learnt from them)"
+    print(f"plain trafilatura and pagefold ingest over wcxb-dev, {side}, {len(pages)} pages ...", flush=True)
+    plain = [plain_trafilatura(page) for page in pages]
+    with tempfile.TemporaryDirectory(prefix="pagefold-kinds-") as tmp:
+        split = Path(tmp) / "wcxb-dev.jsonl.gz"
+        with gzip.open(split, "wt", encoding="utf-8") as out:
+            out.writelines(json.dumps(page) + "\n" for page in pages)
+        documents = ingest_with_cli({"wcxb-dev": split}, Path(tmp) / "run")
+    ours = [documents.get(page["url"]) for page in pages]
+    return f"== Page kinds on wcxb-dev, {side}\n\n{kinds_table(pages, truth, plain, ours)}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--holdout", action="store_true",
-                        help=f"also score {HOLDOUT} (held out: look at it once, at the end, never tune on it)")
+                        help=f"also score {HOLDOUT}, and wcxb-dev's held-out sites for page kinds (held out: look "
+                             "at them once, at the end, never tune on them)")
     args = parser.parse_args()
     present = {}
     for name, folder in corpus_folders(args.holdout).items():
@@ -198,6 +223,8 @@ def main() -> None:
     for result in results:
         print()
         print(report(result))
+    print()
+    print(kinds_section(args.holdout))
 
 
 if __name__ == "__main__":

@@ -365,7 +365,7 @@ def test_field_sources_name_where_each_value_came_from():
     doc = extract_ok(raw_page(article_page(head=head).encode("utf-8")))
 
     assert doc["field_sources"] == {"title": "meta", "authors": "json-ld", "published_at": "json-ld",
-                                    "language": "text", "dateline": None, "agency": None}
+                                    "language": "text", "dateline": None, "agency": None, "page_kind": "json-ld"}
     assert doc["field_issues"] == []
 
 

@@ -30,7 +30,7 @@ def document(host: str, path: str, **changes) -> dict:
     row.update(doc_id=f"id-{host}-{path}", url=url, hostname=host, authors=[], tags=[], categories=[],
                text="Some text.", word_count=2, content_sha256="0" * 64, source_uri="/raw/x.jsonl",
                entities_status="done", entity_count=0, people=[], organizations=[], places=[],
-               run_id="r", ingested_at=RUN_AT, pipeline_version="test")
+               run_id="r", ingested_at=RUN_AT, pipeline_version="test", page_kind="article")
     row.update(changes)
     return row
 
@@ -78,7 +78,7 @@ def test_commit_merges_batches_into_one_file_sorted_by_hostname_and_url(store):
     ])
     written = commit_day(store, "run1", "2026-11-27", 4)
     assert written == {"documents": 4, "entities": 0, "rejects": 0, "health": 2, "stories": 4, "duplicates": 0,
-                       "duplicate_entities": 0}
+                       "duplicate_entities": 0, "duplicates_by_kind": {}, "documents_by_kind": {"article": 4}}
     assert live_files(store, "documents", "2026-11-27") == ["part-run1-0.parquet"]
     urls = read_file(store, "documents", "2026-11-27").column("url").to_pylist()
     assert urls == ["https://a.example/1", "https://a.example/9", "https://b.example/1", "https://b.example/2"]
@@ -129,7 +129,7 @@ def test_a_repeated_capture_becomes_a_reject_so_doc_id_stays_unique(store):
     written = commit_day(store, "run1", "2026-11-27", 3)
 
     assert written == {"documents": 2, "entities": 3, "rejects": 1, "health": 1, "stories": 2, "duplicates": 1,
-                       "duplicate_entities": 3}
+                       "duplicate_entities": 3, "duplicates_by_kind": {"article": 1}, "documents_by_kind": {"article": 2}}
     entities = query(store, "SELECT doc_id, canonical FROM entities ORDER BY ALL")
     assert entities == [(first["doc_id"], "G20"), (first["doc_id"], "NATO"), ("id-a.example-2", "UN")]
     kept = read_file(store, "documents", "2026-11-27").to_pylist()

@@ -15,9 +15,11 @@ DAY1, DAY2 = "2026-11-26", "2026-11-27"
 
 
 def counts(documents: int, rejects: dict[str, int], objects: int = 1, extra_pages: int = 0,
-           entities: int = 0) -> Counts:
-    """Batch counts where pages = documents + rejects (+ extra_pages, to break that on purpose)."""
-    c = Counts(objects=objects, documents=documents, entities=entities, rejects=dict(rejects))
+           entities: int = 0, kinds: dict[str, int] | None = None) -> Counts:
+    """Batch counts where pages = documents + rejects (+ extra_pages, to break that on purpose); the documents are
+    articles unless `kinds` says otherwise."""
+    c = Counts(objects=objects, documents=documents, entities=entities, rejects=dict(rejects),
+               kinds=kinds if kinds is not None else ({"article": documents} if documents else {}))
     c.pages = documents + sum(rejects.values()) + extra_pages
     return c
 
@@ -31,8 +33,9 @@ def test_run_reconciles_when_pages_match_rows_and_the_commit_wrote_them():
     for day, day_batches in batches.items():
         for c in day_batches:
             summary.add_batch(day, c)
-        summary.add_commit(day, {"documents": sum(c.documents for c in day_batches), "entities": 0,
-                                 "rejects": sum(c.rejected for c in day_batches)})
+        documents = sum(c.documents for c in day_batches)
+        summary.add_commit(day, {"documents": documents, "entities": 0, "rejects": sum(c.rejected for c in day_batches),
+                                 "documents_by_kind": {"article": documents}})
     summary.finish()
 
     assert summary.mismatches == []
@@ -45,13 +48,17 @@ def test_run_reconciles_when_pages_match_rows_and_the_commit_wrote_them():
     assert summary.complete_days() == [DAY1, DAY2] and summary.failed_days == []
 
 
+ARTICLES_15 = {"article": 15}
+
+
 @pytest.mark.parametrize("written", [
-    {"documents": 14, "entities": 40, "rejects": 2},   # one document lost
-    {"documents": 15, "entities": 40, "rejects": 1},   # one reject lost
-    {"documents": 0, "entities": 0, "rejects": 0},     # nothing written
-    {"documents": 15, "entities": 40, "rejects": 3},   # one reject doubled
-    {"documents": 15, "entities": 39, "rejects": 2},   # one entity lost
-], ids=["document-lost", "reject-lost", "nothing-written", "reject-doubled", "entity-lost"])
+    {"documents": 14, "entities": 40, "rejects": 2, "documents_by_kind": {"article": 14}},   # one document lost
+    {"documents": 15, "entities": 40, "rejects": 1, "documents_by_kind": ARTICLES_15},   # one reject lost
+    {"documents": 0, "entities": 0, "rejects": 0, "documents_by_kind": {}},     # nothing written
+    {"documents": 15, "entities": 40, "rejects": 3, "documents_by_kind": ARTICLES_15},   # one reject doubled
+    {"documents": 15, "entities": 39, "rejects": 2, "documents_by_kind": ARTICLES_15},   # one entity lost
+    {"documents": 15, "entities": 40, "rejects": 2, "documents_by_kind": {"article": 14, "listing": 1}},  # kind
+], ids=["document-lost", "reject-lost", "nothing-written", "reject-doubled", "entity-lost", "kind-changed"])
 def test_commit_writing_other_counts_is_a_mismatch(written):
     summary = RunSummary("run-2", [DAY1])
     summary.add_batch(DAY1, counts(15, {"invalid_json": 2}, entities=40))
@@ -65,18 +72,28 @@ def test_commit_writing_other_counts_is_a_mismatch(written):
 
 def test_duplicates_found_at_commit_move_from_documents_to_rejects_and_still_reconcile():
     summary = RunSummary("run-1", [DAY1])
-    summary.add_batch(DAY1, counts(10, {"invalid_json": 1}, entities=30))
-    summary.add_commit(DAY1, {"documents": 8, "entities": 24, "rejects": 3, "duplicates": 2, "duplicate_entities": 6})
+    summary.add_batch(DAY1, counts(10, {"invalid_json": 1}, entities=30, kinds={"article": 7, "listing": 3}))
+    summary.add_commit(DAY1, {"documents": 8, "entities": 24, "rejects": 3, "duplicates": 2, "duplicate_entities": 6,
+                              "duplicates_by_kind": {"article": 1, "listing": 1},
+                              "documents_by_kind": {"article": 6, "listing": 2}})
 
     assert summary.reconciled, summary.mismatches
     assert summary.totals.documents == 8 and summary.totals.entities == 24
     assert summary.totals.rejects == {"invalid_json": 1, "duplicate_capture": 2}
+    assert summary.totals.kinds == {"article": 6, "listing": 2} == summary.as_dict()["documents_by_kind"]
+
+
+def test_documents_not_matching_their_kinds_is_a_mismatch():
+    summary = RunSummary("run-4", [DAY1])
+    summary.add_batch(DAY1, counts(15, {}, kinds={"article": 14}))  # a document counted without its kind
+
+    assert summary.mismatches == [f"{DAY1}: 15 documents but article: 14 by kind"]
 
 
 def test_pages_not_matching_documents_plus_rejects_is_a_mismatch():
     summary = RunSummary("run-3", [DAY1])
     summary.add_batch(DAY1, counts(15, {"invalid_json": 2}, extra_pages=1))  # one page became nothing
-    summary.add_commit(DAY1, {"documents": 15, "entities": 0, "rejects": 2})
+    summary.add_commit(DAY1, {"documents": 15, "entities": 0, "rejects": 2, "documents_by_kind": ARTICLES_15})
 
     assert summary.reconciled is False
     assert len(summary.mismatches) == 1 and DAY1 in summary.mismatches[0]
@@ -87,7 +104,7 @@ def test_failed_batch_fails_its_day_and_keeps_the_other_day_complete():
     summary.add_batch(DAY1, counts(4, {}))
     summary.add_batch(DAY1, ConnectionError("S3 read timed out"))
     summary.add_batch(DAY2, counts(6, {"corrupt_gzip": 1}))
-    summary.add_commit(DAY2, {"documents": 6, "entities": 0, "rejects": 1})
+    summary.add_commit(DAY2, {"documents": 6, "entities": 0, "rejects": 1, "documents_by_kind": {"article": 6}})
 
     assert summary.failed_days == [DAY1]
     assert summary.complete_days() == [DAY2]

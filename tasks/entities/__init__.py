@@ -64,14 +64,15 @@ def add_entities(documents: list[dict], max_chars: int) -> None:
             groups.setdefault(id(model), (model, []))[1].append(doc)
     for model, docs in groups.values():
         for doc, mentions in zip(docs, _mentions_each(model, docs)):
-            doc.update(_entities_or_failed(mentions, doc["language"], model.common_words))
+            doc.update(_entities_or_failed(mentions, doc["language"], model.common_words, doc["text"]))
 
 
-def _entities_or_failed(mentions: list[Mention] | None, language: str, common_words: frozenset[str]) -> dict:
+def _entities_or_failed(mentions: list[Mention] | None, language: str, common_words: frozenset[str],
+                        text: str) -> dict:
     if mentions is None:
         return no_entities(FAILED)
     try:
-        return with_entities(resolve(mentions, language, common_words))
+        return with_entities(resolve(mentions, language, common_words, text))
     except Exception:  # a bug in the rules must cost this page its entities, not the batch its pages
         return no_entities(FAILED)
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from tasks.entities.names import clean_name, genitive_stem, is_office, without_office, without_title
+import re
+
+from tasks.entities.names import CAPITALISED_NOUNS, DEMONYM_ENDINGS, INSTITUTION_WORDS, clean_name, genitive_stem, \
+    is_office, is_toponym, kind_by_words, nominative, reads_as_person, without_office, without_title
 
 # Numbers, amounts and times are not entities an analyst looks up.
 NON_ENTITY_LABELS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"})
@@ -26,6 +29,7 @@ class Mention:
     text: str
     label: str
     start: int | None
+    first_in_sentence: bool = False  # where every word is capitalised, so the capital says nothing
 
 
 @dataclass
@@ -42,7 +46,8 @@ class Entity:
                 "first_offset": self.first_offset, "in_title": self.in_title}
 
 
-def resolve(mentions: list[Mention], language: str, common_words: frozenset[str] = frozenset()) -> list[Entity]:
+def resolve(mentions: list[Mention], language: str, common_words: frozenset[str] = frozenset(),
+            text: str | None = None, evidence: bool = True) -> list[Entity]:
     """Group a document's mentions into entities, most mentioned first.
 
     Title mentions come first in `mentions`, then the text's in reading order.
@@ -56,9 +61,16 @@ def resolve(mentions: list[Mention], language: str, common_words: frozenset[str]
     "person" is a misread headline (`_misread_person`); so does a German genitive of a name of
     the document ("Merkels"). Any other entity takes the label most of its
     mentions have, the first full form's label breaking ties.
+
+    Labels and short names are then corrected by the evidence of the words
+    (`_by_evidence`, which reads the document's `text` when given), and an
+    entity that names nothing is left out (`_names_something`); not with
+    `evidence=False`, which groups annotated names as they are.
     """
     named = _named(mentions, language)
     named = _split_office_before_name(named, language, common_words)
+    if evidence:
+        named = _by_evidence(named, language, text)
     full_names = list(dict.fromkeys(name.casefold() for name, label, _ in named
                                     if label == "PERSON" and len(name.split()) > 1))
     # Only the longest forms are targets: "Fogh Rasmussen" and "Rasmussen" both join "Anders Fogh Rasmussen".
@@ -86,11 +98,85 @@ def resolve(mentions: list[Mention], language: str, common_words: frozenset[str]
         votes = Counter(label for _, label, _ in group)
         # Short forms joined a person's full name: the entity is that person, whatever the model said of them.
         label = "PERSON" if key in full_names else max(votes, key=lambda lab: (votes[lab], lab == own[0][1]))
+        if evidence and not _names_something(canonical, label, [m for _, _, m in group], language, common_words):
+            continue
         starts = [m.start for _, _, m in group if m.start is not None]
         entities.append(Entity(canonical, label, " ".join(first.text.split()), len(group),
                                min(starts) if starts else None, any(m.start is None for _, _, m in group)))
     entities.sort(key=lambda e: (-e.count, _order(e.first_offset)))
     return entities
+
+
+def _by_evidence(named: list[tuple[str, str, Mention]], language: str,
+                 text: str | None) -> list[tuple[str, str, Mention]]:
+    """Names and labels corrected by what the words say.
+
+    - A name's own kind words give its label (`names.kind_by_words`: "River Wend" is a place,
+      "Baltic Gateway Terminals" an organisation).
+    - A "nationality" that is no demonym and follows "the" is a place ("along the Severn").
+    - A name the model cut short is the longer name of the same document that the text goes on with
+      ("Saltings" in "at Saltings End community centre").
+    - A one-word organisation that is the last word of exactly one longer organisation of the document
+      is that one ("the Commission" after "the European Commission"); never without the long form.
+    """
+    out = []
+    for name, label, mention in named:
+        label = kind_by_words(name, label, language)
+        if (label == "NORP" and text is not None and mention.start is not None and " " not in name
+                and not name.casefold().endswith(DEMONYM_ENDINGS)
+                and re.search(r"\bthe\s+$", text[max(0, mention.start - 5):mention.start], re.IGNORECASE)):
+            label = "LOC"
+        out.append((name, label, mention))
+    longer = [(name, label) for name, label, _ in out if label != "PERSON" and len(name.split()) > 1]
+    joined = []
+    for name, label, mention in out:
+        if label != "PERSON":
+            name, label = _long_form(name, label, mention, longer, text)
+        joined.append((name, label, mention))
+    return joined
+
+
+def _long_form(name: str, label: str, mention: Mention, longer: list[tuple[str, str]],
+               text: str | None) -> tuple[str, str]:
+    words = name.casefold().split()
+    if text is not None and mention.start is not None:
+        after = text[mention.start + len(mention.text):mention.start + len(mention.text) + 80]
+        for long, long_label in longer:
+            rest = long[len(name):]
+            if long.casefold().startswith(name.casefold() + " ") and after.startswith(rest):
+                return long, long_label
+    if len(words) == 1 and label == "ORG":  # "Korea" is no short form of "South Korea": places never join
+        heads = {(long, long_label) for long, long_label in longer
+                 if long_label == "ORG" and long.casefold().split()[-1] == words[0]}
+        if len({long.casefold() for long, _ in heads}) == 1:
+            return next(iter(heads))
+    return name, label
+
+
+def _names_something(canonical: str, label: str, mentions: list[Mention], language: str,
+                     common_words: frozenset[str]) -> bool:
+    """Whether an entity names something an analyst can count.
+
+    Not a person named in the title only (a headline read as a name, "Ferry de Port-Kerlan"; the model
+    must find the person in the text too), nor a "person" with a lower-case word that is no particle of
+    names ("Hakea laurina", `names.reads_as_person`). Not one word that says what an institution is ("l'État", "the
+    Council") rather than which. Not one common word: in a language that capitalises every noun (German's
+    "Bahnhof") wherever it stands; elsewhere when it stands only where every word is capitalised, first in
+    a sentence or in the title ("Councillors voted ...").
+    """
+    if label == "PERSON" and (all(m.start is None for m in mentions) or not reads_as_person(canonical)):
+        return False
+    if " " in canonical:
+        return True
+    word = canonical.casefold()
+    if word in INSTITUTION_WORDS.get(language, ()):
+        return False
+    if word not in common_words:
+        return True
+    if language in CAPITALISED_NOUNS:
+        return False
+    # Countries and cities (GPE) are in the dictionaries too ("china", "turkey"): the model's own word for them.
+    return label == "GPE" or not all(m.start is None or m.first_in_sentence for m in mentions)
 
 
 def summarize(entities: list[Entity]) -> dict[str, list[str]]:
@@ -106,6 +192,9 @@ def _named(mentions: list[Mention], language: str) -> list[tuple[str, str, Menti
         if label in NON_ENTITY_LABELS:
             continue
         name = clean_name(mention.text, language)
+        if language == "ru":
+            label = "LOC" if label == "PERSON" and is_toponym(name) else label
+            name = nominative(name, label)
         if label == "PERSON":
             name = _after_last_office(without_title(name, language), language)
         else:

@@ -31,6 +31,7 @@ from tasks.extraction.body import (
     split_printed_byline,
 )
 from tasks.extraction.hydration import embedded_article, with_article_body
+from tasks.extraction.kinds import classify, page_signals
 from tasks.extraction.language import choose_language, identify
 from tasks.extraction.markup import MarkupError, parse_html
 from tasks.extraction.metadata import (
@@ -96,6 +97,11 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
     except MarkupError as exc:
         return reject(exc.reason, "extract", str(exc))
     page_language = declared_language(tree)
+    kind = classify(page_signals(tree, page.url))
+    if limits.keep_kinds is not None and kind.value not in limits.keep_kinds:
+        return Reject("not_an_article", "extract", f"a {kind.value} page (probability {kind.confidence:.2f}, "
+                      f"{kind.source}), a kind this run does not keep", page.source, url=page.url,
+                      raw_bytes=page.raw_bytes, page_kind=kind.value)
     declared = read_declared(tree)
     headlines = [declared.og_title, declared.headline, declared.html_title]
     prune_other_stories(tree, headlines)
@@ -121,10 +127,12 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
         text = add_declared_parts(text, tree, declared.paid_selectors)
         text = add_standfirst(text, declared.description, tree, all_headlines)
         printed_authors, text = split_printed_byline(text, tree)
+    if kind.value != "article":
+        doc, text = kind_text(html, page.url, kind.value, doc, text)
     if not text:
         return reject("no_main_content", "extract", "trafilatura found no main text")
     prose = prose_words(text)
-    if prose < limits.min_prose_words:
+    if kind.value == "article" and prose < limits.min_prose_words:
         return reject("too_little_prose", "extract",
                       f"{prose} words in sentence-like lines, fewer than {limits.min_prose_words}: "
                       "a menu, form or list rather than an article")
@@ -175,8 +183,22 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
             "language": language_source,
             "dateline": "text" if dateline else None,
             "agency": {"title": title.source, "author": authors.source}.get(agency_origin, "text") if agency else None,
+            "page_kind": kind.source,
         },
+        "page_kind": kind.value,
     }
+
+
+def kind_text(html: str, url: str | None, kind: str, doc, text: str) -> tuple[object, str]:
+    """trafilatura's document and text for a page that is not an article, read from the page as it came (the
+    article corrections leave out what such pages hold: link lists are a listing's items, comments a forum's
+    replies): a forum's posts with its replies, another kind's main block with its lists and tables. The
+    article's `doc` and `text` when trafilatura finds nothing there."""
+    found = trafilatura.bare_extraction(parse_html(html), url=url, with_metadata=True, include_tables=True,
+                                        include_comments=kind == "forum")
+    parts = [found.text, found.comments if kind == "forum" else None] if found is not None else []
+    other = "\n".join(part.strip() for part in parts if part and part.strip())
+    return (found, other) if other else (doc, text)
 
 
 def redecoded(title: str | None, text: str, authors: list[str]) -> tuple[str | None, str, list[str]]:

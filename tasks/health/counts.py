@@ -1,4 +1,4 @@
-"""Day health: per host, how full each field of the day's documents is, where it came from, and the rejects.
+"""Day health: per host, how full each field of the day's documents is, where it came from, their kinds, the rejects.
 
 A publisher that changes its templates does not make a run fail: every page
 still becomes a document, but from that day on its titles come from another
@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from schemas import HEALTH, HEALTH_FIELDS
-from schemas.datasets import FIELD_SOURCES
+from schemas.datasets import SOURCED_FIELDS
 from tasks.records import hostname_of
 
 
@@ -47,18 +47,20 @@ def day_health(con: duckdb.DuckDBPyConnection, documents: str, rejects: str) -> 
     per_field = []
     for name in HEALTH_FIELDS:
         per_field.append(f"avg(CASE WHEN {_has(name)} THEN 1.0 ELSE 0.0 END) AS {name}_share")
-        if name in FIELD_SOURCES.names:
+        if name in SOURCED_FIELDS:
             per_field.append(f"coalesce(histogram(field_sources.{name}), MAP {{}})::MAP(VARCHAR, BIGINT) "
                              f"AS {name}_sources")
-    sources = [f"d.{name}_sources" for name in FIELD_SOURCES.names]
+    sources = [f"d.{name}_sources" for name in SOURCED_FIELDS]
     shares = [f"d.{name}_share" for name in HEALTH_FIELDS]
-    main_sources = [f"{_main_key(f'd.{name}_sources')} AS {name}_source" for name in FIELD_SOURCES.names]
+    main_sources = [f"{_main_key(f'd.{name}_sources')} AS {name}_source" for name in SOURCED_FIELDS]
     sql = f"""
         WITH d AS (
             SELECT hostname, count(*) AS documents, {', '.join(per_field)},
                    median(word_count)::DOUBLE AS text_words_median,
                    quantile_cont(word_count, 0.1)::DOUBLE AS text_words_p10,
                    avg(CASE WHEN len(field_issues) > 0 THEN 1.0 ELSE 0.0 END) AS field_issues_share,
+                   coalesce(histogram(page_kind), MAP {{}})::MAP(VARCHAR, BIGINT) AS documents_by_kind,
+                   avg(CASE WHEN page_kind = 'article' THEN 1.0 ELSE 0.0 END) AS article_share,
                    any_value(run_id) AS run_id, any_value(ingested_at) AS ingested_at,
                    any_value(pipeline_version) AS pipeline_version
             FROM {documents} GROUP BY hostname),
@@ -75,6 +77,7 @@ def day_health(con: duckdb.DuckDBPyConnection, documents: str, rejects: str) -> 
                {', '.join(main_sources)},
                {', '.join(f"coalesce({s}, MAP {{}})::MAP(VARCHAR, BIGINT) AS {s[2:]}" for s in sources)},
                d.text_words_median, d.text_words_p10, d.field_issues_share,
+               coalesce(d.documents_by_kind, MAP {{}})::MAP(VARCHAR, BIGINT) AS documents_by_kind, d.article_share,
                coalesce(d.run_id, r.run_id) AS run_id, coalesce(d.ingested_at, r.ingested_at) AS ingested_at,
                coalesce(d.pipeline_version, r.pipeline_version) AS pipeline_version
         FROM d FULL JOIN r ON d.hostname IS NOT DISTINCT FROM r.hostname"""

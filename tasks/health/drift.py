@@ -18,14 +18,14 @@ import duckdb
 import pyarrow as pa
 
 from schemas import HEALTH_FIELDS
-from schemas.datasets import FIELD_SOURCES
+from schemas.datasets import SOURCED_FIELDS
 
 EVENT = "pagefold.drift.detected"
 # Columns of a drift alarm (`drift_sql`), with what each holds.
 ALARM_COLUMNS = {
     "date": "Day whose health raised the alarm.",
     "hostname": "Host whose pages drifted.",
-    "measure": "A field of `health` (title, authors, ...), text_words_median or reject_share.",
+    "measure": "A field of `health` (title, authors, ...), text_words_median, reject_share or article_share.",
     "baseline": "Its value over the host's previous days (fill and reject shares 0 to 1, words).",
     "current": "Its value that day.",
     "baseline_source": "For a field: the source it mostly came from over the previous days.",
@@ -49,7 +49,11 @@ class DriftRules:
     `text_ratio` of its usual value, and the reject share reaching
     `reject_ratio` times its usual value and more than `reject_rise_points`
     above it, raise one each (the rise keeps the first two rejects of 20
-    pages, on a host that had none, from raising an alarm).
+    pages, on a host that had none, from raising an alarm). The share of the
+    host's documents that are articles falling by more than
+    `fill_drop_points` raises one too: a site whose pages all turn into
+    listings has changed its layout (days before schema 3.2, without page
+    kinds, are left out of that baseline).
 
     Defaults: 20 pages, 14 days, 30 points, half the text and twice the
     rejects are issue 13's figures; the 10-point rise is ours.
@@ -95,7 +99,7 @@ def drift_sql(health: str, rules: DriftRules, day: dt.date | None = None) -> str
     sources = " UNION ALL ".join(
         f"SELECT date, hostname, '{name}' AS field, e.key AS source, e.value AS n "
         f"FROM (SELECT date, hostname, unnest(map_entries({name}_sources)) AS e FROM {health})"
-        for name in FIELD_SOURCES.names)
+        for name in SOURCED_FIELDS)
     trailing = "{p}.hostname = w.hostname AND {p}.date BETWEEN w.date - {days} AND w.date - 1"
     return f"""
         WITH checked AS (
@@ -105,7 +109,10 @@ def drift_sql(health: str, rules: DriftRules, day: dt.date | None = None) -> str
                    any_value(c.rejects) AS rejects, any_value(c.rejects_by_reason) AS rejects_by_reason,
                    any_value(c.text_words_median) AS text_words_median,
                    count(*) AS history_days, sum(p.pages)::BIGINT AS history_pages,
-                   sum(p.documents)::BIGINT AS history_documents, sum(p.rejects)::BIGINT AS history_rejects, median(p.text_words_median) AS history_text_median
+                   sum(p.documents)::BIGINT AS history_documents, sum(p.rejects)::BIGINT AS history_rejects, median(p.text_words_median) AS history_text_median,
+                   any_value(c.article_share) AS article_share, any_value(c.documents_by_kind) AS documents_by_kind,
+                   sum(p.article_share * p.documents)
+                     / nullif(sum(CASE WHEN p.article_share IS NOT NULL THEN p.documents END), 0) AS history_article_share
             FROM checked c JOIN {health} p
               ON p.hostname = c.hostname AND p.date BETWEEN c.date - {days} AND c.date - 1
             GROUP BY c.date, c.hostname HAVING sum(p.pages) >= {floor}),
@@ -164,7 +171,15 @@ def drift_sql(health: str, rules: DriftRules, day: dt.date | None = None) -> str
                                                          lambda e: e.key || ': ' || e.value), ', '))
             FROM w
             WHERE rejects / pages >= {rules.reject_ratio} * history_rejects / history_pages
-              AND round(rejects / pages - history_rejects / history_pages, 9) > {rules.reject_rise_points / 100})
+              AND round(rejects / pages - history_rejects / history_pages, 9) > {rules.reject_rise_points / 100}
+            UNION ALL
+            SELECT date, hostname, 'article_share', history_article_share, article_share, NULL, NULL, pages,
+                   history_days, history_pages,
+                   printf('article_share: %.0f%% of documents over the previous days, %.0f%% today (%s)',
+                          100 * history_article_share, 100 * article_share,
+                          array_to_string(list_transform(map_entries(documents_by_kind),
+                                                         lambda e: e.key || ': ' || e.value), ', '))
+            FROM w WHERE round(history_article_share - article_share, 9) > {drop})
         SELECT {', '.join(ALARM_COLUMNS)} FROM alarms ORDER BY date, hostname, measure"""
 
 

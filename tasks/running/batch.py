@@ -147,7 +147,7 @@ def _store(result: Extracted | Reject, writer: StagedWriter, counts: Counts, run
                        "source_line": row["source_line"], "source_offset": row["source_offset"], **run.columns()}
             for entity in entities:
                 writer.add("entities", {**entity, **capture})
-            counts.documents += 1
+            counts.add_document(row["page_kind"])
             counts.entities += len(entities)
             return
         result = Reject(failed, "validate", f"document failed the `{failed}` check", _pointer(row), url=row["url"])

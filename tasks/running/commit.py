@@ -35,12 +35,13 @@ from tasks.running.summary import ReconciliationError
 from tasks.stories import matching
 
 
-def commit_day(dest: Store, run_id: str, day: str, pages: int, story_days: int | None = None) -> dict[str, int]:
+def commit_day(dest: Store, run_id: str, day: str, pages: int, story_days: int | None = None) -> dict:
     """Compact the day's staged parts, then swap them in, if they account for all `pages` read.
 
-    Returns the rows written per dataset, `duplicates`: documents that
+    Returns the rows written per dataset (ints), `duplicates`: documents that
     repeated an earlier capture (same `doc_id`) and were turned into rejects,
-    and `duplicate_entities`: the entity rows those repeats had. A day whose
+    `duplicate_entities`: the entity rows those repeats had, `duplicates_by_kind`: the repeats per page kind,
+    and `documents_by_kind`: the documents written per page kind, as the health rows count them. A day whose
     rows do not add up (pages to documents and rejects, documents'
     `entity_count` to entity rows) is never published. Its documents are
     matched into stories against the `story_days` days around it (default `matching.WINDOW_DAYS`).
@@ -50,14 +51,14 @@ def commit_day(dest: Store, run_id: str, day: str, pages: int, story_days: int |
         with tempfile.TemporaryDirectory(prefix="pagefold-sort-") as spill, duckdb.connect() as con:
             con.execute("SET memory_limit = '1GB'")
             con.execute(f"SET temp_directory = '{spill}'")
-            duplicates, duplicate_entities = _reject_duplicate_captures(con, dest, stage)
+            duplicates, duplicate_entities, duplicates_by_kind = _reject_duplicate_captures(con, dest, stage)
             documents = _parts(con, dest, stage, "documents")
             plan = matching.match_day(con, dest, stage, day, documents and _kept_rows("documents", documents),
                                         matching.WINDOW_DAYS if story_days is None else story_days)
             # The batches' datasets, then the stories `match_day` staged; health is counted from them.
             written = {name: _compact(con, dest, stage, name, run_id) for name in (*STAGED, "stories")}
             expected_entities = _entity_rows_of_kept_documents(con)
-            written["health"], health_pages = _write_health(con, dest, stage, run_id)
+            written["health"], health_pages, by_kind = _write_health(con, dest, stage, run_id)
         if written["documents"] + written["rejects"] != pages:
             raise ReconciliationError(f"{day}: {pages} pages read but {written} rows staged; the day is left as it was")
         if written["entities"] != expected_entities:
@@ -66,10 +67,14 @@ def commit_day(dest: Store, run_id: str, day: str, pages: int, story_days: int |
         if health_pages != pages:
             raise ReconciliationError(f"{day}: the health rows count {health_pages} pages, not {pages}; "
                                       "the day is left as it was")
+        if sum(by_kind.values()) != written["documents"]:
+            raise ReconciliationError(f"{day}: the health rows count {by_kind} documents by kind, not "
+                                      f"{written['documents']}; the day is left as it was")
         for name in DATASETS:
             dest.replace_tree(f"{stage}/final/{name}", partition_key(name, day))
         matching.apply(dest, stage, plan, run_id)
-    return {**written, "duplicates": duplicates, "duplicate_entities": duplicate_entities}
+    return {**written, "duplicates": duplicates, "duplicate_entities": duplicate_entities,
+            "duplicates_by_kind": duplicates_by_kind, "documents_by_kind": by_kind}
 
 
 # The first capture of a doc_id, in raw-data order, is the document; later ones are duplicates.
@@ -97,26 +102,29 @@ def _parts(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, name: str) -
     return f"parts_{name}"
 
 
-def _reject_duplicate_captures(con: duckdb.DuckDBPyConnection, dest: Store, stage: str) -> tuple[int, int]:
+def _reject_duplicate_captures(con: duckdb.DuckDBPyConnection, dest: Store, stage: str
+                               ) -> tuple[int, int, dict[str, int]]:
     """Stage a reject for every repeated capture, so that doc_id stays unique within a day.
 
-    Returns the repeats, and the entity rows they announced (which the commit drops with them).
+    Returns the repeats, the entity rows they announced (which the commit drops with them), and the repeats per
+    page kind.
     """
     documents = _parts(con, dest, stage, "documents")
     if documents is None:
-        return 0, 0
+        return 0, 0, {}
     rows = con.sql(f"""
         SELECT 'duplicate_capture' AS reason, 'validate' AS stage,
                'same URL and fetch time as an earlier page of the day: doc_id ' || doc_id AS detail,
                url, source_uri, source_line, source_offset, NULL::BIGINT AS raw_bytes,
-               run_id, ingested_at, pipeline_version, entity_count
+               run_id, ingested_at, pipeline_version, page_kind, entity_count
         FROM {documents} QUALIFY {_CAPTURE_RANK} > 1""").to_arrow_table()
     if rows.num_rows:
         fs, base = dest.arrow()
         dest.make_dir(f"{stage}/parts/rejects")
         pq.write_table(rows.drop_columns(["entity_count"]).cast(DATASETS["rejects"]),
                        f"{base}/{stage}/parts/rejects/duplicates.parquet", filesystem=fs, compression=COMPRESSION)
-    return rows.num_rows, sum(rows.column("entity_count").to_pylist())
+    kinds = rows.column("page_kind").to_pylist()
+    return rows.num_rows, sum(rows.column("entity_count").to_pylist()), {k: kinds.count(k) for k in set(kinds)}
 
 
 def _entity_rows_of_kept_documents(con: duckdb.DuckDBPyConnection) -> int:
@@ -160,8 +168,10 @@ def _compact(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, name: str,
     return sum(written)
 
 
-def _write_health(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, run_id: str) -> tuple[int, int]:
-    """Count the day's compacted documents and rejects into its `health` rows under `final/`; rows and pages."""
+def _write_health(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, run_id: str
+                  ) -> tuple[int, int, dict[str, int]]:
+    """Count the day's compacted documents and rejects into its `health` rows under `final/`; rows, pages and
+    documents per page kind."""
     fs, base = dest.arrow()
     for name in ("documents", "rejects"):
         con.register(f"final_{name}", ds.dataset(f"{base}/{stage}/final/{name}", schema=DATASETS[name],
@@ -171,6 +181,10 @@ def _write_health(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, run_i
     dest.make_dir(f"{stage}/final/health")
     pq.write_table(table, f"{base}/{stage}/final/health/part-{run_id}-0.parquet", filesystem=fs,
                    row_group_size=ROWS_PER_GROUP, compression=COMPRESSION)
-    return table.num_rows, sum(table.column("pages").to_pylist())
+    by_kind: dict[str, int] = {}
+    for host in table.column("documents_by_kind").to_pylist():
+        for kind, n in host or []:
+            by_kind[kind] = by_kind.get(kind, 0) + n
+    return table.num_rows, sum(table.column("pages").to_pylist()), by_kind
 
 

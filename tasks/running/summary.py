@@ -26,7 +26,7 @@ class ReconciliationError(Exception):
 @dataclass
 class DayResult:
     counts: Counts = field(default_factory=Counts)
-    written: dict[str, int] | None = None
+    written: dict | None = None  # rows per dataset, and documents_by_kind
     failures: list[str] = field(default_factory=list)
     empty: str = ""  # the folder where no raw object was listed: the day's output is left as it was
     drift: list[dict] | None = None  # the committed day's drift alarms (flows.drift); None: not checked
@@ -54,15 +54,17 @@ class RunSummary:
     def add_failure(self, day: str, error: BaseException) -> None:
         self.days[day].failures.append(f"{type(error).__name__}: {error}")
 
-    def add_commit(self, day: str, written: dict[str, int]) -> None:
-        """Record what the commit wrote; repeated captures it found move from documents to rejects."""
+    def add_commit(self, day: str, written: dict) -> None:
+        """Record what the commit wrote (`running.commit.commit_day`'s counts); repeated captures it found move
+        from documents to rejects."""
         result = self.days[day]
         duplicates = written.get("duplicates", 0)
         if duplicates:
-            result.counts.documents -= duplicates
+            for kind, n in written.get("duplicates_by_kind", {}).items():
+                result.counts.add_document(kind, -n)
             result.counts.entities -= written.get("duplicate_entities", 0)
             result.counts.add_reject("duplicate_capture", duplicates)
-        result.written = {name: written[name] for name in ("documents", "entities", "rejects")}
+        result.written = {name: written[name] for name in ("documents", "entities", "rejects", "documents_by_kind")}
 
     def add_drift(self, day: str, alarms: list[dict] | None) -> None:
         """Record the drift alarms of a committed day (dicts with hostname, measure, message); None: not checked."""
@@ -108,7 +110,10 @@ class RunSummary:
             c = result.counts
             if c.pages != c.documents + c.rejected:
                 problems.append(f"{day}: {c.pages} pages read but {c.documents} documents + {c.rejected} rejects")
-            produced = {"documents": c.documents, "entities": c.entities, "rejects": c.rejected}
+            if sum(c.kinds.values()) != c.documents:
+                problems.append(f"{day}: {c.documents} documents but {_by_reason(c.kinds)} by kind")
+            produced = {"documents": c.documents, "entities": c.entities, "rejects": c.rejected,
+                        "documents_by_kind": c.kinds}
             if result.written is not None and result.written != produced:
                 problems.append(f"{day}: batches produced {produced}, the commit wrote {result.written}")
         return problems
@@ -186,7 +191,8 @@ class RunSummary:
         out = [f"run {self.run_id}: {self.headline()}"]
         for day, result in self.days.items():
             c = result.counts
-            out.append(f"  {day}: {c.objects} objects, {c.pages} pages, {c.documents} documents, "
+            kinds = f" ({_by_reason(c.kinds)})" if c.kinds else ""
+            out.append(f"  {day}: {c.objects} objects, {c.pages} pages, {c.documents} documents{kinds}, "
                        f"{c.rejected} rejects {_by_reason(c.rejects)}, {c.entities} entities - {result.state}")
             if result.drift:
                 out.append(f"  {day}: drift alarms: {_drift(result.drift)}")
@@ -213,6 +219,7 @@ class RunSummary:
             "documents": t.documents,
             "rejects": t.rejected,
             "rejects_by_reason": dict(sorted(t.rejects.items())),
+            "documents_by_kind": dict(sorted(t.kinds.items())),
             "entities": t.entities,
             "seconds": round(self.seconds, 3),
             "pages_per_second": round(self.pages_per_second, 2),
@@ -224,7 +231,8 @@ class RunSummary:
 
 
 def _row(label: str, c: Counts, state: str, drift: str) -> dict:
-    return {"date": label, "objects": c.objects, "pages": c.pages, "documents": c.documents, "rejects": c.rejected,
+    return {"date": label, "objects": c.objects, "pages": c.pages, "documents": c.documents,
+            "documents by kind": _by_reason(c.kinds) or "-", "rejects": c.rejected,
             "rejects by reason": _by_reason(c.rejects) or "-", "entities": c.entities, "state": state,
             "drift alarms": drift, "seconds": "", "pages per second": ""}
 

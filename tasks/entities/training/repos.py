@@ -41,6 +41,14 @@ class Repository:
         return [line.rsplit("/", 1)[-1] for line in listing.splitlines()]
 
 
+def has_repository(sources: Path, repo: str, commit: str) -> bool:
+    """Whether `sources` already holds `owner/name` with `commit` (nothing is cloned or fetched)."""
+    owner, name = repo.split("/")
+    git_dir = sources / owner / f"{name}.git"
+    return git_dir.exists() and not subprocess.run(
+        ["git", "--git-dir", str(git_dir), "cat-file", "-e", f"{commit}^{{commit}}"], capture_output=True).returncode
+
+
 @lru_cache(maxsize=None)
 def open_repository(sources: Path, repo: str, commit: str) -> Repository:
     """The repository `owner/name` at `commit` under `sources`, cloned on first use (once per process)."""
