@@ -1,4 +1,4 @@
-"""The `pagefold` command line: ingest, query and demo."""
+"""The `pagefold` command line: ingest, backfill, settings, worker, query and demo."""
 
 from __future__ import annotations
 
