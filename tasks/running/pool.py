@@ -14,6 +14,16 @@ its pages are run again one at a time, each with one deadline, so only the
 page that times out again (`on_timeout`) or kills its worker again
 (`on_crash`) is lost, and the others of its chunk are kept.
 
+No page's deadline pays for loading a model. A worker loads everything
+before it takes pages (its pool's initializer: trafilatura, the language
+identifier, the NER models of the languages its process has met); a page in
+another language raises `ModelNotLoaded` at once instead of loading it, and
+its chunk runs again on a new pool whose workers load that language too (the
+old pool finishes its chunks and closes). Without this, a fresh worker's
+first pages took 4-8 s more (French's model alone 8 s of CPU), and a worker
+killed for a time-out came back cold, so the pages run again alone timed out
+in turn.
+
 When the run is stopped (`stop_now`), the workers are killed at once, not
 waited for, and whoever waits on a chunk gets `stopping.Stopped`.
 """
@@ -33,9 +43,14 @@ from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
+from tasks.entities import ModelNotLoaded
 from tasks.running import stopping
 
-_pools: dict[int, ProcessPool] = {}
+# The languages whose NER models a new pool's workers load before they take pages: English, the language of most
+# pages, and every language this process has met since.
+_languages: set[str] = {"en"}
+_pools: dict[int, tuple[ProcessPool, frozenset[str]]] = {}  # by size: the pool, the languages its workers load
+_closing: list[ProcessPool] = []  # pools replaced by one that loads more languages, finishing their chunks
 _lock = threading.Lock()
 
 
@@ -51,13 +66,21 @@ class Submitted:
 
 
 def extraction_pool(workers: int) -> ProcessPool:
-    """The shared pool with `workers` processes (spawned: forking a threaded process is unsafe)."""
+    """The shared pool with `workers` processes (spawned: forking a threaded process is unsafe), its workers
+    warm for every language met so far; a pool warm for fewer is closed (its chunks still finish)."""
     with _lock:
         stopping.check()  # no new pool once the run is stopping (stop_now empties the registry)
-        if workers not in _pools:
-            _pools[workers] = ProcessPool(max_workers=workers, initializer=_warm_up,
-                                          context=multiprocessing.get_context("spawn"))
-        return _pools[workers]
+        current, languages = _pools.get(workers, (None, frozenset()))
+        if current is not None and languages < _languages:
+            current.close()
+            _closing.append(current)
+            current = None
+        if current is None:
+            languages = frozenset(_languages)
+            current = ProcessPool(max_workers=workers, initializer=_warm_up, initargs=(tuple(sorted(languages)),),
+                                  context=multiprocessing.get_context("spawn"))
+            _pools[workers] = current, languages
+        return current
 
 
 def default_workers() -> int:
@@ -115,6 +138,8 @@ def results(chunk: Submitted, workers: int, on_crash: Callable[[Any], Any], on_t
     """
     try:
         return outcome(chunk.future)
+    except ModelNotLoaded as missing:
+        return results(_with_language(missing.language, chunk, workers), workers, on_crash, on_timeout)
     except TimeoutError:
         if len(chunk.items) == 1:
             return [on_timeout(chunk.items[0])]
@@ -126,7 +151,7 @@ def results(chunk: Submitted, workers: int, on_crash: Callable[[Any], Any], on_t
     for item in chunk.items:
         alone = submit(workers, chunk.fn, [item], chunk.deadline_s)
         try:
-            out += outcome(alone.future)
+            out += _outcome_with_models(alone, workers)
         except TimeoutError:
             out.append(on_timeout(item))
         except ProcessExpired:
@@ -145,6 +170,22 @@ def outcome(future: Future, poll_s: float = 0.2):
     return future.result()
 
 
+def _with_language(language: str, chunk: Submitted, workers: int) -> Submitted:
+    """`chunk` again, on a pool whose workers load `language`'s model before they take pages."""
+    with _lock:
+        _languages.add(language)
+    return submit(workers, chunk.fn, chunk.items, chunk.deadline_s)
+
+
+def _outcome_with_models(chunk: Submitted, workers: int):
+    """`outcome(chunk.future)`, the chunk run again on warmer pools for as long as it meets a model not loaded."""
+    while True:
+        try:
+            return outcome(chunk.future)
+        except ModelNotLoaded as missing:
+            chunk = _with_language(missing.language, chunk, workers)
+
+
 def wait_any(futures, poll_s: float = 0.2) -> set[Future]:
     """The futures done, once at least one is; Stopped as soon as the run is stopping."""
     while True:
@@ -158,9 +199,7 @@ def stop_now() -> None:
     """Stop extraction in this process at once (the run is interrupted): every worker process is killed, not
     waited for; chunks in flight and new ones raise `stopping.Stopped`."""
     stopping.request()
-    with _lock:
-        pools = list(_pools.values())
-        _pools.clear()
+    pools = _take_all()
     for pool in pools:
         pool.stop()  # accepts nothing more, and replaces no worker once its manager sees it
     for process in multiprocessing.active_children():  # the pools' workers (a local Dask cluster is closed first)
@@ -171,18 +210,24 @@ def stop_now() -> None:
 
 
 def shutdown_pools() -> None:
-    with _lock:
-        pools = list(_pools.values())
-        _pools.clear()
-    for pool in pools:
+    for pool in _take_all():
         pool.stop()
         pool.join()
+
+
+def _take_all() -> list[ProcessPool]:
+    """Every pool of this process, current or closing, taken off the registry."""
+    with _lock:
+        pools = [pool for pool, _ in _pools.values()] + _closing
+        _pools.clear()
+        _closing.clear()
+    return pools
 
 
 def _discard(pool: ProcessPool) -> None:
     """Forget a broken pool, unless another thread already replaced it."""
     with _lock:
-        for workers, current in list(_pools.items()):
+        for workers, (current, _) in list(_pools.items()):
             if current is pool:
                 del _pools[workers]
     pool.stop()
@@ -193,9 +238,11 @@ def _nothing() -> None:
     pass
 
 
-def _warm_up() -> None:
-    """Import trafilatura and lxml, and load the NER models, once per worker, while the run is starting."""
+def _warm_up(languages: tuple[str, ...]) -> None:
+    """Import trafilatura and lxml, load what extraction loads with its first page and the NER models of
+    `languages`, once per worker, before it takes pages; it will load no other model (`ModelNotLoaded`)."""
     from tasks import entities
-    from tasks.extraction import page as extract  # noqa: F401
+    from tasks.extraction import page
 
-    entities.preload()
+    entities.preload(languages, only=True)
+    page.warm_up()
