@@ -72,8 +72,7 @@ def extraction_pool(workers: int) -> ProcessPool:
         stopping.check()  # no new pool once the run is stopping (stop_now empties the registry)
         current, languages = _pools.get(workers, (None, frozenset()))
         if current is not None and languages < _languages:
-            current.close()
-            _closing.append(current)
+            _retire(current)
             current = None
         if current is None:
             languages = frozenset(_languages)
@@ -81,6 +80,22 @@ def extraction_pool(workers: int) -> ProcessPool:
                                   context=multiprocessing.get_context("spawn"))
             _pools[workers] = current, languages
         return current
+
+
+def _retire(pool: ProcessPool) -> None:
+    """Close `pool` (called under `_lock`): it takes no new chunk, and a thread ends its workers once its chunks
+    are done (pebble's `join` of a closed pool)."""
+    pool.close()
+    _closing.append(pool)
+
+    def end() -> None:
+        with contextlib.suppress(Exception):  # a pool stopped meanwhile (stop_now) has nothing left to end
+            pool.join()
+        with _lock:
+            if pool in _closing:
+                _closing.remove(pool)
+
+    threading.Thread(target=end, name="pagefold-pool-retired", daemon=True).start()
 
 
 def default_workers() -> int:
