@@ -186,7 +186,9 @@ def ingest(
                             summary.add_failure(day, outcome)
                         else:
                             summary.add_commit(day, outcome)
-                            summary.add_drift(day, drift.check_day(dst, day, rules))
+                            # A Ctrl-C inside DuckDB's scan became its error, "drift not checked", and was lost.
+                            with stopping.deferred_signals():
+                                summary.add_drift(day, drift.check_day(dst, day, rules))
         except (KeyboardInterrupt, TerminationSignal) as interruption:
             signum = _signal_of(interruption)
             stopping.request(signum)
