@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import time
@@ -78,21 +77,18 @@ def test_an_item_stuck_past_its_deadline_is_killed_and_costs_only_itself():
 def test_loading_a_model_counts_against_no_deadline(monkeypatch):
     """French's NER model takes seconds to load (8 s of CPU on this machine), the item that needs it gets 1 s. A
     new worker loads English's before it takes items; the French item comes back unrun (ModelNotLoaded) and runs
-    again on a new pool whose workers loaded French's first. It used to load in the item's time, and time out."""
+    again, its worker loading French's first in a time of its own. It used to load in the item's time, and time
+    out."""
     monkeypatch.setattr(pool, "_languages", {"en"})
     try:
         chunk = pool.submit(1, model_classes, ["fr"], deadline_s=1.0)
         out = pool.results(chunk, 1, on_crash=lost("crashed"), on_timeout=lost("late"))
         again = pool.submit(1, model_classes, ["en", "fr"], deadline_s=1.0)
         assert pool.results(again, 1, on_crash=lost("crashed"), on_timeout=lost("late")) == ["NerModel"] * 2
-        ended = time.monotonic() + 60
-        while len(multiprocessing.active_children()) > 1 and time.monotonic() < ended:
-            time.sleep(0.2)
-        workers = len(multiprocessing.active_children())  # the replaced pool's worker ended, its chunks done
     finally:
         pool.shutdown_pools()
 
-    assert out == ["NerModel"] and workers == 1
+    assert out == ["NerModel"]
 
 
 def test_run_here_computes_in_this_process_and_hands_back_the_same_results():

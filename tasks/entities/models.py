@@ -307,8 +307,8 @@ class ModelNotLoaded(Exception):
         return f"the NER model of {self.language!r} is not loaded in this worker"
 
 
-# The languages whose models this process may use, set once by `preload(..., only=True)`; None: any, loaded with
-# its first document.
+# The languages whose models this process may use, set by `preload(..., only=True)`; None: any, loaded with its
+# first document.
 _allowed: frozenset[str] | None = None
 
 
@@ -338,8 +338,9 @@ def preload(languages: tuple[str, ...] = (), only: bool = False) -> None:
     with its first page, so a worker never holds a model its day does not need. A model that fails to load fails
     again, loudly, where it is used.
 
-    With `only`, this process loads no other model afterwards: `model_for` raises ModelNotLoaded for another
-    language that has models configured (an extraction worker, whose pages' deadlines must not pay for it).
+    With `only`, this process loads no other model afterwards (but those of a later `preload`): `model_for`
+    raises ModelNotLoaded for another language that has models configured (an extraction worker, whose pages'
+    deadlines must not pay for it).
     """
     global _allowed
     import spacy  # noqa: F401  (the import is most of a small model's start-up)
@@ -350,7 +351,7 @@ def preload(languages: tuple[str, ...] = (), only: bool = False) -> None:
         except Exception:  # not cached: the batch that needs it raises the same error with its own context
             continue
     if only:
-        _allowed = frozenset(languages)
+        _allowed = frozenset(languages).union(_allowed or ())
 
 
 def load_model(name: str):

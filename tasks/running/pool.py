@@ -14,15 +14,15 @@ its pages are run again one at a time, each with one deadline, so only the
 page that times out again (`on_timeout`) or kills its worker again
 (`on_crash`) is lost, and the others of its chunk are kept.
 
-No page's deadline pays for loading a model. A worker loads everything
-before it takes pages (its pool's initializer: trafilatura, the language
-identifier, the NER models of the languages its process has met); a page in
-another language raises `ModelNotLoaded` at once instead of loading it, and
-its chunk runs again on a new pool whose workers load that language too (the
-old pool finishes its chunks and closes). Without this, a fresh worker's
-first pages took 4-8 s more (French's model alone 8 s of CPU), and a worker
-killed for a time-out came back cold, so the pages run again alone timed out
-in turn.
+No page's deadline pays for loading a model. A worker loads trafilatura,
+the language identifier and the NER models of English and of every language
+its process had met when the pool started, before it takes pages (the pool's
+initializer); a page in
+another language raises `ModelNotLoaded` at once instead of loading it in its
+time, and its chunk runs again with `MODEL_LOAD_S` more to load it first.
+Without this, a fresh worker's first pages took 4-8 s more (French's model
+alone is 8 s of CPU), and a worker killed for a time-out came back cold, so
+the pages run again alone timed out in turn.
 
 When the run is stopped (`stop_now`), the workers are killed at once, not
 waited for, and whoever waits on a chunk gets `stopping.Stopped`.
@@ -46,11 +46,13 @@ from pebble import ProcessExpired, ProcessPool
 from tasks.entities import ModelNotLoaded
 from tasks.running import stopping
 
+# Seconds a chunk gets on top of its pages' deadlines when its worker must first load a language's NER model
+# (French's: 8 s of CPU, 23 s from a cold disk on a machine at a load of 6).
+MODEL_LOAD_S = 120.0
 # The languages whose NER models a new pool's workers load before they take pages: English, the language of most
 # pages, and every language this process has met since.
 _languages: set[str] = {"en"}
-_pools: dict[int, tuple[ProcessPool, frozenset[str]]] = {}  # by size: the pool, the languages its workers load
-_closing: list[ProcessPool] = []  # pools replaced by one that loads more languages, finishing their chunks
+_pools: dict[int, ProcessPool] = {}
 _lock = threading.Lock()
 
 
@@ -63,39 +65,18 @@ class Submitted:
     fn: Callable[[list], list]
     items: list
     deadline_s: float | None  # per item
+    languages: tuple[str, ...] = ()  # whose NER models the worker may load first, in MODEL_LOAD_S more
 
 
 def extraction_pool(workers: int) -> ProcessPool:
-    """The shared pool with `workers` processes (spawned: forking a threaded process is unsafe), its workers
-    warm for every language met so far; a pool warm for fewer is closed (its chunks still finish)."""
+    """The shared pool with `workers` processes (spawned: forking a threaded process is unsafe)."""
     with _lock:
         stopping.check()  # no new pool once the run is stopping (stop_now empties the registry)
-        current, languages = _pools.get(workers, (None, frozenset()))
-        if current is not None and languages < _languages:
-            _retire(current)
-            current = None
-        if current is None:
-            languages = frozenset(_languages)
-            current = ProcessPool(max_workers=workers, initializer=_warm_up, initargs=(tuple(sorted(languages)),),
-                                  context=multiprocessing.get_context("spawn"))
-            _pools[workers] = current, languages
-        return current
-
-
-def _retire(pool: ProcessPool) -> None:
-    """Close `pool` (called under `_lock`): it takes no new chunk, and a thread ends its workers once its chunks
-    are done (pebble's `join` of a closed pool)."""
-    pool.close()
-    _closing.append(pool)
-
-    def end() -> None:
-        with contextlib.suppress(Exception):  # a pool stopped meanwhile (stop_now) has nothing left to end
-            pool.join()
-        with _lock:
-            if pool in _closing:
-                _closing.remove(pool)
-
-    threading.Thread(target=end, name="pagefold-pool-retired", daemon=True).start()
+        if workers not in _pools:
+            _pools[workers] = ProcessPool(max_workers=workers, initializer=_warm_up,
+                                          initargs=(tuple(sorted(_languages)),),
+                                          context=multiprocessing.get_context("spawn"))
+        return _pools[workers]
 
 
 def default_workers() -> int:
@@ -126,16 +107,20 @@ def warm_up(workers: int) -> None:
             signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
 
 
-def submit(workers: int, fn: Callable[[list], list], items: list, deadline_s: float) -> Submitted:
-    """Run `fn(items)` in the shared pool, within `deadline_s` per item; replaces a pool that broke."""
+def submit(workers: int, fn: Callable[[list], list], items: list, deadline_s: float,
+           languages: tuple[str, ...] = ()) -> Submitted:
+    """Run `fn(items)` in the shared pool, within `deadline_s` per item, after loading the NER models of
+    `languages` within `MODEL_LOAD_S` more; replaces a pool that broke."""
+    call, args = (_loading, (fn, languages, items)) if languages else (fn, (items,))
+    timeout = deadline_s * len(items) + (MODEL_LOAD_S if languages else 0)
     pool = extraction_pool(workers)
     try:
-        future = pool.schedule(fn, args=(items,), timeout=deadline_s * len(items))
+        future = pool.schedule(call, args=args, timeout=timeout)
     except RuntimeError:  # "the Pool is not active": it broke (all workers died) or was stopped; a new one, once
         _discard(pool)
         pool = extraction_pool(workers)
-        future = pool.schedule(fn, args=(items,), timeout=deadline_s * len(items))
-    return Submitted(future, pool, fn, items, deadline_s)
+        future = pool.schedule(call, args=args, timeout=timeout)
+    return Submitted(future, pool, fn, items, deadline_s, languages)
 
 
 def run_here(fn: Callable[[list], list], items: list) -> Submitted:
@@ -164,7 +149,7 @@ def results(chunk: Submitted, workers: int, on_crash: Callable[[Any], Any], on_t
         _discard(chunk.pool)
     out = []
     for item in chunk.items:
-        alone = submit(workers, chunk.fn, [item], chunk.deadline_s)
+        alone = submit(workers, chunk.fn, [item], chunk.deadline_s, chunk.languages)
         try:
             out += _outcome_with_models(alone, workers)
         except TimeoutError:
@@ -186,14 +171,15 @@ def outcome(future: Future, poll_s: float = 0.2):
 
 
 def _with_language(language: str, chunk: Submitted, workers: int) -> Submitted:
-    """`chunk` again, on a pool whose workers load `language`'s model before they take pages."""
+    """`chunk` again, its worker loading `language`'s model first, in a time of its own; a pool started later in
+    this process loads it with its workers."""
     with _lock:
         _languages.add(language)
-    return submit(workers, chunk.fn, chunk.items, chunk.deadline_s)
+    return submit(workers, chunk.fn, chunk.items, chunk.deadline_s, chunk.languages + (language,))
 
 
 def _outcome_with_models(chunk: Submitted, workers: int):
-    """`outcome(chunk.future)`, the chunk run again on warmer pools for as long as it meets a model not loaded."""
+    """`outcome(chunk.future)`, the chunk run again for as long as it meets a model its worker has not loaded."""
     while True:
         try:
             return outcome(chunk.future)
@@ -214,7 +200,9 @@ def stop_now() -> None:
     """Stop extraction in this process at once (the run is interrupted): every worker process is killed, not
     waited for; chunks in flight and new ones raise `stopping.Stopped`."""
     stopping.request()
-    pools = _take_all()
+    with _lock:
+        pools = list(_pools.values())
+        _pools.clear()
     for pool in pools:
         pool.stop()  # accepts nothing more, and replaces no worker once its manager sees it
     for process in multiprocessing.active_children():  # the pools' workers (a local Dask cluster is closed first)
@@ -225,24 +213,18 @@ def stop_now() -> None:
 
 
 def shutdown_pools() -> None:
-    for pool in _take_all():
+    with _lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
         pool.stop()
         pool.join()
-
-
-def _take_all() -> list[ProcessPool]:
-    """Every pool of this process, current or closing, taken off the registry."""
-    with _lock:
-        pools = [pool for pool, _ in _pools.values()] + _closing
-        _pools.clear()
-        _closing.clear()
-    return pools
 
 
 def _discard(pool: ProcessPool) -> None:
     """Forget a broken pool, unless another thread already replaced it."""
     with _lock:
-        for workers, (current, _) in list(_pools.items()):
+        for workers, current in list(_pools.items()):
             if current is pool:
                 del _pools[workers]
     pool.stop()
@@ -255,9 +237,17 @@ def _nothing() -> None:
 
 def _warm_up(languages: tuple[str, ...]) -> None:
     """Import trafilatura and lxml, load what extraction loads with its first page and the NER models of
-    `languages`, once per worker, before it takes pages; it will load no other model (`ModelNotLoaded`)."""
+    `languages`, once per worker, before it takes pages; it will load no other model unasked (`_loading`)."""
     from tasks import entities
     from tasks.extraction import page
 
     entities.preload(languages, only=True)
     page.warm_up()
+
+
+def _loading(fn: Callable[[list], list], languages: tuple[str, ...], items: list) -> list:
+    """Runs in a worker: load the NER models of `languages` (the chunk's MODEL_LOAD_S), then `fn(items)`."""
+    from tasks import entities
+
+    entities.preload(languages, only=True)
+    return fn(items)
