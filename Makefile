@@ -1,6 +1,6 @@
 # Two commands for a fresh machine with Python 3.11, 3.12 or 3.13 and make (PYTHON=python3.13 picks one):
 #   make demo   runs the whole pipeline on the demo corpus (local folders, local Prefect)
-#   make test   runs the test suite
+#   make test   runs the test suite (make test-quick: its pure functions only, for the edit-test loop)
 # Operating it with the Prefect UI (docs/operating.md), each in its own terminal:
 #   make server   a local Prefect server and its UI at http://127.0.0.1:4200 (SQLite under ~/.prefect)
 #   make deploy   registers the daily and backfill deployments (and the `pagefold` work pool), then says what
@@ -11,10 +11,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-smoke test-e2e check-install server deploy worker bench bench-ner quality quality-ner lock train-ner clean
+.PHONY: demo test test-quick test-smoke test-e2e check-install server deploy worker bench bench-start bench-ner quality quality-ner lock train-ner clean
 
 # Where `make server` listens and where `make deploy` and `make worker` find it. Only those three targets
-# get these settings: `make demo`, `make test` and `make quality` start their own temporary Prefect.
+# get these settings: `make demo`, `make test` and `make quality` use Pagefold's own local Prefect server.
 PREFECT_SERVER_API_HOST ?= 127.0.0.1
 PREFECT_SERVER_API_PORT ?= 4200
 PAGEFOLD_WORK_POOL ?= pagefold
@@ -48,8 +48,15 @@ $(STAMP): requirements.lock requirements-bootstrap.lock pyproject.toml
 demo: $(STAMP)
 	$(BIN)/pagefold demo
 
+# The suite on every core: pytest-xdist runs whole test files side by side (a file's module fixtures run once);
+# one local Prefect server and one S3 server serve them all (tests/conftest.py).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
+
+# The edit-test loop: the tests of pure functions (no Prefect, no S3 server, no worker processes), in a minute
+# or two. Tests that use them are marked slow (tests/conftest.py).
+test-quick: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not e2e"
 
 # A few tests of each layer (extraction, a real flow on a local and an S3 lake, entities): CI runs them on the
 # Pythons other than the one the full suite runs on, e.g. `make PYTHON=python3.13 VENV=.venv-3.13 test-smoke`.
@@ -100,6 +107,11 @@ worker: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python tests/bench_ingest.py
 
+# Where a one-page `pagefold ingest` spends its time, beside the floor (importing Prefect, trafilatura and spaCy and
+# loading the model); BEFORE=DIR runs another checkout (with its own venv) in the same rounds, e.g. main's.
+bench-start: $(STAMP)
+	$(BIN)/python tests/bench_start.py $(if $(BEFORE),--before $(BEFORE))
+
 # NER alone: each language's model (load time, pages/s) and batching (documents per call, nlp.pipe batch size).
 bench-ner: $(STAMP)
 	$(BIN)/python tests/bench_ner.py
@@ -129,8 +141,9 @@ train-ner: $(STAMP)
 	  $(NER_WORK)/test-metrics.json $$(cat $(NER_WORK)/train_seconds)
 	env LANG=C.UTF-8 $(BIN)/python -m tasks.entities.training.words $(LANG) --sources $(NER_SOURCES)
 
-# Extraction quality on ../shared/corpus/news-dev and the corpora under ../corpora (web-dev; web-holdout with
-# tests/quality_report.py --holdout): plain trafilatura against `pagefold ingest`, per field, side by side.
+# Extraction quality on ../shared/corpus/news-dev, the corpora under ../corpora (web-dev) and wcxb-dev's tuning
+# sites (web-holdout and wcxb-dev's set-aside sites with tests/quality_report.py --holdout, once, at the end):
+# plain trafilatura against `pagefold ingest`, per field, side by side; then wcxb-dev's page kinds.
 quality: $(STAMP) quality-ner
 	$(BIN)/python tests/quality_report.py
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import calendar
+import contextlib
 import csv
 import datetime as dt
 import decimal
@@ -25,7 +27,8 @@ from rich.measure import Measurement
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from flows.prefect_defaults import API_URL_ENV, TemporaryServer, use_prefect  # before Prefect is imported
+from flows.local_server import LocalServer
+from flows.prefect_defaults import API_URL_ENV, command_line_home, use_prefect  # before Prefect is imported
 from tasks.running import stopping
 from tasks.running.backfill_plan import MODES
 from tasks.running.progress import BOARD
@@ -49,8 +52,8 @@ PrefectApiOpt = Annotated[
     Optional[str],
     typer.Option("--prefect-api", envvar=API_URL_ENV, metavar="URL",
                  help="Run on this Prefect server, e.g. make server's http://127.0.0.1:4200/api, where its UI shows "
-                      "the run. Default: a temporary local Prefect of Pagefold's own (an exported PREFECT_API_URL "
-                      "is not used)."),
+                      "the run. Default: a local Prefect server of Pagefold's own, shared by commands and stopped "
+                      "when idle (an exported PREFECT_API_URL is not used)."),
 ]
 
 
@@ -81,12 +84,17 @@ ModeOpt = Annotated[BackfillMode, typer.Option(help=MODE_HELP)]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", help="Show Prefect's log lines with their tracebacks.")]
 
 
-def choose_prefect(api_url: str | None) -> TemporaryServer | None:
-    """Point this command's flow runs at `api_url`, or start a temporary local Prefect for them now."""
+def choose_prefect(api_url: str | None) -> LocalServer | None:
+    """Point this command's flow runs at `api_url`, or at the local Prefect server (started now if none runs)."""
     note = use_prefect(api_url)
     if note:
         console.print(f"[dim]{note}[/dim]", soft_wrap=True)
-    return None if api_url else TemporaryServer()
+    if api_url:
+        return None
+    server = LocalServer(command_line_home())
+    os.environ["PREFECT_API_URL"] = server.api_url
+    os.environ["PREFECT_UI_URL"] = ""  # it has no UI: no "View at <url>" line for a page that does not exist
+    return server
 
 
 def on_s3(*urls: str) -> bool:
@@ -110,13 +118,32 @@ def check_locations(source: str, dest: str, endpoint: str | None, need_days: boo
         fail(str(exc))
 
 
+def workers_for_source(source: str, endpoint: str | None, date: dt.date | None) -> int:
+    """Extraction processes for the source's days (`pool.workers_for` their raw bytes), from a listing that stops
+    once it has found enough for one per core. One per core when the listing fails (the run then says why)."""
+    from tasks.lake.storage import days_to_ingest, list_day_objects, open_store
+    from tasks.running import pool
+
+    cores, raw_bytes = pool.default_workers(), 0
+    try:
+        src = open_store(source, endpoint)
+        for day in days_to_ingest(src, date.isoformat() if date else None):
+            raw_bytes += sum(o.size for o in list_day_objects(src, day))
+            if pool.workers_for(raw_bytes, cores) == cores:
+                break
+    except Exception:  # the flow lists the same days again, and fails naming the fault
+        return cores
+    return pool.workers_for(raw_bytes, cores)
+
+
 @app.command()
 def ingest(
     source: SourceOpt,
     dest: DestOpt,
     date: Annotated[Optional[dt.date], typer.Option(**DayOpt, help="Only this day; default: every dt= folder found.")] = None,
     s3_endpoint: EndpointOpt = None,
-    workers: Annotated[Optional[int], typer.Option(min=1, help="Processes for extraction; default: one per core.")] = None,
+    workers: Annotated[Optional[int], typer.Option(
+        min=1, help="Processes for extraction; default: one per core, fewer for a source of a few MiB.")] = None,
     batch_mb: Annotated[int, typer.Option(min=1, help="Raw megabytes per batch (one Prefect task per batch).")] = 64,
     max_page_mb: Annotated[float, typer.Option(help="Pages larger than this are rejected as page_too_large.")] = 5.0,
     mode: ModeOpt = BackfillMode.all,
@@ -145,6 +172,7 @@ def ingest(
         kinds = checked_kinds(keep_kinds)
         stopping.raise_if_held()
         server = choose_prefect(prefect_api)
+        workers = workers or workers_for_source(source, endpoint, date)
         summary = run_with_progress(
             server, verbose, source=source, dest=dest, date=date, s3_endpoint=endpoint,
             workers=workers, batch_mb=batch_mb, max_page_mb=max_page_mb, mode=mode.value, keep_kinds=kinds,
@@ -364,7 +392,7 @@ def s3_endpoint_setting(explicit: str | None, prefect_api: str | None) -> str | 
     """The S3 endpoint, looked up as deployed runs look it up (docs/operating.md, "The S3 endpoint").
 
     The option, else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else PAGEFOLD_S3_ENDPOINT, else the Prefect
-    variable pagefold_s3_endpoint, read only from a server given with --prefect-api (a temporary one has
+    variable pagefold_s3_endpoint, read only from a server given with --prefect-api (the local one has
     no variables). None: AWS itself.
     """
     from tasks.lake.storage import endpoint_from_env
@@ -516,10 +544,10 @@ class _StopSaidOnce(logging.Filter):
         return not (stopping.requested() and record.getMessage().startswith("Finished in state Cancelled"))
 
 
-def run_with_progress(server: TemporaryServer | None, verbose: bool = False, **params) -> dict:
+def run_with_progress(server: LocalServer | None, verbose: bool = False, **params) -> dict:
     """Run the ingest flow here, with live progress on a terminal or steady lines in logs.
 
-    `server`: the temporary Prefect being started for this run, if any; the flow waits for it. `verbose`:
+    `server`: the local Prefect server, if the run goes there; the flow waits until it answers. `verbose`:
     Prefect's log lines with their tracebacks. Run it inside `stoppable()`.
     """
     from tasks.running import pool
@@ -558,8 +586,8 @@ def run_with_progress(server: TemporaryServer | None, verbose: bool = False, **p
     return summary
 
 
-def wait_for(server: TemporaryServer | None) -> None:
-    """Until the temporary Prefect answers (a stop cuts the wait), after a stop held so far is taken."""
+def wait_for(server: LocalServer | None) -> None:
+    """Until the local Prefect server answers (a stop cuts the wait), after a stop held so far is taken."""
     stopping.raise_if_held()
     if server:
         with stopping.interruptible():
@@ -709,5 +737,35 @@ def _prompt(con, max_rows: int) -> None:
             console.print(f"[red]{exc}[/red]")
 
 
+def main() -> None:
+    """The `pagefold` command: `app`, then an exit that skips the interpreter's tear-down of its modules (0.5 s of
+    CPU once Prefect, pandas and spaCy are loaded, seconds on a busy machine), which frees nothing the system
+    would not. By then Python has joined the command's threads and run the atexit handlers registered after this
+    one (Prefect's, which send the last log lines and events to the API); this one runs last."""
+    atexit.register(_exit_now)
+    try:
+        app()
+    except SystemExit as exc:
+        _exit_status[0] = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        raise
+    except KeyboardInterrupt:
+        _exit_status[0] = 130
+        raise
+    except BaseException:
+        _exit_status[0] = 1
+        raise
+
+
+_exit_status = [0]
+
+
+def _exit_now() -> None:
+    logging.shutdown()
+    with contextlib.suppress(OSError):  # a reader that went away (`pagefold query | head`)
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(_exit_status[0])
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -227,6 +227,9 @@ class Progress:
         self.description = f"Pagefold run {run_id}: pages done"
         self.artifact = create_progress_artifact(0.0 if batches else 100.0, description=self.description)
         self._logger = get_run_logger()
+        # Reports go out one at a time, each reading the board when its turn comes: a tick that read the board
+        # before the last batch ended cannot land after the final 100%.
+        self._sending = threading.Lock()
 
     def batch_done(self) -> None:
         self.done += 1
@@ -243,6 +246,10 @@ class Progress:
             BOARD.set_remote(self.run_id, tuple(map(sum, zip(*counts))) if counts else ())
 
     def report(self, log: bool = True) -> None:
+        with self._sending:
+            self._report(log)
+
+    def _report(self, log: bool) -> None:
         snapshot = BOARD.snapshot(self.run_id)
         line = snapshot.describe()
         percent = 100.0 if self.done == self.batches else 100.0 * snapshot.fraction

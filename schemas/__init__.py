@@ -7,7 +7,7 @@ from schemas.datasets import (
                               HEALTH,
                               HEALTH_FIELDS,
                               PAGE_KINDS,
-                              PARTITIONING,
+                              PARTITION_SCHEMA,
                               REJECTS,
                               SCHEMA_VERSION,
                               SORT_KEYS,
@@ -15,5 +15,12 @@ from schemas.datasets import (
                               STORIES,
 )
 
-__all__ = ["DATASETS", "DOCUMENTS", "ENTITIES", "HEALTH", "HEALTH_FIELDS", "PAGE_KINDS", "PARTITIONING", "REJECTS", "SCHEMA_VERSION",
-           "SORT_KEYS", "STAGED", "STORIES"]
+__all__ = ["DATASETS", "DOCUMENTS", "ENTITIES", "HEALTH", "HEALTH_FIELDS", "PAGE_KINDS", "PARTITION_SCHEMA", "PARTITIONING",
+           "REJECTS", "SCHEMA_VERSION", "SORT_KEYS", "STAGED", "STORIES"]
+
+
+def __getattr__(name: str):
+    """PARTITIONING on first use (see schemas.datasets)."""
+    from schemas import datasets
+
+    return getattr(datasets, name)

@@ -17,9 +17,8 @@ Evolution policy (see docs/lake.md, "Schema evolution"):
 """
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 
-SCHEMA_VERSION = "3.2"
+SCHEMA_VERSION = "3.3"
 
 _UTC_MICROS = pa.timestamp("us", tz="UTC")
 # Where each field's value came from (docs/lake.md, "Field sources and field issues"): json-ld, meta, page, url,
@@ -76,7 +75,8 @@ DOCUMENTS = _schema(
         _field("dateline", pa.string(), True, "Place of a wire story's dateline as written (\"SEOUL\"), if any."),
         _field("agency", pa.string(), True, "News agency credited for the story (AFP, AP, Reuters, dpa, ...), if any."),
         _field("field_issues", pa.list_(pa.string()), False,
-               "Values dropped as implausible, each '<field>: <value and source> is <why>'; empty when none."),
+               "Values dropped as implausible, each '<field>: <value and source> is <why>', and what a reader should "
+               "know of a kept value (its zone is unknown, it was counted back from the fetch time); empty when none."),
         _field("field_sources", FIELD_SOURCES, False,
                "Where title, authors, published_at, language, dateline, agency and page_kind came from "
                "(json-ld, meta, page, url, trafilatura, text, declared, model); null when the field is null."),
@@ -89,6 +89,10 @@ DOCUMENTS = _schema(
         _field("page_kind", pa.string(), True,
                "Kind of page: article, forum, product, listing, collection, documentation or service; "
                "null in days written before schema 3.2."),
+        _field("text_edges", pa.binary(), True,
+               "The text's first and last 8 lines for story matching: uint32 lines, then per line a uint32 hash "
+               "and uint16 words (little-endian); what two texts share there is boilerplate, not a copy; "
+               "null in days written before schema 3.3."),
     ],
 )
 
@@ -212,4 +216,15 @@ SORT_KEYS: dict[str, list[str]] = {
 }
 
 # Every dataset is partitioned by the raw partition's day: <dataset>/date=YYYY-MM-DD/.
-PARTITIONING = ds.partitioning(pa.schema([pa.field("date", pa.date32())]), flavor="hive")
+PARTITION_SCHEMA = pa.schema([pa.field("date", pa.date32())])
+
+
+def __getattr__(name: str):
+    """PARTITIONING, pyarrow's hive partitioning by PARTITION_SCHEMA, made on first use (PEP 562): pyarrow.dataset
+    imports pandas, half a second of every extraction process's start, and they never read a dataset."""
+    if name == "PARTITIONING":
+        import pyarrow.dataset as ds
+
+        globals()[name] = ds.partitioning(PARTITION_SCHEMA, flavor="hive")
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

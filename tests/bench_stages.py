@@ -55,7 +55,7 @@ def stage_shares(pages: list[RawPage]) -> list[tuple[str, float]]:
     profile.runcall(lambda: [extract_page(page, Limits()) for page in pages])
     stats = pstats.Stats(profile).stats
     cumulative = {(Path(file).name, name): entry[3] for (file, _, name), entry in stats.items()}
-    total = cumulative[("extract.py", "extract_page")]
+    total = cumulative[("page.py", "extract_page")]
     return [(name, cumulative.get((file, name), 0.0) / total) for file, name in STAGES]
 
 

@@ -1,6 +1,6 @@
 """Benchmark: the day's story matching at commit, at scale: time and peak memory (prints numbers; not a test).
 
-Builds a lake of `--history` days of `--docs` documents each (signatures and
+Builds a lake of `--history` days of `--docs` documents each (signatures, edge sketches and
 the columns a story row needs; a story of one copy per document), then runs
 the commit's story step (`matching.match_day` and `matching.apply`) for
 one more day of `--docs` documents, in a child process whose peak RSS is
@@ -32,11 +32,11 @@ sys.path.insert(0, str(ROOT))
 
 from schemas import DOCUMENTS, STORIES  # noqa: E402
 from tasks.stories.copies import story_id_of  # noqa: E402
-from tasks.stories.signatures import NUM_PERM  # noqa: E402
+from tasks.stories.signatures import EDGE_HEADER, EDGE_LINES, LINE, NUM_PERM  # noqa: E402
 
 DAY = dt.date(2026, 11, 27)
 COLUMNS = ["doc_id", "hostname", "url", "published_at", "agency", "dateline", "title", "story_id", "is_origin",
-           "minhash", "shingle_count"]
+           "minhash", "shingle_count", "text_edges"]
 
 
 def documents(rng: np.random.Generator, day: dt.date, n: int, matrix: np.ndarray) -> pa.Table:
@@ -54,7 +54,14 @@ def documents(rng: np.random.Generator, day: dt.date, n: int, matrix: np.ndarray
         "is_origin": [True] * n,
         "minhash": [row.tobytes() for row in matrix.astype("<u4")],
         "shingle_count": rng.integers(150, 1500, n).astype(np.int32),
+        "text_edges": [edge_sketch(row) for row in matrix],
     })
+
+
+def edge_sketch(row: np.ndarray) -> bytes:
+    """An edge sketch (`tasks.stories.signatures.edges`) of a text of 40 lines whose line hashes follow its MinHash
+    positions: a copy shares the lines of the positions it shares."""
+    return EDGE_HEADER.pack(40) + b"".join(LINE.pack(int(v), 12) for v in row[:2 * EDGE_LINES])
 
 
 def build(lake: Path, docs: int, history: int, seed: int = 7) -> None:

@@ -1,19 +1,31 @@
-"""Shared fixtures: a real S3-compatible server, a real Prefect, and raw corpora on disk.
+"""Shared fixtures: a real S3-compatible server, a real Prefect, and raw corpora on disk; the quick tier.
 
 S3 is moto's server mode, a separate process speaking HTTP on 127.0.0.1: the
 product's own boto3 and pyarrow code talk to it as they would to AWS. Flows
-run against Prefect's test harness (a temporary local API server).
+run against a real Prefect server: the local server of the session's Prefect
+home (`flows.local_server`, as `pagefold` commands use it), started once and
+shared by the tests' own flows, every `pagefold` command they run, and
+pytest-xdist's workers. A test that needs a Prefect of its own (a fresh home)
+starts it and stops it itself.
+
+`make test-quick` runs the tests not marked `slow`: a test is slow when it
+uses the session's Prefect (`prefect_harness`, `command_home`) or moto's
+server (`s3_endpoint`, and the `s3` case of `store`), or when its module says
+so (`pytestmark = pytest.mark.slow`: processes, real waits).
 """
 
 from __future__ import annotations
 
+import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
 
 import flows.prefect_defaults  # noqa: F401  (before Prefect is imported)
+from flows.local_server import IDLE_ENV, LocalServer
 from tests.s3server import moto_server
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -49,13 +61,60 @@ def store(request, tmp_path):
     return open_store(f"s3://{bucket}/store", request.getfixturevalue("s3_endpoint"))
 
 
-@pytest.fixture(scope="session")
-def prefect_harness():
-    """A temporary Prefect API for the session; its first start migrates a fresh database (~30 s here)."""
-    from prefect.testing.utilities import prefect_test_harness
+SLOW_FIXTURES = {"session_prefect", "s3_endpoint"}
 
-    with prefect_test_harness(server_startup_timeout=180):
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: runs Prefect, moto's S3 server or processes (not in make test-quick)")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        params = item.callspec.params if hasattr(item, "callspec") else {}
+        if SLOW_FIXTURES & set(item.fixturenames) or params.get("store") == "s3":
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def session_prefect(tmp_path_factory) -> Iterator[LocalServer]:
+    """The local Prefect server of the session's Prefect home, running for the session.
+
+    The home is shared by pytest-xdist's workers (each has a base folder of its own below the session's): the
+    first worker to get here starts the server (its first start migrates a new database, 20-35 s here); the
+    last to leave stops it. XDG_STATE_HOME points at the home too, so that a command run with
+    PAGEFOLD_PREFECT_HOME unset (a user's shell) uses it, never the user's own. A short idle time stops a server
+    left behind by a session that was killed.
+    """
+    base = tmp_path_factory.getbasetemp()
+    state = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "state"
+    home = state / "pagefold" / "prefect"
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ.update(XDG_STATE_HOME=str(state), PAGEFOLD_PREFECT_HOME=str(home), **{IDLE_ENV: "120"})
+    server = LocalServer(home)
+    server.ready()
+    yield server
+    server.release(stop_if_unused=True)
+
+
+@pytest.fixture(scope="session")
+def command_home(session_prefect) -> Path:
+    """The Prefect home of the `pagefold` commands the tests run (its server is running)."""
+    return session_prefect.home
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(session_prefect):
+    """This process's Prefect sent to the session's local server, for the flows the tests run in-process."""
+    import prefect.context
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: session_prefect.api_url}), \
+            prefect.context._temporary_global_settings_context(prefect.context.get_settings_context()):
         yield
+        APILogWorker.drain_all()  # the last log lines and events reach the server before it may stop
+        EventsWorker.drain_all()
 
 
 def needs_news_dev():

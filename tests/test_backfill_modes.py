@@ -140,11 +140,11 @@ def test_mode_failed_or_outdated_reruns_the_failed_day_and_the_older_pipelines_d
     assert day_versions(open_store(str(lake)), DAYS[0]) == {CURRENT}
 
 
-def test_the_command_line_dry_run_lists_each_day_and_why_and_writes_nothing(tmp_path):
+def test_the_command_line_dry_run_lists_each_day_and_why_and_writes_nothing(tmp_path, command_home):
     source, lake = tmp_path / "raw", tmp_path / "lake"
     write_day(source, DAYS[0], {"crawl/legacy.warc.gz": hard_input_objects()["crawl/legacy.warc.gz"]})
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_"))}
-    env.update(PAGEFOLD_PREFECT_HOME=str(tmp_path / "prefect-home"), COLUMNS="200")
+    env.update(PAGEFOLD_PREFECT_HOME=str(command_home), COLUMNS="200")
 
     result = subprocess.run([PAGEFOLD, "backfill", "--source", str(source), "--dest", str(lake), "--start", DAYS[0],
                              "--end", DAYS[1], "--mode", "missing", "--dry-run"], env=env, capture_output=True,

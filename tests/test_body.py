@@ -187,7 +187,9 @@ def test_prefer_article_body(text, article_body, expected):
     ("The council voted.\nCouncil backs barrier", "The council voted.\nCouncil backs barrier"),
     ("Council backs barrier plans for the east bank\nThe council voted.",
      "Council backs barrier plans for the east bank\nThe council voted."),
-], ids=["headline", "kicker-and-headline", "not-first", "longer-sentence"])
+    ("The whole article set in one line, long after any kicker, whose last words say council backs barrier",
+     "The whole article set in one line, long after any kicker, whose last words say council backs barrier"),
+], ids=["headline", "kicker-and-headline", "not-first", "longer-sentence", "one-line-text-is-no-headline"])
 def test_drop_headline(text, expected):
     assert drop_headline(text, ["Council backs barrier", None]) == expected
 

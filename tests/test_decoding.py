@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from tasks.sources.decoding import DecodeError, decode_page
+from tasks.sources.decoding import DecodeError, decode_page, undo_latin1
 from tasks.sources.demo_corpus import PAGES
 
 RUSSIAN = "<html><head><title>Новости</title></head><body><p>Завод запустил новую линию сборки.</p></body></html>"
@@ -159,3 +159,36 @@ def test_a_meta_declaring_utf16_is_read_as_utf8():
     page = with_meta('<meta charset="utf-16">', "Grüße")
 
     assert decode_page(page.encode("utf-8")) == page
+
+
+@pytest.mark.parametrize("label", ["iso-8859-1", "ISO-8859-1", "latin1", "l1", "us-ascii", "ascii"])
+def test_latin1_and_ascii_labels_read_as_windows_1252_as_browsers_do(label):
+    """WHATWG Encoding Standard: these labels name windows-1252, whose 0x80-0x9F bytes are punctuation."""
+    page = with_meta(f'<meta charset="{label}">', "The board’s chairman – “twelve” €12 million")
+
+    assert decode_page(page.encode("cp1252")) == page
+    assert decode_page(page.encode("cp1252"), label) == page
+
+
+def test_c1_controls_in_a_text_read_as_windows_1252():
+    """A crawler that decoded windows-1252 bytes as ISO-8859-1 stored C1 control characters in their place."""
+    stored = "The board’s chairman – “twelve” €12 million at the café".encode("cp1252").decode("latin-1")
+    assert "\x92" in stored and "’" not in stored
+
+    text, done = undo_latin1(stored)
+
+    assert text == "The board’s chairman – “twelve” €12 million at the café"
+    assert done.startswith("5 C1 control characters read as windows-1252 punctuation")
+
+
+def test_utf8_stored_as_latin1_is_decoded_again_as_utf8():
+    """A crawler that decoded UTF-8 bytes as ISO-8859-1: "Earth’s" arrives as "Earthâ\\x80\\x99s"."""
+    stored = "The Earth’s warmest decade — in Zürich too".encode("utf-8").decode("latin-1")
+
+    assert undo_latin1(stored) == ("The Earth’s warmest decade — in Zürich too",
+                                   "UTF-8 that had been decoded as ISO-8859-1, decoded as UTF-8")
+
+
+@pytest.mark.parametrize("text", ["Plain ASCII text.", "Latin-1 text: café, naïve, Ærø", "Grüße — „Anführung“"])
+def test_a_text_decoded_right_stays_as_it_is(text):
+    assert undo_latin1(text) == (text, None)

@@ -35,6 +35,7 @@ def test_every_test_set_has_a_floor():
     assert {t.name for t in TEST_SETS} == set(PRECISION_FLOORS)
 
 
+@pytest.mark.slow  # a whole public test set through the models
 @pytest.mark.parametrize("test_set", TEST_SETS, ids=[t.name for t in TEST_SETS])
 def test_precision_stays_above_its_floor(test_set):
     if not test_set.available(SOURCES):

@@ -339,7 +339,7 @@ def test_seed_story_repost_keeps_the_story_and_drops_the_blog_furniture():
     assert title == "Russia says open to missile defence cooperation with NATO - AFP"
     assert doc["title"] == "Russia says open to missile defence cooperation with NATO"  # the credit is in `agency`
     assert (doc["dateline"], doc["agency"]) == ("SEOUL", "AFP")
-    assert doc["published_at"] == datetime(2010, 11, 12, tzinfo=UTC)
+    assert doc["published_at"] == SEED_POSTED  # the post's hAtom time, to the minute, in UTC
 
 
 # --- field-level trust -------------------------------------------------------------------------------------------
@@ -388,4 +388,34 @@ def test_a_text_read_with_the_wrong_code_page_is_re_decoded():
     doc = extract_ok(raw_page(mojibake))
 
     assert "Köln" in doc["text"] and "Ã" not in doc["text"]
-    assert "text: mojibake re-decoded" in doc["field_issues"]
+    assert "text: mojibake re-decoded: utf-8 that had been read as windows-1252" in doc["field_issues"]
+
+
+def test_windows_1252_punctuation_stored_as_c1_controls_is_read_as_browsers_show_it():
+    """A crawler decoded the page's windows-1252 bytes as ISO-8859-1 and stored text: its quotes, dashes and euro
+    sign are C1 control characters. The text shows them as a browser does, and field_issues says what happened."""
+    html = article_page(head="").replace(ARTICLE[1], "The mayor’s office – “at last” – put the cost at €4 million.")
+    stored = html.encode("cp1252").decode("latin-1")
+
+    doc = extract_ok(raw_page(stored))
+
+    assert "The mayor’s office – “at last” – put the cost at €4 million." in doc["text"]
+    assert doc["field_issues"] == ["text: 6 C1 control characters read as windows-1252 punctuation (the page had been "
+                                   "decoded as ISO-8859-1, which browsers read as windows-1252)"]
+
+
+@pytest.mark.parametrize("lang", ["no", "iw", "in", "ji", "sh", "la", "xx"])
+def test_a_legacy_or_unknown_language_code_never_costs_the_page(lang):
+    html = article_page(f'lang="{lang}"').replace(f"<h1>{TITLE}</h1>", f"<h1>{TITLE}</h1><p>Publisert 3. mars 2024</p>")
+
+    doc = extract_ok(raw_page(html.encode("utf-8")))
+
+    assert doc["language"] == "en"  # the text's
+    assert doc["published_at"] == datetime(2024, 3, 3, tzinfo=UTC)
+    if lang == "no":  # read in Norwegian (Bokmål) from the printed line
+        assert doc["field_sources"]["published_at"] == "page"
+
+
+@pytest.mark.parametrize("tag, expected", [("iw", "he"), ("in-ID", "id"), ("ji", "yi"), ("no", "no")])
+def test_a_withdrawn_language_code_declares_its_successor(tag, expected):
+    assert language_code(tag) == expected

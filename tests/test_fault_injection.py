@@ -80,24 +80,23 @@ def busy_day(root: Path, pages: int) -> None:
     write_day(root, DAY, objects)
 
 
-def pagefold_ingest(source: Path, lake: Path, home: Path) -> subprocess.Popen:
+def pagefold_ingest(source: Path, lake: Path) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_"))}
-    env.update(PAGEFOLD_PREFECT_HOME=str(home))
     return subprocess.Popen([PAGEFOLD, "ingest", "--source", str(source), "--dest", str(lake), "--workers", "1",
                              "--batch-mb", "1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, text=True, start_new_session=True)
 
 
-@pytest.mark.usefixtures("prefect_harness")
+@pytest.mark.usefixtures("prefect_harness", "command_home")
 def test_a_run_killed_mid_way_is_rerun_at_once_and_leaves_the_lake_as_a_clean_run(tmp_path):
-    """kill -9 of the whole run (the process group: the flow, its workers, its Prefect) once its first batch is
-    staged; a rerun started right after takes the dead run's lock over, removes its staging and writes the day."""
-    source, home = tmp_path / "raw", tmp_path / "prefect-home"
+    """kill -9 of the whole run (the process group: the flow and its workers) once its first batch is staged; a
+    rerun started right after takes the dead run's lock over, removes its staging and writes the day."""
+    source = tmp_path / "raw"
     busy_day(source, pages=24)
     ingest(source=str(source), dest=str(tmp_path / "clean"), workers=1)
 
     lake = tmp_path / "lake"
-    killed = pagefold_ingest(source, lake, home)
+    killed = pagefold_ingest(source, lake)
     deadline = time.monotonic() + 600
     while not list((lake / "_staging").glob(f"{DAY}/*/parts/*/*.parquet")):
         assert killed.poll() is None and time.monotonic() < deadline, killed.stdout.read()
@@ -109,7 +108,7 @@ def test_a_run_killed_mid_way_is_rerun_at_once_and_leaves_the_lake_as_a_clean_ru
     assert (lake / "_staging" / DAY / dead_run).is_dir()  # its staged batch, with a part file cut short maybe
 
     started = time.monotonic()
-    rerun = pagefold_ingest(source, lake, home)
+    rerun = pagefold_ingest(source, lake)
     output = rerun.communicate(timeout=900)[0]
 
     assert rerun.returncode == 0, output

@@ -161,7 +161,7 @@ def drift_events(flow_run_id, wait_s: float = 30.0) -> list:
             time.sleep(0.5)
 
 
-def test_pagefold_query_shows_the_drift_view_under_the_environments_rules(fifteen_days, tmp_path):
+def test_pagefold_query_shows_the_drift_view_under_the_environments_rules(fifteen_days, command_home):
     import os
     import subprocess
     import sys
@@ -170,7 +170,7 @@ def test_pagefold_query_shows_the_drift_view_under_the_environments_rules(fiftee
     root, _, _ = fifteen_days
     command = [str(Path(sys.executable).with_name("pagefold")), "query", "--lake", str(root / "lake")]
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_"))},
-           "PAGEFOLD_PREFECT_HOME": str(tmp_path), "COLUMNS": "200"}
+           "PAGEFOLD_PREFECT_HOME": str(command_home), "COLUMNS": "200"}
     sql = "SELECT hostname, measure, current_source FROM drift"
     lowered = subprocess.run([*command, sql], env={**env, "PAGEFOLD_DRIFT_MIN_PAGES": str(PER_SITE)},
                              capture_output=True, text=True, timeout=120)
@@ -291,6 +291,7 @@ def test_the_guides_automation_recipe_is_accepted_by_prefect(prefect_harness):
     automation = AutomationCore.model_validate(yaml.safe_load(recipe))
     with get_client(sync_client=True) as client:
         created = client.read_automation(client.create_automation(automation))
+        client.delete_automation(created.id)  # the session's Prefect serves other tests' runs too
     assert created.trigger.expect == {"pagefold.drift.detected"}
     assert created.trigger.match.model_dump() == {"prefect.resource.id": "pagefold.host.*"}
     assert created.actions[0].type == "send-notification"

@@ -143,9 +143,20 @@ def test_strip_site_name(title, expected):
     ("Kooman, F.", ["F. Kooman"]),
     ("Jong, Michiel de", ["Michiel de Jong"]),
     ("Jane Doe | jdoe@example.com", ["Jane Doe"]),
+    ("王海燕、刘志强", ["王海燕", "刘志强"]),
+    ("山田花子，佐藤健", ["山田花子", "佐藤健"]),
+    ("Par Margaux Thiel et Bastien Royer", ["Margaux Thiel", "Bastien Royer"]),
+    ("Por Inés Carmona y Tomás Vidal", ["Inés Carmona", "Tomás Vidal"]),
+    ("Chiara Fontana e Marco Lentini", ["Chiara Fontana", "Marco Lentini"]),
+    ("Av Ingrid Solberg og Nils Aasen", ["Ingrid Solberg", "Nils Aasen"]),
+    ("Door Femke van Dijk en Joris Mulder", ["Femke van Dijk", "Joris Mulder"]),
+    ("Elif Aksoy ve Murat Demir", ["Elif Aksoy", "Murat Demir"]),
+    ("José Ortega y Gasset", ["José Ortega y Gasset"]),
 ], ids=["by-and", "von-und", "inverted", "agency", "role", "korean-role", "e-mail", "url", "staff-reporter",
         "french-et-kept", "text-label", "names-that-start-like-by", "section-then-von", "section-then-by",
-        "noble-von-der-kept", "noble-von-kept", "inverted-initial", "inverted-particle", "name-bar-e-mail"])
+        "noble-von-der-kept", "noble-von-kept", "inverted-initial", "inverted-particle", "name-bar-e-mail",
+        "chinese-enumeration-comma", "full-width-comma", "french-et", "spanish-y", "italian-e", "norwegian-og",
+        "dutch-en-with-particle", "turkish-ve", "compound-surname-kept"])
 def test_split_byline(value, names):
     assert split_byline(value) == names
 
@@ -253,9 +264,9 @@ def test_labelled_author_wins_over_a_site_name_meta_tag():
     (meta("article:published_time", "2025-05-15T20:00:52.000+0900"), None, datetime(2025, 5, 15, 11, 0, 52, tzinfo=UTC)),
     (meta("article:published_time", "2026-01-29T18:40"), None, datetime(2026, 1, 29, 18, 40, tzinfo=UTC)),
     (meta("article:published_time", "last Tuesday"), "2024-03-15", datetime(2024, 3, 15, tzinfo=UTC)),
-    (meta("article:modified_time", "2024-03-16T10:00:00Z"), None, None),
+    (meta("article:modified_time", "2024-03-16T10:00:00Z"), None, datetime(2024, 3, 16, 10, tzinfo=UTC)),
 ], ids=["json-ld-over-meta-and-trafilatura", "publication-not-modification", "offset-without-colon",
-        "no-offset-is-utc", "unparsable-skipped", "modification-never-used"])
+        "no-offset-is-utc", "unparsable-skipped", "modification-stands-in-for-nothing"])
 def test_choose_published(head, fallback, expected):
     assert choose_published(read_declared(page(head)), fallback).value == expected
 
@@ -299,19 +310,35 @@ def test_published_falls_back_past_placeholders(head, body, url, fallback, expec
     # only modification dates declared: never the publication date, also when trafilatura falls back to them
     (meta("article:modified_time", "2026-05-19T16:45:00Z") + meta("og:updated_time", "2026-05-19T16:45:00Z"),
      "<p class='dates'>Published 3 March 2026 · Updated 19 May 2026</p>", "2026-05-19", datetime(2026, 3, 3, tzinfo=UTC)),
-    (ld({"@type": "WebPage", "dateModified": "2026-05-19T16:45:00Z"}), "", "2026-05-19", None),
+    (ld({"@type": "WebPage", "dateModified": "2026-05-19T16:45:00Z"}), "<p class='dates'>Posted 2 May 2026</p>",
+     "2026-05-19", datetime(2026, 5, 2, tzinfo=UTC)),
     (meta("article:modified_time", "2026-05-19T16:45:00Z"), "<span>Veröffentlicht am 03.04.2026, 10:15 Uhr</span>",
      None, datetime(2026, 4, 3, 10, 15, tzinfo=UTC)),
     ("", '<time itemprop="datePublished" datetime="2026-02-14T09:00:00+01:00">14 Feb</time>', "2026-05-01",
      datetime(2026, 2, 14, 8, 0, tzinfo=UTC)),
     ("", "<ul><li><strong>Datum</strong> 06.05.2026</li><li><strong>Autor</strong> Jane Doe</li></ul>"
          "<h2>Other story <span>02.05.2026</span></h2>", "2026-05-02", datetime(2026, 5, 6, tzinfo=UTC)),
-], ids=["printed-published-not-updated", "modification-day-from-trafilatura-dropped", "printed-german",
+], ids=["printed-published-not-updated", "modification-day-from-trafilatura-passed-over", "printed-german",
         "marked-up-date-published", "fact-list-datum"])
 def test_published_is_never_a_modification_date(head, body, fallback, expected):
     chosen = choose_published(read_declared(page(head, body)), fallback, "https://isle.example/news/ferry", FETCHED)
 
     assert chosen.value == expected
+
+
+def test_a_modification_time_stands_in_only_when_nothing_dates_the_publication():
+    """A page that prints only "Updated ..." and declares only its modification time: that time stands in (the
+    article was published then or before), and field_issues says so."""
+    head = ld({"@type": "WebPage", "dateModified": "2026-05-19T16:45:00Z"}) + meta(
+        "article:modified_time", "2026-05-18T09:00:00Z")
+
+    chosen = choose_published(read_declared(page(head, "<p>Updated May 19, 2026</p>")), "2026-05-19",
+                              "https://isle.example/news/ferry", FETCHED)
+
+    assert (chosen.value, chosen.source) == (datetime(2026, 5, 18, 9, tzinfo=UTC), "declared")
+    assert chosen.issues == [
+        "published_at: 2026-05-19 from trafilatura is the modification date",
+        "published_at: none found; the modification time 2026-05-18T09:00:00+00:00 declared by the page stands in"]
 
 
 @pytest.mark.parametrize("lang, value, expected", [
@@ -333,6 +360,112 @@ def test_numeric_dates_follow_the_pages_day_month_order(lang, value, expected):
     chosen = choose_published(read_declared(tree), None, None, FETCHED)
 
     assert (chosen.value, chosen.source) == (expected, "json-ld")
+
+
+def printed(line: str) -> str:
+    return f"<p class='meta'>{line}</p><p>Text of the story.</p>"
+
+
+WINTER_FETCH = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("head, line, expected, issue", [
+    (ld({"@type": "WebPage", "dateModified": "2026-12-01T09:00:00-05:00"}),
+     "Published November 30, 2026 1:18 PM", datetime(2026, 11, 30, 18, 18, tzinfo=UTC), None),
+    ("", "Published November 30, 2026 1:18 PM", datetime(2026, 11, 30, 13, 18, tzinfo=UTC),
+     "published_at: 'november 30, 2026 1:18 pm' in the page names no time zone: its wall time is kept as UTC"),
+    (meta("article:modified_time", "2026-12-01T09:00:00Z"), "Published November 30, 2026 1:18 PM",
+     datetime(2026, 11, 30, 13, 18, tzinfo=UTC), "names no time zone"),
+    (ld({"@type": "WebPage", "dateModified": "2026-12-01T09:00:00-05:00"}),
+     "Published November 30, 2026 11:45 PM PST", datetime(2026, 12, 1, 7, 45, tzinfo=UTC), None),
+    ("", "Published November 30, 2026", datetime(2026, 11, 30, tzinfo=UTC), None),
+], ids=["zone-of-the-pages-timestamps", "no-zone-keeps-wall-time", "utc-storage-is-no-zone", "printed-zone-wins",
+        "day-only-needs-no-zone"])
+def test_a_printed_time_without_zone_takes_the_zone_the_page_states(head, line, expected, issue):
+    chosen = choose_published(read_declared(page(head, printed(line))), None, "https://isle.example/news/x",
+                              WINTER_FETCH)
+
+    assert chosen.value == expected
+    assert (issue is None and chosen.issues == []) or any(issue in i for i in chosen.issues)
+
+
+def test_an_hatom_published_time_is_its_exact_instant():
+    body = ('<div class="post"><p>Text.</p><span class="post-timestamp">at <abbr class="published" '
+            'title="2026-11-15T23:20:00-05:00">11:20 PM</abbr></span></div>')
+
+    chosen = choose_published(read_declared(page("", body)), "2026-11-15", "https://isle.example/2026/11/post.html",
+                              WINTER_FETCH)
+
+    assert (chosen.value, chosen.source) == (datetime(2026, 11, 16, 4, 20, tzinfo=UTC), "page")
+
+
+@pytest.mark.parametrize("lang, head, body, url, expected, guessed", [
+    ("en", meta("og:locale", "en_GB"), "", "https://eastmoor.example/n", datetime(2026, 11, 4, 9, 30), False),
+    ("en-GB", "", "", "https://eastmoor.example/n", datetime(2026, 11, 4, 9, 30), False),
+    ("en", "", "", "https://eastmoor.example.co.uk/n", datetime(2026, 11, 4, 9, 30), False),
+    ("en", "", "<p class='comment'>Posted 23/11/2026</p>", "https://eastmoor.example/n",
+     datetime(2026, 11, 4, 9, 30), False),
+    ("en", "", "", "https://eastmoor.example/n", datetime(2026, 4, 11, 9, 30), True),
+    ("en-US", "", "", "https://eastmoor.example.co.uk/n", datetime(2026, 4, 11, 9, 30), False),
+], ids=["og-locale-en-gb", "lang-en-gb", "uk-domain", "the-pages-other-dates", "guess-is-recorded",
+        "declared-region-over-domain"])
+def test_numeric_day_and_month_follow_the_pages_region(lang, head, body, url, expected, guessed):
+    tree = load_html(f'<html lang="{lang}"><head>{head}</head><body>{printed("Published 04/11/2026 09:30")}'
+                     f"{body}</body></html>")
+
+    chosen = choose_published(read_declared(tree), None, url, WINTER_FETCH)
+
+    assert chosen.value == expected.replace(tzinfo=UTC)
+    assert any("reads as two days" in issue for issue in chosen.issues) is guessed
+
+
+def test_a_date_printed_alone_under_the_headline_dates_the_article():
+    body = ("<h1>Ferry returns</h1><div class='meta'><span>May 12, 2026</span> · <span>4 min read</span></div>"
+            "<p>Text of the story, long enough to be a paragraph of prose for any reader of the page.</p>")
+
+    chosen = choose_published(read_declared(page("", body)), "2026-05-19", "https://isle.example/news/ferry", FETCHED)
+
+    assert (chosen.value, chosen.source) == (datetime(2026, 5, 12, tzinfo=UTC), "page")
+
+
+def test_the_urls_day_reads_an_ambiguous_numeric_date():
+    tree = load_html(f'<html lang="en"><head></head><body>{printed("Published 03/10/2023")}</body></html>')
+
+    chosen = choose_published(read_declared(tree), None, "https://wine.example/blog/2023/october/03/styles", FETCHED)
+    assert chosen.value == datetime(2023, 3, 10, tzinfo=UTC)  # the URL's "october" is no date it can read
+
+    chosen = choose_published(read_declared(tree), None, "https://wine.example/blog/2023/10/03/styles", FETCHED)
+    assert chosen.value == datetime(2023, 10, 3, tzinfo=UTC)
+    assert not any("reads as two days" in issue for issue in chosen.issues)
+
+
+@pytest.mark.parametrize("lang, line, expected", [
+    ("en", "Published 10 days ago", datetime(2026, 5, 10, 8, 0, tzinfo=UTC)),
+    ("en", "Published 3 hours ago", datetime(2026, 5, 20, 5, 0, tzinfo=UTC)),
+    ("de", "Veröffentlicht vor 2 Tagen", datetime(2026, 5, 18, 8, 0, tzinfo=UTC)),
+], ids=["days", "hours", "german"])
+def test_a_relative_date_counts_back_from_the_fetch_and_says_so(lang, line, expected):
+    tree = load_html(f'<html lang="{lang}"><head></head><body>{printed(line)}</body></html>')
+
+    chosen = choose_published(read_declared(tree), None, "https://isle.example/news/x", FETCHED)
+
+    assert chosen.value == expected
+    assert any("is relative: counted back from the fetch time" in issue for issue in chosen.issues)
+    # Without a fetch time the row cannot depend on the run: no date.
+    assert choose_published(read_declared(tree), None, "https://isle.example/news/x").value is None
+
+
+@pytest.mark.parametrize("lang, line, expected", [
+    ("no", "Publisert 3. mai 2026 kl. 21.40", datetime(2026, 5, 3, 21, 40, tzinfo=UTC)),
+    ("iw", "פורסם 3 במאי 2026", datetime(2026, 5, 3, tzinfo=UTC)),
+    ("in", "Diterbitkan 3 Mei 2026", datetime(2026, 5, 3, tzinfo=UTC)),
+    ("sh", "Published 3 May 2026", datetime(2026, 5, 3, tzinfo=UTC)),
+    ("zz", "Published 3 May 2026", datetime(2026, 5, 3, tzinfo=UTC)),
+], ids=["norwegian-no", "hebrew-iw", "indonesian-in", "serbo-croatian-sh", "unknown-zz"])
+def test_a_legacy_or_unknown_language_code_still_reads_the_date(lang, line, expected):
+    tree = load_html(f'<html lang="{lang}"><head></head><body>{printed(line)}</body></html>')
+
+    assert choose_published(read_declared(tree), None, "https://isle.example/news/x", FETCHED).value == expected
 
 
 @pytest.mark.parametrize("head, body, fallback, expected", [

@@ -6,8 +6,11 @@ import os
 import signal
 import time
 
+import pytest
+
 from tasks.running import pool
 
+pytestmark = pytest.mark.slow  # worker processes, each loading trafilatura and spaCy
 DEADLY, STUCK = 13, 7
 
 
@@ -96,3 +99,9 @@ def test_run_here_computes_in_this_process_and_hands_back_the_same_results():
     assert chunk.future.done()
     assert pool.results(chunk, 0, on_crash=lost("crashed"), on_timeout=lost("late")) == [(4, os.getpid()),
                                                                                        (9, os.getpid())]
+
+
+@pytest.mark.parametrize("raw_mib, cores, workers", [(0, 2, 1), (0.01, 2, 1), (1, 2, 1), (1.01, 2, 2), (50, 2, 2),
+                                                     (50, 8, 8), (3.5, 8, 4)])
+def test_a_small_source_gets_one_worker_per_mib_begun_up_to_one_per_core(raw_mib, cores, workers):
+    assert pool.workers_for(int(raw_mib * pool.BYTES_PER_WORKER), cores) == workers

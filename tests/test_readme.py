@@ -90,11 +90,10 @@ def write_samples() -> None:
 
 
 @pytest.fixture(scope="module")
-def checkout(tmp_path_factory) -> tuple[Path, Path, str]:
+def checkout(tmp_path_factory, command_home) -> tuple[Path, Path, str]:
     """A user's checkout after `make demo`: (its folder, the Prefect home, what the demo printed)."""
     folder = tmp_path_factory.mktemp("checkout")
-    home = tmp_path_factory.mktemp("prefect-home")
-    return folder, home, run_demo(folder, home)
+    return folder, command_home, run_demo(folder, command_home)
 
 
 def test_the_readme_and_the_guides_show_what_the_demo_prints(checkout):

@@ -12,11 +12,13 @@ from tasks.extraction.scoring import (
     body_precision_recall,
     ngrams,
     normalise,
+    printed_names,
     same_day,
     score_page,
     scored,
     summarise,
     title_match,
+    word_precision_recall,
 )
 
 UTC = timezone.utc
@@ -130,3 +132,33 @@ def test_corpus_scores_are_means_over_the_pages_that_have_the_field():
     assert counts == {"body": 2, "title": 2, "date": 2, "authors": 0}
     assert scores["body"] == pytest.approx(0.75)  # F1 of the two pages' mean precision and recall (0.75, 0.75)
     assert (scores["title"], scores["date"], scores["authors"]) == (0.5, 0.5, None)
+
+
+@pytest.mark.parametrize("expected, produced, precision, recall", [
+    ("The cat sat", "the CAT sat", 1.0, 1.0),  # lower-cased words, as bags
+    ("a a b", "a b", 1.0, 2 / 3),
+    ("a b", "a b c d", 0.5, 1.0),
+    ("a b", "", 1.0, 0.0),
+], ids=["case", "bag-counts", "extra", "nothing-produced"])
+def test_word_precision_recall_is_wcxbs_bag_of_words(expected, produced, precision, recall):
+    assert word_precision_recall(expected, produced) == pytest.approx((precision, recall))
+
+
+def test_wcxb_body_is_the_mean_of_page_f1s():
+    truth = {"body": "a b c d", "title": None, "published_at": None, "authors": None}
+    pages = [score_page(truth, {"text": "a b c d"}, words=True), score_page(truth, {"text": "x"}, words=True)]
+
+    assert summarise(pages, page_mean=True)["body"] == pytest.approx(0.5)  # (1 + 0) / 2
+
+
+@pytest.mark.parametrize("byline, names", [
+    ("Jane Doe", ["Jane Doe"]),
+    ("Jane Doe and John Smith", ["Jane Doe", "John Smith"]),
+    ("Ann Lee, Bo Chen, and Cy Diaz", ["Ann Lee", "Bo Chen", "Cy Diaz"]),
+    ("Ann Lee & Bo Chen; Cy Diaz", ["Ann Lee", "Bo Chen", "Cy Diaz"]),
+    ("Jane Doe, MS, RD", ["Jane Doe"]),
+    ("Jane Doe, Ph.D.", ["Jane Doe"]),
+    (None, None),
+], ids=["one", "and", "commas", "ampersand-semicolon", "credentials", "dotted-credential", "null"])
+def test_printed_names(byline, names):
+    assert printed_names(byline) == names

@@ -33,11 +33,14 @@ def api_url() -> str:
 
 
 def flow_runs_writing(lake: Path) -> list:
-    """The `ingest` flow runs of the test's Prefect whose `dest` is `lake`."""
+    """The flow runs whose `dest` is `lake`, among the newest 200 of the session's Prefect (which other tests use
+    too)."""
     from prefect.client.orchestration import get_client
+    from prefect.client.schemas.sorting import FlowRunSort
 
     with get_client(sync_client=True) as client:
-        return [r for r in client.read_flow_runs() if r.parameters.get("dest") == str(lake)]
+        return [r for r in client.read_flow_runs(sort=FlowRunSort.EXPECTED_START_TIME_DESC, limit=200)
+                if r.parameters.get("dest") == str(lake)]
 
 
 @pytest.mark.parametrize("signum, to_group", [(signal.SIGINT, True), (signal.SIGTERM, False)],
@@ -163,11 +166,7 @@ def test_a_stopped_backfill_stops_the_day_under_way_and_starts_no_other(signum, 
     said = [line for line in output.splitlines() if line.startswith(f"backfill {days[0]}..{days[-1]} stopped")]
     assert said and said[-1].startswith(f"backfill {days[0]}..{days[-1]} stopped: 1 of 3 day(s) ran"), output
     assert not list(lake.rglob("*.parquet")) and not list((lake / "_locks").glob("*.json"))
-    from prefect.client.orchestration import get_client
-
-    with get_client(sync_client=True) as client:
-        runs = {r.name: r.state.type.value for r in client.read_flow_runs()
-                if r.name.startswith("backfill ") or r.parameters.get("dest") == str(lake)}
+    runs = {r.name: r.state.type.value for r in flow_runs_writing(lake)}
     assert runs[f"backfill {days[0]}..{days[-1]} all"] == "CANCELLED"
     assert runs[f"day-{days[0]}"] == "CANCELLED" and f"day-{days[1]}" not in runs
 

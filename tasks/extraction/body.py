@@ -61,6 +61,7 @@ _BOLD_PARAGRAPHS = '//p[count(*) = 1 and (b or strong) and not(normalize-space(t
 # A lead paragraph is a sentence or more, not a kicker or a byline; one whose word 4-grams the text holds
 # for more than this share is there already (with a caption run into it, or links spelled out).
 LEAD_WORDS = 10
+KICKER_WORDS = 8  # the most words a kicker before a headline on its line takes ("Analysis | Headline")
 LEAD_OVERLAP = 0.3
 # The blocks of an article's declared part, as lines of text (the outermost of them: a list item's paragraph is
 # read with its item).
@@ -248,12 +249,14 @@ def prefer_article_body(text: str, article_body: str | None) -> str:
 
 
 def drop_headline(text: str, headlines: list[str]) -> str:
-    """The text without a first line that is the headline (or ends with it, after a kicker)."""
+    """The text without a first line that is the headline (or ends with it, after a kicker of at most KICKER_WORDS
+    words: a text set in one line that ends with the headline's words is no headline line)."""
     first, _, rest = text.partition("\n")
     line = normalise(first)
     for headline in headlines:
         key = normalise(headline)
-        if key and (line == key or line.endswith(" " + key)):
+        if key and (line == key or (line.endswith(" " + key)
+                                    and len(line.split()) <= len(key.split()) + KICKER_WORDS)):
             return rest.lstrip("\n")
     return text
 

@@ -17,6 +17,9 @@ from functools import cache
 
 from tasks.lake.validate import ISO_639_1
 
+# Codes that ISO 639 withdrew and old pages still declare, and the codes that replaced them (Hebrew, Indonesian,
+# Yiddish, Javanese; Moldovan is written Romanian).
+LEGACY_CODES = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro"}
 # A detection at least this probable (py3langid's normalised probability) is taken over the declaration.
 CONFIDENT = 0.9
 # Identifiers are characters-and-words statistics: a few thousand characters decide as well as a book.

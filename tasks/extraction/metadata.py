@@ -18,11 +18,25 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from lxml.etree import Element, XPath
 
-from tasks.extraction.dates import day_first, parse_date, parse_printed, printed_published, url_date
+from tasks.extraction.dates import (
+    DateOrder,
+    ambiguous_order,
+    date_languages,
+    day_month_order,
+    has_time,
+    header_dates,
+    numeric_order,
+    parse_date,
+    parse_printed,
+    printed_published,
+    stated_offset,
+    url_date,
+)
 from tasks.extraction.markup import visible_texts
 from tasks.extraction.plausibility import date_issue, holds_date, name_issue, text_issue
 from tasks.extraction.wire import agency_name, without_agency_credit
@@ -71,8 +85,11 @@ PUBLISHED_META = ("article:published_time", "og:article:published_time", "publis
 MODIFIED_META = ("article:modified_time", "og:updated_time", "og:article:modified_time", "modified_time",
                  "last-modified", "lastmodified", "dc.date.modified", "dcterms.modified", "date-modified",
                  "parsely-updated", "article:modified")
-# Elements that mark up a time (itemprop datePublished or dateModified, <time pubdate>), in one XPath pass.
-_TIME_MARKUP = XPath('//*[@itemprop="datePublished" or @itemprop="dateModified"] | //time[@pubdate]')
+# Elements that mark up a time (itemprop datePublished or dateModified, <time pubdate>, the hAtom microformat's
+# `published` and `updated` classes with the exact time in a title: `<abbr class="published" title="...">`), in one
+# XPath pass.
+_TIME_MARKUP = XPath('//*[@itemprop="datePublished" or @itemprop="dateModified"] | //time[@pubdate]'
+                     ' | //abbr[@title][contains(@class, "published") or contains(@class, "updated")]')
 # Headings of a blog post, the visible title a classic blog template shows for the post: an h1/h2/h3 of class
 # post-title, any element of class entry-title (found by a cheap XPath, then checked class by class).
 _POST_HEADINGS = XPath('//*[contains(@class, "post-title") or contains(@class, "entry-title")]')
@@ -136,7 +153,14 @@ NAME_SUFFIXES = ("jr", "sr", "ii", "iii", "iv", "md", "m.d", "phd", "ph.d", "rn"
                  "jd", "esq", "dds", "dmd", "dvm", "cpa", "cfa", "frcp", "frcs", "mbbs", "facp", "facc", "lcsw",
                  "psyd", "edd", "pharmd", "mrcp", "dnp", "aprn", "pa-c", "obe", "mbe", "cbe", "kc", "qc")
 _SUFFIX = r"(?:" + "|".join(re.escape(s) for s in NAME_SUFFIXES) + r")\.?(?![\w.-])"
-_NAME_SPLIT = re.compile(rf"\s*(?:[;|/&]|,(?!\s*{_SUFFIX})|\b(?:and|und)\b)\s*", re.IGNORECASE)
+# Chinese and Japanese list names with an enumeration comma ("张晓明、李婷") or a full-width comma or semicolon.
+_NAME_SPLIT = re.compile(rf"\s*(?:[;|/&、，；]|,(?!\s*{_SUFFIX})|\b(?:and|und)\b)\s*", re.IGNORECASE)
+# "And" in the other languages Pagefold reads (French et; Spanish y; Portuguese and Italian e; Catalan, Polish and
+# Croatian i; Norwegian and Danish og; Dutch en; Swedish och; Turkish ve; Hungarian és; Finnish ja; Romanian și;
+# Indonesian and Malay dan; Russian и; Czech and Slovak a): it joins two names when each side is a full name, two
+# capitalised words or more ("Claire Morvan et Hugo Lasalle"); a compound surname ("José Ortega y Gasset") or a
+# name and an agency ("Le Figaro et AFP") stays whole.
+_CONJUNCTION = re.compile(r"\s+(?:et|y|e|i|og|en|och|ve|és|ja|și|dan|и|a)\s+")
 
 
 @dataclass(frozen=True)
@@ -171,13 +195,16 @@ class Declared:
     meta_published: str | None
     page_published: list[str]  # marked up as datePublished in the body, or printed after "Published"
     modified: list[str]  # declared modification times: any JSON-LD node's dateModified, meta tags, markup
-    locale: str | None  # <html lang> or og:locale as written ("en-US"): the order of numeric dates
+    locales: list[str]  # <html lang>, og:locale, Content-Language as written ("en-US"): the order of numeric dates
     article_body: str | None
     description: str | None  # og:description, else the description meta tag
     sections: list[str] = field(default_factory=list)  # meta article:section, JSON-LD articleSection
     paywalled: bool = False  # JSON-LD isAccessibleForFree false, on the article or one of its parts
     paid_selectors: tuple[str, ...] = ()  # hasPart cssSelector of the parts that are not free
     meta_headline: str | None = None  # <meta name="headline">: the headline alone, without site or section
+    numeric_order: bool | None = None  # day first, as the page's plain numeric dates show it (dates.numeric_order)
+    header_published: list[str] = field(default_factory=list)  # dates printed alone under the headline
+    stamps: list[str] = field(default_factory=list)  # the page's machine-readable times: their offset is its zone
 
 
 def read_declared(tree) -> Declared:
@@ -214,8 +241,9 @@ def read_declared(tree) -> Declared:
         + printed_published(texts),
         modified=[v for v in [*(_ld_text(node.get("dateModified")) for node in nodes),
                               *(v for key in MODIFIED_META for v in meta.get(key, [])),
-                              *(_markup_time(e) for e in times if e.get("itemprop") == "dateModified")] if v],
-        locale=(tree.get("lang") or _first(meta.get("og:locale")) or "").strip() or None,
+                              *(_markup_time(e) for e in times if _modified_markup(e))] if v],
+        locales=[v.strip() for v in [tree.get("lang"), *meta.get("og:locale", []), *meta.get("content-language", [])]
+                 if v and v.strip()],
         article_body=_ld_text((article or {}).get("articleBody")),
         description=_first(meta.get("og:description")) or _first(meta.get("description")),
         sections=[s for s in [*meta.get("article:section", []), *(_ld_text(v) for v in _as_list((article or {}).get("articleSection")))]
@@ -224,6 +252,12 @@ def read_declared(tree) -> Declared:
         paid_selectors=tuple(p["cssSelector"] for p in parts if _false(p.get("isAccessibleForFree"))
                              and isinstance(p.get("cssSelector"), str)),
         meta_headline=_first(meta.get("headline")),
+        numeric_order=numeric_order(texts),
+        header_published=header_dates(texts),
+        stamps=[v for v in [*(_ld_text(node.get(key)) for node in nodes
+                              for key in ("datePublished", "dateCreated", "dateModified", "uploadDate")),
+                            *(v for key in (*PUBLISHED_META, *MODIFIED_META) for v in meta.get(key, [])),
+                            *(t.get("datetime") for t in tree.iter("time")), *(_markup_time(e) for e in times)] if v],
     )
 
 
@@ -248,10 +282,18 @@ def _published_markup(element) -> bool:
     """Marked up as the publication time, in the body (a <head> meta with itemprop describes the page)."""
     in_body = next((True for a in element.iterancestors("body")), False)
     return in_body and (element.get("itemprop") == "datePublished"
-                        or (element.tag == "time" and element.get("pubdate") is not None))
+                        or (element.tag == "time" and element.get("pubdate") is not None)
+                        or (element.tag == "abbr" and "published" in (element.get("class") or "").split()))
+
+
+def _modified_markup(element) -> bool:
+    return element.get("itemprop") == "dateModified" or (
+        element.tag == "abbr" and "updated" in (element.get("class") or "").split())
 
 
 def _markup_time(element) -> str | None:
+    if element.tag == "abbr":  # hAtom: the machine-readable time is the title
+        return element.get("title") or None
     return (element.get("datetime") or element.get("content") or _clean_space(element.text_content())) or None
 
 
@@ -657,7 +699,23 @@ def split_byline(value: str) -> list[str]:
     inverted = _INVERTED.fullmatch(value)
     if inverted and not re.fullmatch(_SUFFIX, inverted.group(2), re.IGNORECASE):
         value = f"{inverted.group(2)} {inverted.group(1)}"
-    return [name for name in (clean_name(part) for part in _NAME_SPLIT.split(value)) if name]
+    parts = [piece for part in _NAME_SPLIT.split(value) for piece in _at_conjunction(part)]
+    return [name for name in (clean_name(part) for part in parts) if name]
+
+
+def _at_conjunction(part: str) -> list[str]:
+    """A byline part cut where another language's "and" joins two full names (see _CONJUNCTION)."""
+    pieces = _CONJUNCTION.split(part)
+    if len(pieces) > 1 and all(_written_as_full_name(_BY.sub("", piece)) for piece in pieces):
+        return pieces
+    return [part]
+
+
+def _written_as_full_name(text: str) -> bool:
+    """Two words or more, the first and last capitalised, those between capitalised or particles ("de", "van")."""
+    words = text.split()
+    return len(words) >= 2 and words[0][0].isupper() and words[-1][0].isupper() and all(
+        word[0].isupper() or word in NAME_PARTICLES for word in words)
 
 
 def clean_name(value: str) -> str | None:
@@ -806,45 +864,99 @@ def _starts_its_line(element) -> bool:
 def choose_published(declared: Declared, fallback_day: str | None, url: str | None = None,
                      fetched_at: datetime | None = None) -> Chosen:
     """Publication time in UTC from the first plausible source: JSON-LD datePublished, the publication
-    meta tags, the page (a time marked up as datePublished, a line printed after "Published"), the URL's
-    path, trafilatura's day (at midnight UTC).
+    meta tags, the page (a time marked up as datePublished or hAtom `published`, a line printed after
+    "Published", a date printed alone in the article's header), the URL's path, trafilatura's day (at
+    midnight UTC).
 
-    A declared time keeps its own offset; one without an offset is taken as UTC (the page gives no
-    better clue). Numeric dates follow the page's day/month order (`tasks.extraction.dates.day_first`). Modification
-    dates are never used, and trafilatura's day is dropped when it is a declared modification day (its
-    date library falls back to the modification date when nothing else is declared). A placeholder (year
-    1, 1900, the epoch), a time before 1991 or after the fetch is dropped for the next source.
+    A time with a zone or offset is the instant it names. A time without one takes the offset the page's
+    own timestamps state (`tasks.extraction.dates.stated_offset`), else keeps its wall time as UTC, its
+    calendar day as printed, never a guessed shift (a field issue says the zone is unknown); a day alone
+    is its midnight UTC. Numeric dates follow the page's day/month order
+    (`tasks.extraction.dates.day_month_order`; a field issue when the order is a guess and the date reads
+    both ways, unless the URL's date reads it one way); relative dates ("10 days ago") count back from the fetch time, and are no date without
+    it. Modification dates are not publication dates: trafilatura's day is dropped when it is a declared
+    modification day (its date library falls back to the modification date when nothing else is
+    declared), and a modification time stands in only when no source dates the publication (`stand_in`).
+    A placeholder (year 1, 1900, the epoch), a time before 1991 or after the fetch is dropped for the next
+    source.
     """
-    first_day = day_first(declared.locale)
-    languages = tuple(code for code in (_language(declared.locale), "en") if code)
-    modified_days = {d.date() for d in (parse_date(v, first_day) for v in declared.modified) if d}
+    order = day_month_order(declared.locales, urlsplit(url or "").hostname, declared.numeric_order)
+    languages = date_languages(declared.locales[0] if declared.locales else None)
+    zone = stated_offset(declared.stamps)
+    modified_days = {placed(d, zone).date() for d in (parse_date(v, order.day_first) for v in declared.modified) if d}
+    url_day = url_date(url).date() if url_date(url) else None
     candidates = [("json-ld", declared.ld_published), ("meta", declared.meta_published),
-                  *(("page", v) for v in declared.page_published), ("url", url_date(url)), ("trafilatura", fallback_day)]
+                  *(("page", v) for v in declared.page_published), *(("page", v) for v in declared.header_published),
+                  ("url", url_date(url)), ("trafilatura", fallback_day)]
     issues = []
     for source, value in candidates:
         if value is None:
             continue
-        parsed = value if isinstance(value, datetime) else (
-            parse_printed(value, first_day, languages) if source == "page" else parse_date(value, first_day, languages))
+        read = parse_printed if source == "page" else parse_date
+        parsed = value if isinstance(value, datetime) else read(value, order.day_first, languages, fetched_at)
+        if isinstance(value, str) and parsed is not None and order.evidence is None and ambiguous_order(value) \
+                and url_day is not None:
+            other = read(value, not order.day_first, languages, fetched_at)  # the URL's day decides the order
+            parsed = other if other is not None and other.date() == url_day else parsed
         shown = value.date().isoformat() if isinstance(value, datetime) else value
         if parsed is None:
             if source != "page":  # a printed line is a guess of ours, not a value the page declares
                 issues.append(f"published_at: {shown!r} {SOURCE_WORDS[source]} is not a date")
             continue
-        issue = date_issue(parsed, fetched_at)
-        if issue is None and source == "trafilatura" and parsed.date() in modified_days:
+        when = placed(parsed, zone)
+        issue = date_issue(when, fetched_at)
+        if issue is None and source == "trafilatura" and when.date() in modified_days:
             issue = "the modification date"
-        if issue is None:
-            return Chosen(parsed, source, issues)
         where = SOURCE_WORDS[source]
+        if issue is None:
+            return Chosen(when, source, issues + _caveats(value, parsed, zone, order, where, read, languages, url_day))
         issues.append(f"published_at: placeholder {shown} {where}" if issue == "placeholder"
                       else f"published_at: {shown} {where} is {issue}")
-    return Chosen(None, None, issues)
+    return stand_in(declared.modified, order.day_first, zone, fetched_at, issues)
 
 
-def _language(locale: str | None) -> str | None:
-    code = (locale or "")[:2].lower()
-    return code if code.isalpha() and len(code) == 2 else None
+def stand_in(modified: list[str], first_day: bool, zone: timezone | None, fetched_at: datetime | None,
+             issues: list[str]) -> Chosen:
+    """When nothing dates the article's publication, its earliest plausible declared modification time stands in
+    (the article was published then or before: pages that print only "Updated July 9, 2025"), with a field issue
+    saying so; else no time."""
+    times = [placed(t, zone) for t in (parse_date(v, first_day) for v in modified) if t]
+    times = [t for t in times if date_issue(t, fetched_at) is None]
+    if not times:
+        return Chosen(None, None, issues)
+    earliest = min(times)
+    return Chosen(earliest, "declared", issues + [
+        f"published_at: none found; the modification time {earliest.isoformat()} declared by the page stands in"])
+
+
+def placed(parsed: datetime, zone: timezone | None) -> datetime:
+    """A parsed time as an instant in UTC: an aware one as it is; a naive wall time (see
+    `tasks.extraction.dates.parse_date`) in the page's `zone` when it has a time of day and the page states
+    a zone, else as UTC (its calendar day kept)."""
+    if parsed.tzinfo is not None:
+        return parsed
+    if zone is not None and has_time(parsed):
+        return parsed.replace(tzinfo=zone).astimezone(timezone.utc)
+    return parsed.replace(tzinfo=timezone.utc)
+
+
+def _caveats(value, parsed: datetime, zone: timezone | None, order: DateOrder, where: str, read, languages,
+             url_day) -> list[str]:
+    """What a reader of the chosen time should know (field issues): its zone is unknown, its day and month
+    could be read the other way (and the URL's day does not say which), it was counted back from the fetch
+    time."""
+    if isinstance(value, datetime):
+        return []
+    notes = []
+    if parsed.tzinfo is None and zone is None and has_time(parsed):
+        notes.append(f"published_at: {value!r} {where} names no time zone: its wall time is kept as UTC")
+    if order.evidence is None and ambiguous_order(value) and parsed.date() != url_day:
+        first = "day" if order.day_first else "month"
+        notes.append(f"published_at: {value!r} {where} reads as two days: taken {first} first, as the page names "
+                     "no region")
+    if parsed.tzinfo is not None and read(value, order.day_first, languages) is None:
+        notes.append(f"published_at: {value!r} {where} is relative: counted back from the fetch time")
+    return notes
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------

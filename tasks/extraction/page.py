@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 
 import trafilatura
-from ftfy import fix_encoding
+from ftfy import fix_encoding, fix_encoding_and_explain
 from ftfy.badness import is_bad
 
 from tasks.entities import add_entities
@@ -32,7 +32,7 @@ from tasks.extraction.body import (
 )
 from tasks.extraction.hydration import embedded_article, with_article_body
 from tasks.extraction.kinds import classify, page_signals
-from tasks.extraction.language import choose_language, identify
+from tasks.extraction.language import LEGACY_CODES, choose_language, identify
 from tasks.extraction.markup import MarkupError, parse_html
 from tasks.extraction.metadata import (
     choose_authors,
@@ -47,7 +47,7 @@ from tasks.extraction.paywall import prune_paywall_prompts
 from tasks.extraction.wire import find_agency, find_dateline, without_agency_credit
 from tasks.lake.validate import ISO_639_1
 from tasks.records import Extracted, Limits, RawPage, Reject, SourcePointer, hostname_of
-from tasks.sources.decoding import DecodeError, decode_page
+from tasks.sources.decoding import DecodeError, decode_page, undo_latin1
 from tasks.stories.signatures import WORD, signature
 
 # A line of at least this many words reads as a sentence, not a menu item, label or link.
@@ -105,9 +105,10 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
     if page.http_status is not None and not 200 <= page.http_status < 300:
         return reject("http_status", "read", f"fetch answered HTTP {page.http_status}")
     try:
-        html = decode_page(page.body, page.charset)
+        html, undone = undo_latin1(decode_page(page.body, page.charset))
     except DecodeError as exc:
         return reject(exc.reason, "decode", str(exc))
+    decoded = [f"text: {undone}"] if undone else []
     try:
         tree = parse_html(html)
     except MarkupError as exc:
@@ -161,10 +162,11 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
     published = choose_published(declared, doc.date, url, page.fetched_at)
     headline, names, repaired = title.value, authors.value, []
     if is_bad(f"{headline or ''}\n{text}"):  # mojibake: the page was decoded with the wrong code page
+        steps = fix_encoding_and_explain(text).explanation
         headline, text, names = redecoded(headline, text, names)
         if is_bad(f"{headline or ''}\n{text}"):
             return reject("undecodable", "decode", "the text reads as mojibake in every encoding tried")
-        repaired = ["text: mojibake re-decoded"]
+        repaired = [f"text: mojibake re-decoded{mojibake_steps(steps)}"]
     language, language_source = choose_language(page_language, *identify(text))
     dateline = find_dateline(text)[0]
     agency, agency_origin = find_agency(text, headline, names)
@@ -191,7 +193,7 @@ def _extract_page(page: RawPage, limits: Limits) -> dict | Reject:
         "source_offset": page.source.offset,
         "dateline": dateline,
         "agency": agency,
-        "field_issues": [*title.issues, *authors.issues, *published.issues, *scripted, *repaired],
+        "field_issues": [*title.issues, *authors.issues, *published.issues, *decoded, *scripted, *repaired],
         "field_sources": {
             "title": title.source if headline else None,
             "authors": authors.source if names else None,
@@ -223,6 +225,14 @@ def redecoded(title: str | None, text: str, authors: list[str]) -> tuple[str | N
     return (fix_encoding(title) if title else None), fix_encoding(text), [fix_encoding(name) for name in authors]
 
 
+def mojibake_steps(steps: list[tuple[str, str]] | None) -> str:
+    """What ftfy's re-decoding of a text did, in words: [("encode", "sloppy-windows-1252"), ("decode", "utf-8")]
+    gives ": utf-8 that had been read as windows-1252"; "" when it names no such step."""
+    encoded = [name.removeprefix("sloppy-") for action, name in steps or [] if action == "encode"]
+    decoded = [name for action, name in steps or [] if action == "decode"]
+    return f": {decoded[-1]} that had been read as {encoded[0]}" if encoded and decoded else ""
+
+
 def count_words(text: str) -> int:
     return len(WORD.findall(text))
 
@@ -245,9 +255,11 @@ def split_authors(author: str | None) -> list[str]:
 
 
 def language_code(tag: str | None) -> str | None:
-    """The ISO 639-1 primary subtag of a BCP 47 tag ('en-GB' -> 'en'); None when the tag has none."""
+    """The ISO 639-1 primary subtag of a BCP 47 tag ('en-GB' -> 'en'; a withdrawn code as its successor:
+    'iw' -> 'he', 'in' -> 'id'); None when the tag has none."""
     match = _LANG_TAG.match((tag or "").strip())
     code = match.group(1).lower() if match else None
+    code = LEGACY_CODES.get(code, code)
     return code if code in ISO_639_1 else None
 
 

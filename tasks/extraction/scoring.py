@@ -12,6 +12,13 @@ here compare with numbers elsewhere:
   as written);
 - authors: F1 of the sets of normalised names, averaged over pages.
 
+WCXB (the wider-web benchmark of `../shared/corpus/wcxb-dev`) scores body text
+its own way, so that its numbers compare with its published ones: lower-cased
+`\\w+` words as bags, precision and recall per page, F1 per page averaged over
+pages (`score_page(..., words=True)`, `summarise(..., page_mean=True)`); its
+authors are one string as the page prints them ("A and B"), which
+`printed_names` splits into names.
+
 A truth field that is null (None) is not scored for that page: the source of
 the truth does not give it, so the corpus score of that field is the mean over
 the pages that have it (`scored` counts them). An empty value is truth: an
@@ -34,6 +41,9 @@ FIELDS = ("body", "title", "date", "authors")
 _TOKEN = re.compile(r"\w+")
 _NON_WORD = re.compile(r"\W+")
 NGRAM = 4
+_NAME_SEPARATORS = re.compile(r"\s*(?:[,;&|]|\band\b)\s*")
+# A degree or credential after a name: two to five capitals, with dots or not ("MD", "Ph.D.", "FAND", "CFP").
+_CREDENTIAL = re.compile(r"(?:[A-Z][a-z]?\.)+(?:\s?[A-Z]{2,5})?|[A-Z]{2,5}(?:\s[A-Z]{2,5})*")
 
 
 def normalise(text: str | None) -> str:
@@ -59,6 +69,27 @@ def body_precision_recall(expected: str | None, produced: str | None) -> tuple[f
     precision = hits / sum(got.values()) if got else 1.0
     recall = hits / sum(truth.values()) if truth else 1.0
     return precision, recall
+
+
+def word_precision_recall(expected: str | None, produced: str | None) -> tuple[float, float]:
+    """WCXB's body rule: the share of produced words that are in the truth, and of true words that were
+    produced, over bags (multisets) of lower-cased `\\w+` words. Nothing produced: precision 1, recall 0."""
+    truth = Counter(_TOKEN.findall((expected or "").lower()))
+    got = Counter(_TOKEN.findall((produced or "").lower()))
+    hits = sum((truth & got).values())
+    precision = hits / sum(got.values()) if got else 1.0
+    recall = hits / sum(truth.values()) if truth else 1.0
+    return precision, recall
+
+
+def printed_names(byline: str | None) -> list[str] | None:
+    """The names in an author string as a page prints it ("A, B and C", "A & B", "A; B"): split at commas,
+    semicolons, ampersands, bars and "and"; a part that is a credential ("MD", "Ph.D.", "RD") is left out.
+    None stays None (not scored)."""
+    if byline is None:
+        return None
+    parts = (part.strip() for part in _NAME_SEPARATORS.split(byline))
+    return [part for part in parts if part and not _CREDENTIAL.fullmatch(part)]
 
 
 def title_match(expected: str | None, produced: str | None) -> bool:
@@ -110,12 +141,14 @@ def f1(precision: float, recall: float) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
-def score_page(truth: dict, produced: dict | None) -> PageScore:
+def score_page(truth: dict, produced: dict | None, words: bool = False) -> PageScore:
     """Scores of one produced row (`text`, `title`, `published_at`, `authors`) against one truth row
     (`body`, `title`, `published_at`, `authors`); `produced` None is a page with no document. A truth
-    field that is null gives None (not scored)."""
+    field that is null gives None (not scored). `words`: body scored by WCXB's word bags
+    (`word_precision_recall`) instead of word 4-grams."""
     got = produced or {}
-    precision, recall = (body_precision_recall(truth["body"], got.get("text"))
+    body_scores = word_precision_recall if words else body_precision_recall
+    precision, recall = (body_scores(truth["body"], got.get("text"))
                          if truth.get("body") is not None else (None, None))
     return PageScore(
         body_precision=precision,
@@ -132,15 +165,16 @@ def scored(scores: list[PageScore]) -> dict[str, int]:
     return {name: sum(s.field(name) is not None for s in scores) for name in FIELDS}
 
 
-def summarise(scores: list[PageScore]) -> dict[str, float | None]:
+def summarise(scores: list[PageScore], page_mean: bool = False) -> dict[str, float | None]:
     """Corpus scores per field, over the pages that have the field's truth; None when none has it.
-    Body F1 comes from the averaged precision and recall, not from page F1s."""
+    Body F1 comes from the averaged precision and recall, not from page F1s; with `page_mean`, it is the
+    mean of the pages' F1s (WCXB's rule)."""
     result: dict[str, float | None] = {}
     for name in FIELDS:
         pages = [s for s in scores if s.field(name) is not None]
         if not pages:
             result[name] = None
-        elif name == "body":
+        elif name == "body" and not page_mean:
             result[name] = f1(sum(s.body_precision for s in pages) / len(pages),
                               sum(s.body_recall for s in pages) / len(pages))
         else:

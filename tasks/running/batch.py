@@ -17,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
-from tasks.extraction.page import extract_pages
+from tasks.extraction import extract_chunk
 from tasks.lake.staging import StagedWriter
 from tasks.lake.storage import ObjectInfo, Store
 from tasks.lake.validate import check_document
@@ -107,7 +107,7 @@ def run_batch(batch: Batch, source: Store, dest: Store, run: RunInfo, limits: Li
                  reject.source.uri, f" at {at}" if at is not None else "", reject.detail)
 
     def send(pages: list[RawPage]) -> None:
-        extract = partial(extract_pages, limits=limits)
+        extract = partial(extract_chunk, limits=limits)
         submitted = (pool.submit(workers, extract, pages, limits.extract_timeout_s) if workers
                      else pool.run_here(extract, pages))
         in_flight[submitted.future] = submitted
@@ -139,7 +139,7 @@ def _store(result: Extracted | Reject, writer: StagedWriter, counts: Counts, run
     if isinstance(result, Extracted):
         entities = result.entities
         row = {**result.document, "minhash": result.signature.minhash, "shingle_count": result.signature.shingles,
-               **run.columns()}
+               "text_edges": result.signature.edges, **run.columns()}
         failed = check_document(row, now=run.ingested_at)
         if failed is None:
             writer.add("documents", row)

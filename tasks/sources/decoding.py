@@ -14,6 +14,10 @@ Order of evidence, most trusted first:
 
 A declared UTF-16 page without a byte-order mark is decoded before any check for binary content (its
 ASCII characters hold a NUL byte each). A page that no encoding turns into text is `undecodable`.
+
+A text that arrives decoded as ISO-8859-1 by a crawler that stored text, not bytes, is read again as a
+browser would have read its bytes (`undo_latin1`): UTF-8 when they were UTF-8, else its C1 control
+characters (U+0080-U+009F) as the windows-1252 punctuation of those bytes.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import re
 
 import charset_normalizer
 import webencodings
+from ftfy.fixes import fix_c1_controls
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]+)""", re.IGNORECASE)
 _HTML_MARKUP = re.compile(r"<\s*(!doctype|html|head|body|p|div|article|title|meta|span|section|main)\b", re.IGNORECASE)
@@ -43,6 +48,7 @@ UTF8_DECLARED_STRAY = 3
 # A declared legacy encoding fits when its invalid bytes are at most this share of the non-ASCII text.
 LEGACY_INVALID_SHARE = 100
 _NOT_ASCII = re.compile(rb"[\x80-\xff]")
+_C1_CONTROLS = re.compile("[\x80-\x9f]")
 
 
 class DecodeError(Exception):
@@ -66,6 +72,33 @@ def decode_page(body: bytes | str, declared_charset: str | None = None) -> str:
     if not _HTML_MARKUP.search(text[:_SNIFF_BYTES]):
         raise DecodeError("not_html", "no HTML markup in the first 64 KiB")
     return text
+
+
+def undo_latin1(text: str) -> tuple[str, str | None]:
+    """A text that was decoded as ISO-8859-1 before it reached Pagefold, read as a browser reads its bytes, and
+    what was done (for `field_issues`), or the text unchanged and None.
+
+    - UTF-8 read as ISO-8859-1 ("Earthâ\\x80\\x99s"): every character is one byte and the bytes are UTF-8 with
+      characters of several bytes; the text is decoded again as UTF-8 ("Earth’s").
+    - Windows-1252 read as ISO-8859-1: its quotes, dashes and euro sign are C1 control characters, which never
+      belong to a page's text; ISO-8859-1 is a label browsers read as windows-1252 (WHATWG Encoding Standard),
+      and ftfy's `fix_c1_controls` maps them ("\\x92" -> "’"; the five bytes windows-1252 leaves undefined stay).
+    """
+    if text.isascii():
+        return text, None
+    if max(text) <= "\xff":
+        data = text.encode("latin-1")
+        try:
+            utf8 = data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return utf8, "UTF-8 that had been decoded as ISO-8859-1, decoded as UTF-8"
+    found = len(_C1_CONTROLS.findall(text))
+    if not found:
+        return text, None
+    return fix_c1_controls(text), (f"{found} C1 control characters read as windows-1252 punctuation (the page had "
+                                   "been decoded as ISO-8859-1, which browsers read as windows-1252)")
 
 
 def browser_codec(label: str | None, in_meta: bool = False) -> str | None:

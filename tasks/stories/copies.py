@@ -19,6 +19,13 @@ documents and those of the N days around it.
   keeps a trimmed copy or one with a local intro in its story; distinct
   reports that share quotes share far less than half of either text.
   Thresholds: measured on the evaluation set (tests/stories, docs/stories-and-health.md "Quality").
+- Boilerplate: the lines two texts share at their end (a site's "About us"
+  and "Media enquiries" closing each of its press releases, a newsletter
+  box), and then also those they share at their start (a cookie box), found
+  from the signatures' edge sketches, do not count: the rule is applied again
+  to what is left of the two texts (`shared_edges`). When that is nothing for
+  one of them (a copy that is a trim of the other, or the same text), the pair
+  stays a copy.
 - Stories: connected components of the copy pairs, joined with the stories
   the documents already belong to. A story's id is the smallest of its
   copies' own ids, `<first day YYYYMMDD>-<doc_id>`: the id of the copy that
@@ -33,6 +40,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -40,13 +48,16 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from tasks.stories.signatures import NUM_PERM, Signature, as_matrix
+from tasks.stories.signatures import NUM_PERM, Signature, as_matrix, read_edges
 
 ROWS_PER_BAND = 2
 BANDS = NUM_PERM // ROWS_PER_BAND
 MAX_NEIGHBOURS = 16
 MIN_CONTAINMENT = 0.5
 MIN_SHARED = 20  # shingles (word 5-grams): about two sentences
+# A site's closing paragraphs and boxes take a few lines: more shared edge lines (a run that fills a sketch's
+# EDGE_LINES, a text that shares its whole lead or end) are the article's own.
+BOILERPLATE_LINES = 6
 _PAIR_CHUNK = 200_000  # pairs verified at once: 200k x 128 x 4 B = 100 MB of gathered signatures
 
 
@@ -101,18 +112,58 @@ def overlap(matrix: np.ndarray, sizes: np.ndarray, pairs: np.ndarray) -> tuple[n
     return shared, containment
 
 
-def copies(matrix: np.ndarray, sizes: np.ndarray, pairs: np.ndarray) -> np.ndarray:
-    """The pairs that are copies of one story (see the module's rule)."""
+def copies(matrix: np.ndarray, sizes: np.ndarray, pairs: np.ndarray,
+           edges: Callable[[int], bytes | None] | None = None) -> np.ndarray:
+    """The pairs that are copies of one story (see the module's rule); `edges`: a row's edge sketch
+    (`tasks.stories.signatures.edges`, None for none), asked for the rows of the pairs that pass the rule only, so
+    that the lines two texts share at their edges do not count."""
     if not len(pairs):
         return pairs
     shared, containment = overlap(matrix, sizes, pairs)
-    return pairs[(containment >= MIN_CONTAINMENT) & (shared >= MIN_SHARED)]
+    passed = (containment >= MIN_CONTAINMENT) & (shared >= MIN_SHARED)
+    if edges is not None:
+        for k in np.flatnonzero(passed):
+            i, j = pairs[k]
+            edge_words, whole = shared_edges(edges(i), edges(j))
+            if edge_words and not whole:
+                rest = shared[k] - edge_words
+                smaller = min(sizes[i], sizes[j]) - edge_words
+                passed[k] = rest >= MIN_SHARED and smaller > 0 and rest / smaller >= MIN_CONTAINMENT
+    return pairs[passed]
+
+
+def shared_edges(a: bytes | None, b: bytes | None) -> tuple[int, bool]:
+    """The words of the boilerplate lines two texts share (from their edge sketches), and whether their shared
+    opening and closing lines are the whole of one of them (then nothing else is left to compare).
+
+    Boilerplate is the closing lines they share, and the opening lines they share as well when they also share
+    closing ones (one page template around both texts: a cookie box above, a newsletter box below), at most
+    BOILERPLATE_LINES lines in all. Shared opening lines alone do not count: a copy trimmed from the end, under
+    another footer, shares its lead; nor do more lines than that: two versions of one article, a paragraph
+    edited, share most of theirs.
+    """
+    first, second = read_edges(a), read_edges(b)
+    lead = _common_run(first.lead, second.lead)
+    tail = _common_run(first.tail, second.tail)
+    whole = lead + tail >= min(first.lines, second.lines)
+    if not tail or lead + tail > BOILERPLATE_LINES:  # a trim's lead; more lines than boilerplate takes
+        return 0, whole
+    return sum(count for _, count in first.lead[:lead]) + sum(count for _, count in first.tail[:tail]), whole
+
+
+def _common_run(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> int:
+    """How many records the two lists share from their first one on."""
+    run = 0
+    while run < min(len(a), len(b)) and a[run][0] == b[run][0]:
+        run += 1
+    return run
 
 
 def is_copy(a: Signature, b: Signature) -> bool:
     """Whether the matcher links two texts: their signatures are a candidate pair and pass the copy rule."""
     matrix = as_matrix([a.minhash, b.minhash])
-    return len(copies(matrix, np.array([a.shingles, b.shingles]), candidate_pairs(matrix))) == 1
+    return len(copies(matrix, np.array([a.shingles, b.shingles]), candidate_pairs(matrix),
+                      [a.edges, b.edges].__getitem__)) == 1
 
 
 def story_ids(own_ids: list[str], current: list[str | None], pairs: np.ndarray) -> list[str]:

@@ -89,7 +89,7 @@ def match_day(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, day: str,
               window_days: int = WINDOW_DAYS) -> StoryPlan:
     """Match the day's staged documents into stories; registers `day_stories` in `con` and stages the day's
     own `stories` partition under `<stage>/parts/stories/`. Returns what `apply` writes to other days."""
-    today = (con.sql(f"SELECT {', '.join(_COPY_COLUMNS)}, minhash, shingle_count, run_id, ingested_at, "
+    today = (con.sql(f"SELECT {', '.join(_COPY_COLUMNS)}, minhash, shingle_count, text_edges, run_id, ingested_at, "
                      f"pipeline_version FROM ({kept_documents_sql})").to_arrow_table()
              if kept_documents_sql else None)
     n = today.num_rows if today is not None else 0
@@ -99,7 +99,8 @@ def match_day(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, day: str,
     # A document without a signature (none was computed for it) has no copies: 0 shingles match nothing.
     matrix = as_matrix([m or _NO_SIGNATURE for m in today.column("minhash").to_pylist()] if n else [])
     sizes = np.array([s or 0 for s in today.column("shingle_count").to_pylist()] if n else [], dtype=np.int64)
-    edges = [stories.copies(matrix, sizes, stories.candidate_pairs(matrix))]
+    text_edges = today.column("text_edges") if n else None
+    edges = [stories.copies(matrix, sizes, stories.candidate_pairs(matrix), lambda i: text_edges[i].as_py())]
     # The lake's documents that today's are copies of: index n + k in the graph.
     matched_own: list[str] = []
     matched_current: list[str | None] = []
@@ -107,14 +108,16 @@ def match_day(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, day: str,
     for other in lake_days:
         if other == day or abs((dt.date.fromisoformat(other) - day_date).days) > window_days or not n:
             continue
-        table = _read_day(dest, "documents", other, DOCUMENTS, ["doc_id", "story_id", "minhash", "shingle_count"],
-                          pc.field("minhash").is_valid())
+        table = _read_day(dest, "documents", other, DOCUMENTS,
+                          ["doc_id", "story_id", "minhash", "shingle_count", "text_edges"], pc.field("minhash").is_valid())
         if not table.num_rows:
             continue
         both = np.vstack([matrix, as_matrix(table.column("minhash").to_pylist())])
         both_sizes = np.concatenate([sizes, np.array(table.column("shingle_count").to_pylist(), dtype=np.int64)])
         anchor = np.arange(len(both)) < n
-        pairs = stories.copies(both, both_sizes, stories.candidate_pairs(both, anchor))
+        theirs = table.column("text_edges")
+        pairs = stories.copies(both, both_sizes, stories.candidate_pairs(both, anchor),
+                               lambda i: (text_edges[i] if i < n else theirs[i - n]).as_py())
         pairs = pairs[pairs[:, 1] >= n]  # today <-> that day (today's own pairs are counted once, above)
         if not len(pairs):
             continue

@@ -24,7 +24,17 @@ Not copies (label False):
   the report);
 - follow_up: another text that recaps the story in one of its paragraphs;
 - written: distinct reports of one (invented) event written here, sharing quotes;
-- other: another article in the same language.
+- other: another article in the same language;
+- press_release: the leads of two different articles, each closed by the same
+  site boilerplate ("About ..." and "Media enquiries" paragraphs, written
+  here), which makes up half of each text or more;
+- boxes: the leads of two different articles, each between the same cookie
+  box and newsletter box.
+And copies among them (label True):
+- press_release_copy: an article and its trim, both closed by the same site
+  boilerplate.
+These three kinds are drawn from their own seeded generator, after the others,
+so that the pairs of the kinds above stay the same pairs.
 """
 
 from __future__ import annotations
@@ -70,6 +80,22 @@ INTROS = {
     "es": ["Muchos lectores de nuestra provincia nos han escrito esta semana sobre este asunto. Reproducimos a "
            "continuación el despacho completo de la agencia."],
 }
+
+# Closing paragraphs a site puts under each of its press releases, and the boxes of a news site's pages (invented).
+PRESS_CLOSING = (
+    "About Northgate Water: Northgate Water supplies drinking water to 1.2 million people in four counties and "
+    "treats the wastewater of nine hundred towns and villages. It is owned by its customers and reinvests every "
+    "pound of its profit in its pipes, treatment plants and reservoirs.\n\n"
+    "Media enquiries: the press office answers calls on weekdays from eight in the morning to six in the evening; "
+    "outside those hours, the duty press officer can be reached through the switchboard. Photographs for "
+    "publication are on the media page of our website.")
+COOKIE_BOX = ("We use cookies to make this site work and to understand how you use it. You can accept all cookies, "
+              "refuse the ones that are not essential, or choose which ones we may set in your cookie settings at "
+              "any time.")
+NEWSLETTER_BOX = ("Sign up to our morning newsletter: the day's top stories, our best photographs and the weather "
+                  "for your area, delivered to your inbox before seven o'clock every weekday. You can unsubscribe at "
+                  "any time with one click.")
+LEAD_PARAGRAPHS = 2  # a press release is short: its closing boilerplate is half of it or more
 
 
 @dataclass(frozen=True)
@@ -213,7 +239,27 @@ def build(corpora: tuple[str, ...], seed: int = 11) -> list[Pair]:
             a_text, b_text = chrome_text(first), chrome_text(second)
             if a_text and b_text and first.body != second.body:
                 pairs.append(Pair("same_template", False, a_text, b_text, f"{first.corpus} {publisher}"))
-    return pairs + written_pairs(rng)
+    return pairs + written_pairs(rng) + boilerplate_pairs(articles, random.Random(seed + 1))
+
+
+def lead(body: str) -> str:
+    return "\n\n".join(paragraphs(body)[:LEAD_PARAGRAPHS])
+
+
+def boilerplate_pairs(articles: list[Article], rng: random.Random, count: int = 60) -> list[Pair]:
+    """Pairs of texts that share the boilerplate of one site at their edges: different articles (not copies)
+    and an article and its trim (copies), `count` of each kind."""
+    pairs = []
+    for a in rng.sample(articles, min(count, len(articles))):
+        b = rng.choice([o for o in articles if o.url != a.url])
+        where = f"{a.corpus} {a.url} / {b.url}"
+        pairs.append(Pair("press_release", False, f"{lead(a.body)}\n\n{PRESS_CLOSING}",
+                          f"{lead(b.body)}\n\n{PRESS_CLOSING}", where))
+        pairs.append(Pair("boxes", False, f"{COOKIE_BOX}\n\n{lead(a.body)}\n\n{NEWSLETTER_BOX}",
+                          f"{COOKIE_BOX}\n\n{lead(b.body)}\n\n{NEWSLETTER_BOX}", where))
+        pairs.append(Pair("press_release_copy", True, f"{a.body}\n\n{PRESS_CLOSING}",
+                          f"{trimmed(a.body, rng, anywhere=False)}\n\n{PRESS_CLOSING}", f"{a.corpus} {a.url}"))
+    return pairs
 
 
 def written_pairs(rng: random.Random) -> list[Pair]:
@@ -233,4 +279,13 @@ def written_pairs(rng: random.Random) -> list[Pair]:
              "demo wire story, re-titled"),
         Pair("trim_intro", True, wire, f"{INTROS['en'][0]}\n\n" + "\n\n".join(paras[:5]), "demo wire story"),
     ]
+    bodies = [wire, *text.values()]
+    for k, first in enumerate(bodies):
+        for second in bodies[k + 1:]:
+            pairs += [Pair("press_release", False, f"{lead(first)}\n\n{PRESS_CLOSING}",
+                           f"{lead(second)}\n\n{PRESS_CLOSING}", "texts, one site's closing"),
+                      Pair("boxes", False, f"{COOKIE_BOX}\n\n{lead(first)}\n\n{NEWSLETTER_BOX}",
+                           f"{COOKIE_BOX}\n\n{lead(second)}\n\n{NEWSLETTER_BOX}", "texts, one site's boxes")]
+    pairs.append(Pair("press_release_copy", True, f"{wire}\n\n{PRESS_CLOSING}",
+                      "\n\n".join(paras[:4]) + f"\n\n{PRESS_CLOSING}", "demo wire story, one site's closing"))
     return pairs

@@ -6,9 +6,11 @@ written here, and read back through `pagefold query`'s views.
 
 from __future__ import annotations
 
+import pyarrow.parquet as pq
+
 from tasks.running.commit import commit_day
 from tasks.stories.signatures import signature
-from tests.test_lake import document, query, stage
+from tests.test_lake import document, live_files, query, read_file, stage
 
 WIRE = " ".join(f"Paragraph {p}: the ministers agreed on measure {p} after talks that lasted {p + 2} hours, "
                 f"officials from {p} countries said on Thursday." for p in range(12))
@@ -18,7 +20,8 @@ OTHER = " ".join(f"Section {p}: the harbour council reviewed a plan for quay {p}
 
 def signed(host: str, path: str, text: str, **changes) -> dict:
     sig = signature(text)
-    return document(host, path, text=text, minhash=sig.minhash, shingle_count=sig.shingles, **changes)
+    return document(host, path, text=text, minhash=sig.minhash, shingle_count=sig.shingles, text_edges=sig.edges,
+                    **changes)
 
 
 def labels(store) -> dict[str, tuple]:
@@ -57,3 +60,16 @@ def test_days_further_apart_than_the_window_stay_apart(store):
     commit(store, "run2", "2026-11-27", [signed("blog.example", "repost", WIRE)])
     found = labels(store)
     assert found["https://afp.example/wire"][0] != found["https://blog.example/repost"][0]
+
+
+def test_a_day_written_before_text_edges_still_matches_its_copies(store):
+    """Schema 3.3 added documents.text_edges: a day written before has no such column and matches as before."""
+    commit(store, "run1", "2026-11-25", [signed("afp.example", "wire", WIRE)])
+    old = read_file(store, "documents", "2026-11-25").drop_columns(["text_edges"])
+    fs, base = store.arrow()
+    [name] = live_files(store, "documents", "2026-11-25")
+    pq.write_table(old, f"{base}/documents/date=2026-11-25/{name}", filesystem=fs)
+    commit(store, "run2", "2026-11-26", [signed("blog.example", "repost", WIRE[: len(WIRE) // 2])])
+    found = labels(store)
+    assert found["https://blog.example/repost"][0] == found["https://afp.example/wire"][0]
+    assert found["https://afp.example/wire"][0].startswith("20261125-")

@@ -11,12 +11,13 @@ import random
 import numpy as np
 import pytest
 
-from tasks.stories.copies import candidate_pairs, copies, story_id_of, story_ids
+from tasks.stories.copies import candidate_pairs, copies, is_copy, story_id_of, story_ids
 from tasks.stories.signatures import as_matrix, signature
 from tests.stories.evaluate import score
 from tests.stories.pairs import DEV, HOLDOUT, available, build, written_pairs
 
 
+@pytest.mark.slow  # whole corpora through extraction and matching
 @pytest.mark.parametrize("corpora", [DEV, HOLDOUT], ids=["dev", "holdout"])
 def test_pair_precision_and_recall_on_the_corpora(corpora):
     if not available(corpora):
@@ -75,3 +76,27 @@ def test_current_stories_merge_through_a_new_copy_and_keep_the_earliest_id():
     assert story_ids(own, current, np.array([[2, 3]])) == ["20261119-x", "20261119-x", "20261121-b", "20261121-b"]
     # d is also a copy of a: both stories merge under the earliest id.
     assert story_ids(own, current, np.array([[2, 3], [0, 3]])) == ["20261119-x"] * 4
+
+
+SENTENCES = [f"Paragraph {i} of the report tells how the harbour board spent week {i} on the pier, the ferry and the "
+             f"fish quay, and what the {i} members of the public who came to the meeting asked it to do next."
+             for i in range(12)]
+CLOSING = ("About the Harbour Board: the board runs the pier, the ferry terminal and the fish quay for the town, and "
+           "puts every penny of its surplus back into the harbour.\nMedia enquiries: call the press office on weekdays "
+           "between nine and five, or the duty officer through the harbour switchboard at any other time.")
+
+
+@pytest.mark.parametrize("a, b, linked", [
+    ("\n".join(SENTENCES[:2]) + "\n" + CLOSING, "\n".join(SENTENCES[6:8]) + "\n" + CLOSING, False),
+    ("We use cookies on this site.\n" + "\n".join(SENTENCES[:2]) + "\nSign up to our newsletter for the week's news "
+     "from the harbour, the ferry and the quay.",
+     "We use cookies on this site.\n" + "\n".join(SENTENCES[6:8]) + "\nSign up to our newsletter for the week's news "
+     "from the harbour, the ferry and the quay.", False),
+    ("\n".join(SENTENCES) + "\n" + CLOSING, "\n".join(SENTENCES[:5]) + "\n" + CLOSING, True),
+    ("\n".join(SENTENCES), "\n".join(SENTENCES[:5]) + "\nShare this article with your friends and family.", True),
+    ("\n".join(SENTENCES), "\n".join(SENTENCES[:5] + ["An edited paragraph, written again after the meeting."]
+                                     + SENTENCES[6:]), True),
+], ids=["press-releases-sharing-their-closing", "pages-between-the-same-boxes", "trim-under-the-same-closing",
+        "trim-under-another-footer", "one-paragraph-edited"])
+def test_lines_shared_at_the_edges_do_not_make_a_copy(a, b, linked):
+    assert is_copy(signature(a), signature(b)) is linked
