@@ -3,8 +3,9 @@
 #   make test   runs the test suite (make test-quick: its pure functions only, for the edit-test loop)
 # Operating it with the Prefect UI (docs/operating.md), each in its own terminal:
 #   make server   a local Prefect server and its UI at http://127.0.0.1:4200 (SQLite under ~/.prefect)
-#   make deploy   registers the daily and backfill deployments (and the `pagefold` work pool)
-#   make worker   the process that executes their runs on this machine
+#   make deploy   registers the daily and backfill deployments (and the `pagefold` work pool), then says what
+#                 their runs will read and what is still to set
+#   make worker   the process that executes their runs on this machine (pagefold worker: it prints its settings)
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -21,6 +22,9 @@ PAGEFOLD_SCHEDULE_CRON ?= 0 2 * * *
 PAGEFOLD_SCHEDULE_TIMEZONE ?= UTC
 server deploy worker: export PREFECT_SERVER_API_HOST := $(PREFECT_SERVER_API_HOST)
 server deploy worker: export PREFECT_SERVER_API_PORT := $(PREFECT_SERVER_API_PORT)
+# Prefect's telemetry off, as for the pagefold command (flows/prefect_defaults.py): no event sent, no notice.
+server deploy worker: export DO_NOT_TRACK := 1
+server: export PREFECT_SERVER_ANALYTICS_ENABLED := false
 deploy worker: export PREFECT_API_URL ?= $(SERVER_API_URL)
 deploy worker: export PAGEFOLD_WORK_POOL := $(PAGEFOLD_WORK_POOL)
 deploy: export PAGEFOLD_SCHEDULE_CRON := $(PAGEFOLD_SCHEDULE_CRON)
@@ -85,15 +89,20 @@ endef
 
 server: $(STAMP)
 	$(USE_SERVER)
-	PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/prefect server start
+	$(BIN)/prefect server start
 
+# Ends with `pagefold settings`: what the runs will read (this shell's environment, the server's variables), and
+# for what is missing the command that sets it.
 deploy: $(STAMP)
 	$(BIN)/prefect --no-prompt work-pool create $(PAGEFOLD_WORK_POOL) --type process --overwrite
 	$(BIN)/prefect --no-prompt deploy --all --prefect-file deployments/prefect.yaml
 	$(USE_SERVER)
+	$(BIN)/pagefold settings
 
+# `pagefold worker` prints the settings its runs will read, refuses a pool whose online workers have others,
+# starts one local Dask cluster for all its runs if PAGEFOLD_DASK_WORKERS is set, then runs `prefect worker start`.
 worker: $(STAMP)
-	$(BIN)/prefect worker start --pool $(PAGEFOLD_WORK_POOL)
+	$(BIN)/pagefold worker --pool $(PAGEFOLD_WORK_POOL)
 
 bench: $(STAMP)
 	$(BIN)/python tests/bench_ingest.py

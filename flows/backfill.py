@@ -20,11 +20,10 @@ backfill`), it starts no further day.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import os
+import signal
 from dataclasses import dataclass
-from importlib.metadata import version
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -37,10 +36,12 @@ from prefect.states import Cancelled, Completed, Failed
 
 from flows import config
 from flows.daily import ingest_day
+from flows.plans import plan
 from tasks.lake import staging as lake
-from tasks.lake.storage import Store, list_days, open_store
+from tasks.lake.storage import SetupError, Store, open_store
 from tasks.running import stopping
-from tasks.running.backfill_plan import DayPlan, LastRun, Mode, plan_days
+from tasks.running.backfill_plan import DayPlan, Mode
+from tasks.running.summary import state_label
 
 DAY_DEPLOYMENT = "ingest-day/daily"
 
@@ -72,7 +73,8 @@ def run_day(day: dt.date, overrides: dict, as_deployment_run: bool) -> DayOutcom
     else:
         state = ingest_day(date=day, **overrides, return_state=True)
         run_id = str(state.state_details.flow_run_id)
-    return DayOutcome(day.isoformat(), state.name, state.message or "", run_id, state.is_completed())
+    return DayOutcome(day.isoformat(), state_label(state.type.value, state.name), state.message or "", run_id,
+                      state.is_completed())
 
 
 def _run_name() -> str:
@@ -106,9 +108,14 @@ def backfill(
     """
     logger = get_run_logger()
     stopping.reset()
-    settings = config.resolve(source, dest)
-    store = open_store(settings.dest, settings.s3_endpoint)
-    plans = plan(days_between(start_date, end_date), mode, open_store(settings.source, settings.s3_endpoint), store)
+    try:
+        settings = config.resolve(source, dest)
+        store = open_store(settings.dest, settings.s3_endpoint)
+        plans = plan(days_between(start_date, end_date), mode, open_store(settings.source, settings.s3_endpoint),
+                     store)
+    except SetupError as exc:  # one sentence, as the run's state and in the worker's terminal
+        return config.setup_failed(exc)
+    logger.info("%s; %s", settings.describe(), config.who_runs())
     days = [dt.date.fromisoformat(p.day) for p in plans if p.run]
     plan_rows = [{"date": p.day, "run": p.run, "reason": p.reason} for p in plans]
     headline = (f"Backfill {start_date}..{end_date}, mode {mode}: {len(days)} of {len(plans)} day(s) to run"
@@ -128,8 +135,8 @@ def backfill(
             (logger.info if outcome.completed else logger.error)(
                 "day %s: %s %s", outcome.day, outcome.state, outcome.message)
             outcomes.append(outcome)
-    except (KeyboardInterrupt, TerminationSignal):  # between two days of `pagefold backfill`
-        stopping.request()
+    except (KeyboardInterrupt, TerminationSignal) as interruption:  # between two days of `pagefold backfill`
+        stopping.request(interruption.signal if isinstance(interruption, TerminationSignal) else signal.SIGINT)
 
     rows = _summary_rows(sorted(outcomes, key=lambda o: o.day), store)
     failed = [o.day for o in outcomes if not o.completed]
@@ -148,7 +155,9 @@ def backfill(
         message = (f"backfill {start_date}..{end_date}: day(s) {', '.join(sorted(failed))} failed; retry them from "
                    "their own runs, or run the backfill again for them")
         return Failed(data=BackfillIncomplete(message, rows), message=message)
-    return Completed(data=rows, message=headline)
+    pages, rejects = (sum(row[key] for row in rows if isinstance(row.get(key), int)) for key in ("pages", "rejects"))
+    # Named by its counts: the first thing its page in the UI shows, and every list of runs.
+    return Completed(data=rows, name=f"{len(outcomes)} day(s): {pages} pages, {rejects} rejects", message=headline)
 
 
 class BackfillIncomplete(Exception):
@@ -178,49 +187,6 @@ def _run_days(days: list[dt.date], overrides: dict, as_deployment_run: bool, win
         done = next(as_completed(pending))
         pending.remove(done)
         yield done.result()
-
-
-def plan(days: list[dt.date], mode: Mode, source: Store, dest: Store) -> list[DayPlan]:
-    """The backfill's days with what `mode` does with each: the source's dt= folders, the lake's versions of the
-    days, and (for failed_or_outdated) their last finished runs in Prefect that wrote to `dest`."""
-    names = [d.isoformat() for d in days]
-    versions = {day: lake.day_versions(dest, day) for day in names}
-    last = last_runs(names, dest.url) if mode == "failed_or_outdated" else {}
-    return plan_days(names, mode, versions, last, version("pagefold"), set(list_days(source)))
-
-
-def last_runs(days: list[str], dest_url: str) -> dict[str, LastRun]:
-    """Each day's most recent finished run, by end time, of `ingest-day` (run name `day-<date>`) or of
-    `pagefold ingest --date` (`ingest <date>`) that wrote to the lake at `dest_url` (a run whose `dest` parameter
-    was empty took the deployment's setting, and counts). Reads every such run, a page of 200 at a time."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (
-        FlowRunFilter,
-        FlowRunFilterName,
-        FlowRunFilterState,
-        FlowRunFilterStateType,
-    )
-    from prefect.client.schemas.objects import StateType
-    from prefect.client.schemas.sorting import FlowRunSort
-
-    by_name = {f"day-{day}": day for day in days} | {f"ingest {day}": day for day in days}
-    finished = [StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED]
-    runs_filter = FlowRunFilter(name=FlowRunFilterName(any_=list(by_name)),
-                                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=finished)))
-    found: dict[str, LastRun] = {}
-    with get_client(sync_client=True) as client:
-        for offset in itertools.count(0, PAGE):
-            runs = client.read_flow_runs(flow_run_filter=runs_filter, sort=FlowRunSort.END_TIME_DESC, limit=PAGE,
-                                         offset=offset)
-            for run in runs:  # newest first: the first seen of a day is its last
-                day, wrote_to = by_name[run.name], run.parameters.get("dest")
-                if day not in found and (not wrote_to or open_store(str(wrote_to)).url == dest_url):
-                    found[day] = LastRun(run.state.type.value, run.state.name, run.name, str(run.id))
-            if len(runs) < PAGE or len(found) == len(days):
-                return found
-
-
-PAGE = 200  # flow runs per request (the API's largest page)
 
 
 def plan_markdown(headline: str, plans: list[DayPlan]) -> str:
@@ -268,38 +234,43 @@ def _day_counts(client, flow_run_id: str, day: str) -> dict:
 
 
 def summary_markdown(headline: str, rows: list[dict], ui_url: str | None, not_run: list[DayPlan] = ()) -> str:
-    """The backfill's summary as markdown: a table of the days with a link to each day's run, a total row, the
-    message of each day that did not complete, and the days not run with why. `ui_url`: the Prefect UI's base URL
-    (None: ids, no links)."""
-    def run_cell(row: dict) -> str:
-        name = row.get("run name") or row["flow run"]
-        return f"[{name}]({ui_url.rstrip('/')}/runs/flow-run/{row['flow run']})" if ui_url else f"{name} ({row['flow run']})"
+    """The backfill's summary as markdown, narrow enough for the Prefect UI at 1280 px: a table of the days (each
+    day links to its run), a total row, then the rejects by reason of each day, the message of each day that did not
+    complete, and the days not run with why. `ui_url`: the Prefect UI's base URL (None: run ids, no links)."""
+    def day_cell(row: dict) -> str:
+        return f"[{row['date']}]({ui_url.rstrip('/')}/runs/flow-run/{row['flow run']})" if ui_url else row["date"]
 
     def total(name: str):
         values = [row[name] for row in rows if isinstance(row.get(name), (int, float))]
-        return round(sum(values), 1) if values else ""
+        return round(sum(values), 1) if values else "-"
 
-    header = ["day", "state", "pages", "documents", "rejects", "rejects by reason", "entities", "seconds",
-              "documents in lake", "rejects in lake", "run"]
-    lines = [f"## {headline}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    def in_lake(documents, rejects) -> str:
+        return f"{documents} + {rejects}"
+
+    lines = [f"## {headline}", "", "| day | state | pages | documents | rejects | entities | seconds | in the lake |",
+             "|---|---|---|---|---|---|---|---|"]
     for row in rows:
-        cells = [row["date"], row["state"], *(row.get(name, "") for name in COUNTS), row.get("seconds", ""),
-                 row["documents in lake"], row["rejects in lake"], run_cell(row)]
+        cells = [day_cell(row), row["state"], *(row.get(name, "") for name in ("pages", "documents", "rejects",
+                                                                               "entities", "seconds")),
+                 in_lake(row["documents in lake"], row["rejects in lake"])]
         lines.append("| " + " | ".join(str(c) if c != "" else "-" for c in cells) + " |")
+    lines.append(f"| **all days** | | {total('pages')} | {total('documents')} | {total('rejects')} | "
+                 f"{total('entities')} | {total('seconds')} | "
+                 f"{in_lake(total('documents in lake'), total('rejects in lake'))} |")
+    lines += ["", "*in the lake*: the documents + rejects its partitions hold now. Each day links to its run."]
     by_reason: dict[str, int] = {}
     for row in rows:
         for part in filter(None, str(row.get("rejects by reason") or "").split(", ")):
             reason, _, n = part.rpartition(": ")
             if reason and n.isdigit():
                 by_reason[reason] = by_reason.get(reason, 0) + int(n)
-    reasons = ", ".join(f"{r}: {n}" for r, n in sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0]))) or "-"
-    lines.append(f"| **all days** | | {total('pages')} | {total('documents')} | {total('rejects')} | {reasons} | "
-                 f"{total('entities')} | {total('seconds')} | {total('documents in lake')} | "
-                 f"{total('rejects in lake')} | |")
+    reasons = ", ".join(f"{r}: {n}" for r, n in sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0]))) or "none"
+    lines += ["", "**Rejects by reason**", "", f"- all days: {reasons}"]
+    lines += [f"- {row['date']}: {row.get('rejects by reason') or '-'}" for row in rows]
     problems = [f"- **{row['date']}** {row['state']}: {row['message']}" for row in rows
                 if row["message"] and row["state"] != "Completed"]
     skipped = [f"- {p.day}: not run: {p.reason if not p.run else 'the backfill was stopped first'}" for p in not_run]
-    return "\n".join(lines + ([""] + problems if problems else []) + ([""] + skipped if skipped else [])) + "\n"
+    return "\n".join(lines + (["", *problems] if problems else []) + (["", *skipped] if skipped else [])) + "\n"
 
 
 def _ui_url() -> str | None:

@@ -1,12 +1,15 @@
-"""The `pagefold` command line: ingest, query and demo."""
+"""The `pagefold` command line: ingest, backfill, settings, worker, query and demo."""
 
 from __future__ import annotations
 
 import atexit
 import calendar
 import contextlib
+import csv
 import datetime as dt
+import decimal
 import enum
+import json
 import logging
 import os
 import re
@@ -20,6 +23,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.measure import Measurement
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
@@ -73,6 +77,10 @@ def parse_day(value: str | dt.date) -> dt.date:
 
 
 DayOpt = dict(parser=parse_day, metavar="YYYY-MM-DD")
+BackfillMode = enum.Enum("BackfillMode", {mode: mode for mode in MODES}, type=str)  # the choices of --mode
+MODE_HELP = ("all: every day; missing: days the lake does not hold; failed_or_outdated: days whose last run failed "
+             "(or crashed, or was cancelled) or whose rows an older pipeline_version wrote.")
+ModeOpt = Annotated[BackfillMode, typer.Option(help=MODE_HELP)]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", help="Show Prefect's log lines with their tracebacks.")]
 
 
@@ -138,6 +146,7 @@ def ingest(
         min=1, help="Processes for extraction; default: one per core, fewer for a source of a few MiB.")] = None,
     batch_mb: Annotated[int, typer.Option(min=1, help="Raw megabytes per batch (one Prefect task per batch).")] = 64,
     max_page_mb: Annotated[float, typer.Option(help="Pages larger than this are rejected as page_too_large.")] = 5.0,
+    mode: ModeOpt = BackfillMode.all,
     keep_kinds: Annotated[Optional[str], typer.Option(
         help="Page kinds written as documents, e.g. article,forum; the others become not_an_article rejects. "
              "Default: PAGEFOLD_KEEP_KINDS, else every kind.")] = None,
@@ -148,8 +157,14 @@ def ingest(
 
     Re-running a day replaces that day's partitions. Every page ends up as a
     document or as a reject with its reason; the summary shows that the two
-    add up to the pages read. A source or lake that cannot work fails at once,
-    in one line saying what to change. Ctrl-C stops the run in seconds.
+    add up to the pages read. Each day is committed as soon as its pages are
+    done. A source or lake that cannot work fails at once, in one line saying
+    what to change. Ctrl-C stops the run in seconds and keeps the days
+    committed before it: `--mode missing` then runs only the others.
+
+    Batches run on this machine, or on a Dask cluster when one is set in
+    the environment: PAGEFOLD_DASK_ADDRESS=tcp://HOST:8786 (an existing
+    cluster) or PAGEFOLD_DASK_WORKERS=N (a local cluster of N processes).
     """
     with stoppable("ingest"):
         endpoint = s3_endpoint_setting(s3_endpoint, prefect_api) if on_s3(source, dest) else s3_endpoint
@@ -160,12 +175,9 @@ def ingest(
         workers = workers or workers_for_source(source, endpoint, date)
         summary = run_with_progress(
             server, verbose, source=source, dest=dest, date=date, s3_endpoint=endpoint,
-            workers=workers, batch_mb=batch_mb, max_page_mb=max_page_mb, keep_kinds=kinds,
+            workers=workers, batch_mb=batch_mb, max_page_mb=max_page_mb, mode=mode.value, keep_kinds=kinds,
         )
         print_summary(summary)
-
-
-BackfillMode = enum.Enum("BackfillMode", {mode: mode for mode in MODES}, type=str)  # the choices of --mode
 
 
 @app.command()
@@ -174,9 +186,7 @@ def backfill(
     dest: DestOpt,
     start: Annotated[dt.date, typer.Option(**DayOpt, help="First day.")],
     end: Annotated[dt.date, typer.Option(**DayOpt, help="Last day, included.")],
-    mode: Annotated[BackfillMode, typer.Option(
-        help="all: every day; missing: days the lake does not hold; failed_or_outdated: days whose last run failed "
-             "(or crashed, or was cancelled) or whose rows an older pipeline_version wrote.")] = BackfillMode.all,
+    mode: ModeOpt = BackfillMode.all,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list the days that would run, and why.")] = False,
     s3_endpoint: EndpointOpt = None,
     prefect_api: PrefectApiOpt = None,
@@ -215,11 +225,81 @@ def backfill(
                                     "entities", "seconds", "message"], rows)
         if state.is_cancelled():
             console.print(state.message, soft_wrap=True, highlight=False)
-            raise typer.Exit(130)
+            raise typer.Exit(stopping.exit_status())
         if not state.is_completed():
             console.print(f"[red]backfill failed:[/red] {state.message}", soft_wrap=True)
             raise typer.Exit(1)
         console.print(state.message or "", soft_wrap=True, highlight=False)
+
+
+@app.command()
+def settings() -> None:
+    """Print the settings the deployed runs of this machine will read, each with where it comes from: the
+    environment here, or the Prefect variables of the server in PREFECT_API_URL. A missing one is named with
+    the command that sets it. `make deploy` ends with it."""
+    from flows import deployed
+
+    with operator_prefect():
+        lines, missing = deployed.settings_lines()
+    console.print(f"Deployed runs executed here (make worker) will read, from this environment and the Prefect "
+                  f"variables of {os.environ['PREFECT_API_URL']}:", soft_wrap=True, highlight=False)
+    for line in lines:
+        console.print(line, soft_wrap=True, highlight=False, markup=False)
+    if missing:
+        console.print(f"Before the first run, set {' and '.join(missing)} as said above.", soft_wrap=True,
+                      highlight=False)
+
+
+@app.command()
+def worker(
+    pool: Annotated[str, typer.Option(envvar="PAGEFOLD_WORK_POOL", help="The work pool to serve.")] = "pagefold",
+) -> None:
+    """Start a Prefect worker for Pagefold's deployments (`make worker` runs this): it prints the settings its runs
+    will read, refuses to join a pool whose online workers run with other settings, starts one local Dask cluster
+    for all its runs when PAGEFOLD_DASK_WORKERS=N is set, then runs `prefect worker start --pool POOL`.
+    Ctrl-C stops it."""
+    from flows import deployed
+    from tasks.lake.storage import SetupError
+
+    environment = deployed.run_environment()
+    name = deployed.worker_name(environment)
+    with operator_prefect():
+        lines, _ = deployed.settings_lines()
+        console.print(f"pagefold worker {name} for the work pool {pool}; its runs will read:", soft_wrap=True,
+                      highlight=False)
+        for line in lines:
+            console.print(line, soft_wrap=True, highlight=False, markup=False)
+        deployed.check_pool(pool, name)
+    local = os.environ.pop("PAGEFOLD_DASK_WORKERS", "")
+    if local and not os.environ.get("PAGEFOLD_DASK_ADDRESS"):
+        try:
+            os.environ["PAGEFOLD_DASK_ADDRESS"] = deployed.start_local_cluster(int(local))
+        except (SetupError, ValueError) as exc:
+            fail(f"PAGEFOLD_DASK_WORKERS={local}: {exc}")
+        console.print(f"  the local Dask cluster of this worker, for all its runs: "
+                      f"{os.environ['PAGEFOLD_DASK_ADDRESS']}",
+                      soft_wrap=True, highlight=False, markup=False)
+    deployed.exec_prefect_worker(pool, name)
+
+
+@contextmanager
+def operator_prefect() -> Iterator[None]:
+    """For the commands of an operator's machine (`settings`, `worker`): the Prefect server in PREFECT_API_URL, as
+    the `prefect` command uses; one line and exit 1 when it is not set or cannot be read, or when the block
+    raises SetupError."""
+    from tasks.lake.storage import SetupError
+
+    url = os.environ.get("PREFECT_API_URL")
+    if not url:
+        fail("PREFECT_API_URL is not set: export PREFECT_API_URL=http://127.0.0.1:4200/api (the line make server "
+             "prints), or use the make targets, which set it")
+    try:
+        yield
+    except SetupError as exc:
+        fail(str(exc))
+    except Exception as exc:  # the server does not answer
+        fail(f"cannot read the settings from the Prefect server at {url} ({type(exc).__name__}: {exc}): start it "
+             "(make server) or fix PREFECT_API_URL")
 
 
 def print_rows(title: str, columns: list[str], rows: list[dict]) -> None:
@@ -232,7 +312,16 @@ def print_rows(title: str, columns: list[str], rows: list[dict]) -> None:
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*(cell(row.get(column, "")) for column in columns))
-    console.print(table)
+    show(table)
+
+
+class OutputFormat(str, enum.Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+TABLE_ROWS = 50  # rows of a query's table by default
 
 
 @app.command()
@@ -241,7 +330,12 @@ def query(
         help="SQL over the views `documents`, `entities`, `rejects`, `health`, `stories` and `drift`.")] = None,
     lake: LakeOpt = "lake",
     s3_endpoint: EndpointOpt = None,
-    max_rows: Annotated[int, typer.Option(help="Rows to print at most.")] = 50,
+    output: Annotated[OutputFormat, typer.Option(
+        "--format", help="table: a table as wide as the terminal (values wrap, never cut), or as wide as its values "
+                         "when the output is not a terminal; csv: a header and one line per row; json: an array of "
+                         "objects, lists as arrays, dates and times as ISO 8601 text.")] = OutputFormat.table,
+    max_rows: Annotated[Optional[int], typer.Option(
+        help="Rows to print at most; default: 50 in a table, all in csv and json.", show_default=False)] = None,
     prefect_api: Annotated[
         Optional[str],
         typer.Option("--prefect-api", envvar=API_URL_ENV, metavar="URL",
@@ -252,7 +346,8 @@ def query(
     `stories`), and `drift` holds the drift alarms of every day.
 
     Without SQL: an interactive prompt on a terminal, else the views and their columns. An S3 lake that
-    cannot be reached fails in seconds with one line saying where it looked.
+    cannot be reached fails in seconds with one line saying where it looked. For scripts: --format csv or json,
+    every row and every value in full.
     """
     import duckdb
 
@@ -266,9 +361,11 @@ def query(
     if not views:
         console.print(f"[yellow]No datasets under {lake} yet: run `pagefold ingest` first.[/yellow]")
         raise typer.Exit(1)
+    if max_rows is None:
+        max_rows = TABLE_ROWS if output == OutputFormat.table else sys.maxsize
     if sql:
         try:
-            print_result(*run_sql(con, sql, max_rows))
+            print_result(*run_sql(con, sql, max_rows), output=output)
         except duckdb.Error as exc:
             fail(f"query failed: {exc}")
         return
@@ -417,9 +514,12 @@ class _WithoutTraceback(logging.Formatter):
 
 def prefect_console(verbose: bool) -> None:
     """Prefect's log lines on this command's stderr: without tracebacks, or with --verbose every INFO line with
-    its traceback. Call once Prefect is imported (it sets its handlers up then)."""
+    its traceback, Dask's own among them (flows.runners leaves them out otherwise). Call once Prefect is imported
+    (it sets its handlers up then)."""
     from prefect.logging.handlers import PrefectConsoleHandler
 
+    if verbose:
+        os.environ["DASK_LOGGING__DISTRIBUTED"] = "info"
     for handler in logging.getLogger().handlers:
         if isinstance(handler, PrefectConsoleHandler):
             if verbose:
@@ -479,7 +579,7 @@ def run_with_progress(server: LocalServer | None, verbose: bool = False, **param
             watcher.join()  # the progress display is gone before anything else is printed
     if stopped:
         console.print(f"ingest {stopped}", soft_wrap=True, highlight=False)
-        raise typer.Exit(130)  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+        raise typer.Exit(stopping.exit_status())  # 128 + the signal, as a shell reports a command it stopped
     if error is not None:
         console.print(f"[red]ingest failed:[/red] {error}", soft_wrap=True, highlight=False)
         raise typer.Exit(1)
@@ -498,7 +598,7 @@ def wait_for(server: LocalServer | None) -> None:
 def stoppable(command: str) -> Iterator[None]:
     """A command that runs flows, with signals held (`stopping.held_signals`) from its start: Ctrl-C or SIGTERM
     outside a flow's body (while Prefect and the extraction processes start, or once the run has ended) ends
-    it in one line, exit 130, as a stop inside a run does."""
+    it in one line, exit 130 (Ctrl-C) or 143 (SIGTERM), as a stop inside a run does."""
     try:
         with stopping.held_signals():
             yield
@@ -510,7 +610,7 @@ def stoppable(command: str) -> Iterator[None]:
         pool.shutdown_pools()
         console.print(f"{command} stopped by {stopping.signal_name(signum)} outside its flow run: nothing is left "
                       "half-written", soft_wrap=True, highlight=False)
-        raise typer.Exit(130) from None
+        raise typer.Exit(stopping.exit_status(signum)) from None
 
 
 def _live_progress(stop: threading.Event) -> None:
@@ -554,16 +654,59 @@ def print_summary(summary: dict) -> None:
     table.add_row("pages per second", f"{summary['pages_per_second']:.1f}")
     verdict = "[green]yes[/green]: pages = documents + rejects" if summary["reconciled"] else "[red]NO[/red]"
     table.add_row("reconciled", verdict)
-    console.print(table)
+    show(table)
 
 
-def print_result(columns: list[str], rows: list[tuple], more: bool) -> None:
-    table = Table(*columns, show_lines=False)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    console.print(table)
+def print_result(columns: list[str], rows: list[tuple], more: bool,
+                 output: OutputFormat = OutputFormat.table) -> None:
+    """A query's rows on stdout: a table (`show`), CSV (a header, then one line per row) or a JSON array of objects."""
+    if output == OutputFormat.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([_csv_cell(value) for value in row] for row in rows)
+    elif output == OutputFormat.json:
+        json.dump([dict(zip(columns, row)) for row in rows], sys.stdout, default=_json_value, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        table = Table(*columns, show_lines=False)
+        for column in table.columns:
+            column.overflow = "fold"
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        show(table)
     if more:
-        console.print(f"[dim](first {len(rows)} rows shown; use --max-rows for more)[/dim]")
+        Console(stderr=True).print(f"[dim](first {len(rows)} rows shown; use --max-rows for more)[/dim]")
+
+
+def show(table: Table) -> None:
+    """A table on stdout: as wide as the terminal (long values wrap), or, when stdout is not a terminal (a file, a
+    pipe), as wide as its values, so that nothing is cut or wrapped at an assumed 80 columns."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    width = Measurement.get(console, console.options.update(width=WIDEST), table).maximum
+    Console(width=width, file=sys.stdout, highlight=False).print(table)
+
+
+WIDEST = 100_000  # characters: the widest line a table printed to a file may have
+
+
+def _csv_cell(value):
+    """A value as CSV writes it: lists and dicts as JSON, dates and times as ISO 8601, bytes as hex."""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, default=_json_value, ensure_ascii=False)
+    return _json_value(value) if isinstance(value, (dt.date, dt.time, bytes)) else value
+
+
+def _json_value(value):
+    """What json cannot write by itself: dates and times as ISO 8601 text, bytes as hex, decimals as numbers."""
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    return str(value)
 
 
 def print_views(con, views: list[str]) -> None:
@@ -574,7 +717,7 @@ def print_views(con, views: list[str]) -> None:
             "ORDER BY column_index", [view]
         ).fetchall():
             table.add_row(name, type_, description)
-        console.print(table)
+        show(table)
 
 
 def _prompt(con, max_rows: int) -> None:

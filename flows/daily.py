@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from flows import config
 from flows.ingest import ingest
+from tasks.lake.storage import SetupError
 
 
 def day_before(scheduled: dt.datetime) -> dt.date:
@@ -48,6 +49,10 @@ def ingest_day(
         workers: Extraction processes on this machine. Empty: one per core.
         batch_mb: Raw megabytes per batch (one task per batch).
     """
-    settings = config.resolve(source, dest)
+    try:
+        settings = config.resolve(source, dest)
+    except SetupError as exc:  # one sentence, as the run's state and in the worker's terminal
+        return config.setup_failed(exc)
+    get_run_logger().info("day %s: %s; %s", day_to_process(date), settings.describe(), config.who_runs())
     return ingest.fn(source=settings.source, dest=settings.dest, date=day_to_process(date),
                      s3_endpoint=settings.s3_endpoint, workers=workers, batch_mb=batch_mb)

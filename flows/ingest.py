@@ -11,12 +11,18 @@ import signal
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import version
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import TerminationSignal
 from prefect.futures import PrefectFuture, as_completed
@@ -24,21 +30,24 @@ from prefect.runtime import flow_run
 from prefect.states import Cancelled, Completed
 
 from flows import config, drift
-from flows.runners import BatchRunner, batch_runner
+from flows.plans import plan
+from flows.runners import BatchRunner, batch_runner, close_dask
 from tasks.lake import storage
 from tasks.lake.daylock import DayClaims
 from tasks.records import Counts, Limits, RunInfo
 from tasks.running import commit, pool, stopping
+from tasks.running.backfill_plan import Mode
 from tasks.running.batch import Batch, plan_batches, run_batch
-from tasks.running.progress import BOARD
-from tasks.running.summary import ReconciliationError, RunSummary
+from tasks.running.days import DayWindow
+from tasks.running.progress import BOARD, run_counts
+from tasks.running.summary import NO_RAW_OBJECTS, ReconciliationError, RunSummary
 
 RETRY_DELAYS = [5, 30]
-NO_RAW_OBJECTS = "No raw objects"  # the name of the Completed state of a run whose days had nothing to read
 # After a stop, how long batch threads get to leave (they notice within 0.2 s, unless a read or a write of
 # their own is under way) before the run's staging is removed under them.
 STOP_WAIT_S = 3.0
 PROGRESS_EVERY_S = 10.0  # a progress line in the logs at least this often while pages are processed
+POLL_S = 1.0  # on Dask, how often the workers' counts are read for the progress display
 
 
 def transient_only(task, task_run, state) -> bool:
@@ -93,49 +102,64 @@ def ingest(
     max_page_mb: float = 5.0,
     extract_timeout_s: float = 30.0,
     story_days: int = 7,
+    mode: Mode = "all",
+    staged_days: int = 2,
     keep_kinds: list[str] | None = None,
 ) -> dict:
     """Ingest raw pages from `source` into the lake at `dest`, one day or every day found.
 
-    Re-running a day replaces that day's partitions. The run fails when a
-    batch fails after its retries (its day is then left as it was) or when
-    counts do not reconcile. `extract_timeout_s` is the deadline of one page
-    (parse, extraction and NER); `story_days`, how many days before and after
-    a day its documents are matched with into stories (docs/stories-and-health.md, "Stories"); `keep_kinds`,
-    the page kinds written as documents (default: PAGEFOLD_KEEP_KINDS or the variable pagefold_keep_kinds, else
-    every kind; a page of another kind becomes a `not_an_article` reject).
+    Re-running a day replaces that day's partitions; `mode` picks the days
+    of the source to run as a backfill's does (all; missing: the days the
+    lake lacks; failed_or_outdated). Each day is committed as soon as its
+    batches are done, while the next days are extracted; at most
+    `staged_days` days are staged at once. A day fails when one of its
+    batches fails after its retries (it is then left as it was; the other
+    days go on), and the run fails after its last day. `extract_timeout_s` is
+    the deadline of one page (parse, extraction and NER); `story_days`, how
+    many days before and after a day its documents are matched with into
+    stories (docs/stories-and-health.md, "Stories"); `keep_kinds`, the page
+    kinds written as documents (default: PAGEFOLD_KEEP_KINDS or the variable
+    pagefold_keep_kinds, else every kind; a page of another kind becomes a
+    `not_an_article` reject).
 
     Ctrl-C or SIGTERM stops the run in seconds and ends it Cancelled: its
     extraction workers are killed, its staging removed and its day locks
-    released; a day whose commit has begun is committed first, every other
-    day is left as it was.
+    released; the days committed before the stop (and a day whose commit has
+    begun) stay committed, every other day is left as it was.
     """
     logger = get_run_logger()
-    check_parameters(workers=workers, batch_mb=batch_mb, max_page_mb=max_page_mb,
-                     extract_timeout_s=extract_timeout_s)
-    endpoint = storage.endpoint_from_env(s3_endpoint)
-    src, dst = storage.open_store(source, endpoint), storage.open_store(dest, endpoint)
-    storage.check_location(src, "source")
-    storage.check_apart(src, dst)
-    storage.check_location(dst, "lake", writing=True)
+    try:
+        check_parameters(workers=workers, batch_mb=batch_mb, max_page_mb=max_page_mb,
+                         extract_timeout_s=extract_timeout_s, staged_days=staged_days)
+        endpoint = storage.endpoint_from_env(s3_endpoint)
+        src, dst = storage.open_store(source, endpoint), storage.open_store(dest, endpoint)
+        storage.check_location(src, "source")
+        storage.check_apart(src, dst)
+        storage.check_location(dst, "lake", writing=True)
+        days = _pick_days(src, dst, date, mode)
+        rules = config.drift_rules()
+        kinds = config.keep_kinds(keep_kinds)
+    except storage.SetupError as exc:
+        return config.setup_failed(exc)
     workers = workers or pool.default_workers()
     limits = Limits(max_page_bytes=int(max_page_mb * 1024 * 1024), extract_timeout_s=extract_timeout_s,
-                    keep_kinds=config.keep_kinds(keep_kinds))
+                    keep_kinds=kinds)
     started = dt.datetime.now(dt.timezone.utc)
     run = RunInfo(f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}", started, version("pagefold"))
-    days = storage.days_to_ingest(src, date.isoformat() if date else None)
     summary = RunSummary(run.run_id, days)
     stopping.reset()
     pending: dict[PrefectFuture, Batch] = {}  # batches in flight, for a stop to wait for
-    batches: list[Batch] = []
-    finished = 0
-    rules = config.drift_rules()
-    with batch_runner(workers) as runner, DayClaims(dst, run.run_id) as claims:
+    committing: dict[PrefectFuture, str] = {}  # the commit under way, for a stop to finish
+    try:
+        runner = batch_runner(workers)
+    except storage.SetupError as exc:
+        return config.setup_failed(exc)
+    with DayClaims(dst, run.run_id) as claims:
         try:
             # Under `pagefold`, a Ctrl-C held while Prefect started this run stops it here, at once.
             with stopping.signals_to_body(_terminate):
-                logger.info("run %s: %d day(s) from %s to %s; batches on %s", run.run_id, len(days), source, dest,
-                            runner.where)
+                logger.info("run %s: %d day(s) from %s to %s; batches on %s; %s", run.run_id, len(days), source,
+                            dest, runner.where, config.who_runs())
                 if runner.local:
                     pool.warm_up(runner.extract_workers)
                 with stopping.deferred_signals():  # a lock taken is a lock recorded, for the stop to release
@@ -148,31 +172,30 @@ def ingest(
                         summary.mark_empty(day, src.uri(f"dt={day}"))
                         logger.warning("day %s: no raw objects under %s; its output is left as it was", day,
                                        summary.days[day].empty)
-                BOARD.reset()
-                BOARD.set_totals(sum(len(b.objects) for b in batches), sum(b.raw_bytes for b in batches))
-                progress = Progress(run.run_id, len(batches), pages_seen=runner.local)
+                        claims.release(day)
+                BOARD.start(run.run_id, sum(len(b.objects) for b in batches), sum(b.raw_bytes for b in batches))
+                progress = Progress(run.run_id, len(batches), runner)
+                window = DayWindow(batches, staged_days)
                 with progress.reported_every(PROGRESS_EVERY_S):
-                    for batch, outcome in _run_windowed(batches, src, dst, run, limits, runner, pending):
-                        summary.add_batch(batch.day, outcome)
-                        finished += 1
-                        progress.batch_done()
-                for day in locked:
-                    if day not in summary.complete_days():
-                        continue
-                    with stopping.deferred_signals():  # a day is published whole or not at all
-                        try:
-                            claims.locks[day].confirm()  # still ours: no other run took the day over meanwhile
-                            summary.add_commit(day, commit_day(dst, run.run_id, day, summary.days[day].counts.pages,
-                                                               story_days))
-                        except Exception as exc:  # this day stays as it was; the other days still commit
-                            summary.add_failure(day, exc)
-                            continue
-                    summary.add_drift(day, drift.check_day(dst, day, rules))
+                    for event, day, outcome in _run_days(window, src, dst, run, limits, runner, claims, summary,
+                                                          story_days, pending, committing):
+                        if event == "batch":
+                            summary.add_batch(day, outcome)
+                            progress.batch_done()
+                        elif isinstance(outcome, BaseException):
+                            summary.add_failure(day, outcome)
+                        else:
+                            summary.add_commit(day, outcome)
+                            # A Ctrl-C inside DuckDB's scan became its error, "drift not checked", and was lost.
+                            with stopping.deferred_signals():
+                                summary.add_drift(day, drift.check_day(dst, day, rules))
         except (KeyboardInterrupt, TerminationSignal) as interruption:
+            signum = _signal_of(interruption)
+            stopping.request(signum)
             with stopping.deferred_signals(deliver=False):  # a second Ctrl-C does not cut the clean-up short
-                _stop(pending, claims)
+                _stop(pending, committing, claims, summary, runner)
             summary.finish()
-            message = summary.stopped(_signal_name(interruption), finished, len(batches))
+            message = summary.stopped(stopping.signal_name(signum))
             logger.info(message)
             return Cancelled(message=message)
         finally:
@@ -185,23 +208,23 @@ def ingest(
                                      for day, errors in summary.failures.items()))
     if not summary.reconciled:
         raise ReconciliationError(summary.mismatches)
-    # The run's counts and reject reasons head its page in the UI. A run whose days had nothing to read is
-    # Completed, yet not to be mistaken for days ingested: named so, and saying where it looked.
+    # The run's counts head its page in the UI, and every list of runs: they name its state; its message adds the
+    # reject reasons. A run whose days had nothing to read is Completed, yet not to be mistaken for days ingested:
+    # named so, and saying where it looked.
     only_empty = bool(summary.empty_days) and len(summary.empty_days) == len(summary.days)
     message = summary.empty_message() if only_empty else summary.headline()
     if summary.empty_days and not only_empty:
         message += f"; {summary.empty_message()}"
-    return Completed(data=summary.as_dict(), name=NO_RAW_OBJECTS if only_empty else "Completed", message=message)
+    return Completed(data=summary.as_dict(), name=NO_RAW_OBJECTS if only_empty else summary.counts_name(),
+                     message=message)
 
 
 class Progress:
-    """The run's progress artifact and log lines, in pages: read from this process's board when batches run here
-    (`pages_seen`), else (on Dask) counted in batches done."""
+    """The run's progress artifact and log lines, in pages; on Dask the workers' counts are polled every POLL_S."""
 
-    def __init__(self, run_id: str, batches: int, pages_seen: bool):
-        self.batches, self.done, self.pages_seen = batches, 0, pages_seen
-        self.description = f"Pagefold run {run_id}: pages done" if pages_seen else \
-            f"Pagefold run {run_id}: batches done"
+    def __init__(self, run_id: str, batches: int, runner: BatchRunner):
+        self.run_id, self.batches, self.done, self.client = run_id, batches, 0, runner.client
+        self.description = f"Pagefold run {run_id}: pages done"
         self.artifact = create_progress_artifact(0.0 if batches else 100.0, description=self.description)
         self._logger = get_run_logger()
         # Reports go out one at a time, each reading the board when its turn comes: a tick that read the board
@@ -210,20 +233,26 @@ class Progress:
 
     def batch_done(self) -> None:
         self.done += 1
+        try:
+            self.poll()  # the workers' counts of the batch just done
+        except Exception as exc:  # a missed count is not worth the run
+            self._logger.debug("progress poll failed: %s", exc)
         self.report(log=False)
+
+    def poll(self) -> None:
+        """Add up the run's counts on the Dask workers (each keeps its own, `progress.run_counts`)."""
+        if self.client is not None:
+            counts = self.client.run(run_counts, self.run_id).values()
+            BOARD.set_remote(self.run_id, tuple(map(sum, zip(*counts))) if counts else ())
 
     def report(self, log: bool = True) -> None:
         with self._sending:
             self._report(log)
 
     def _report(self, log: bool) -> None:
-        if self.pages_seen:
-            snapshot = BOARD.snapshot()
-            percent, line = 100.0 * snapshot.fraction, snapshot.describe()
-        else:
-            percent, line = 100.0 * self.done / max(1, self.batches), f"{self.done}/{self.batches} batches done"
-        if self.done == self.batches:
-            percent = 100.0
+        snapshot = BOARD.snapshot(self.run_id)
+        line = snapshot.describe()
+        percent = 100.0 if self.done == self.batches else 100.0 * snapshot.fraction
         update_progress_artifact(self.artifact, percent, description=f"{self.description}: {line}")
         if log:
             self._logger.info("progress: %s", line)
@@ -234,9 +263,13 @@ class Progress:
         stop = threading.Event()
 
         def tick() -> None:
-            while not stop.wait(seconds):
+            next_report = time.monotonic() + seconds
+            while not stop.wait(min(POLL_S, seconds)):
                 try:
-                    self.report()
+                    self.poll()
+                    if time.monotonic() >= next_report:
+                        next_report += seconds
+                        self.report()
                 except Exception as exc:  # a missed report is not worth the run
                     self._logger.debug("progress report failed: %s", exc)
 
@@ -261,18 +294,42 @@ def _terminate(signum: int, frame) -> None:
     raise TerminationSignal(signal=signum)
 
 
-def _signal_name(interruption: BaseException) -> str:
-    return stopping.signal_name(interruption.signal if isinstance(interruption, TerminationSignal) else signal.SIGINT)
+def _signal_of(interruption: BaseException) -> int:
+    return interruption.signal if isinstance(interruption, TerminationSignal) else signal.SIGINT
 
 
-def _stop(pending: dict[PrefectFuture, Batch], claims: DayClaims) -> None:
-    """Stop the run: kill the extraction workers, give the batch threads STOP_WAIT_S to leave (they raise Stopped
-    at their next page or wait), then remove this run's staging and release its day locks."""
+def _stop(pending: dict[PrefectFuture, Batch], committing: dict[PrefectFuture, str], claims: DayClaims,
+          summary: RunSummary, runner: BatchRunner) -> None:
+    """Stop the run: let go of Dask (its batches not started are cancelled; a local cluster is closed, its workers
+    stopping their batches at once), kill the extraction workers, give the batch threads STOP_WAIT_S to leave (they
+    raise Stopped at their next page or wait), let a commit under way end (a day is published whole or not at
+    all), then remove this run's staging and release its day locks."""
+    if not runner.local:
+        close_dask()
     pool.stop_now()
     deadline = time.monotonic() + STOP_WAIT_S
     for future in pending:
         future.wait(timeout=max(0.0, deadline - time.monotonic()))
+    for future, day in committing.items():
+        if summary.days[day].written is not None or summary.days[day].failures:
+            continue  # recorded already, before the stop
+        try:
+            summary.add_commit(day, future.result())
+        except Exception as exc:
+            summary.add_failure(day, exc)
     claims.release_all()
+
+
+def _pick_days(src: storage.Store, dst: storage.Store, date: dt.date | None, mode: Mode) -> list[str]:
+    """The run's days: `date`, or every day of the source; of those, the days `mode` picks (`flows.plans`)."""
+    days = storage.days_to_ingest(src, date.isoformat() if date else None)
+    if mode == "all":
+        return days
+    plans = plan([dt.date.fromisoformat(day) for day in days], mode, src, dst)
+    picked = [p.day for p in plans if p.run]
+    get_run_logger().info("mode %s: %d of %d day(s) to run%s", mode, len(picked), len(plans),
+                          "".join(f"; {p.day} not run: {p.reason}" for p in plans if not p.run)[:2000])
+    return picked
 
 
 def _claim_days(claims: DayClaims, days: list[str], summary: RunSummary) -> list[str]:
@@ -292,33 +349,73 @@ def _claim_days(claims: DayClaims, days: list[str], summary: RunSummary) -> list
     return locked
 
 
-def _run_windowed(batches: list[Batch], src, dst, run, limits, runner: BatchRunner,
-                  pending: dict[PrefectFuture, Batch]):
-    """Run batch tasks with at most one more in flight than can run, so memory does not grow with the day.
+def _run_days(window: DayWindow, src, dst, run, limits, runner: BatchRunner, claims: DayClaims,
+              summary: RunSummary, story_days: int, pending: dict[PrefectFuture, Batch],
+              committing: dict[PrefectFuture, str]):
+    """Run the days' batches with at most one more in flight than can run (memory does not grow with the day),
+    and commit each day, one at a time on the flow's threads, as soon as its batches are done.
 
-    Yields (batch, Counts) or (batch, exception) as batches finish: a failed
-    batch is recorded and fails its day, while the other batches go on.
-    `pending` holds the batches in flight (the caller's, for a stop to wait for).
+    Yields ("batch", day, Counts or exception) as batches finish (a failed
+    batch fails its day; its batches not started are dropped; the other days
+    go on), and ("commit", day, rows written or exception) as days commit; a
+    day done with is released (its lock and staging) at once. `pending` and
+    `committing` hold what is in flight, for a stop.
     """
-    queue = list(reversed(batches))
-    while queue or pending:
-        while queue and len(pending) < runner.slots:
-            batch = queue.pop()
+    ready: deque[str] = deque()  # days whose batches are done, in order, waiting for the commit in flight
+    while window.waiting or pending or committing or ready:
+        while len(pending) < runner.slots and (batch := window.next_batch()) is not None:
             parameters = dict(batch=batch, source=src, dest=dst, run=run, limits=limits,
                               workers=runner.extract_workers)
             pending[runner.runner.submit(process_batch, parameters)] = batch
-        future = next(as_completed(list(pending)))
+        if ready and not committing:
+            day = ready.popleft()
+            try:
+                claims.locks[day].confirm()  # still ours: no other run took the day over meanwhile
+            except Exception as exc:
+                yield "commit", day, exc
+                _done_with(day, window, claims)
+                continue
+            with stopping.deferred_signals():  # a commit started is a commit recorded, for a stop to finish it
+                committing[commit_day.submit(dst, run.run_id, day, summary.days[day].counts.pages, story_days)] = day
+        future = next(as_completed([*pending, *committing]))
+        if future in committing:
+            day = committing[future]
+            try:
+                outcome = future.result()
+            except Exception as exc:
+                outcome = exc
+            yield "commit", day, outcome
+            del committing[future]  # recorded: a stop from now on has no commit to finish
+            _done_with(day, window, claims)
+            continue
         batch = pending.pop(future)
         try:
-            yield batch, future.result()
+            outcome = future.result()
         except Exception as exc:
-            yield batch, exc
+            outcome = exc
+        yield "batch", batch.day, outcome
+        if window.batch_done(batch, failed=isinstance(outcome, BaseException)):
+            if summary.days[batch.day].failures:
+                _done_with(batch.day, window, claims)
+            else:
+                ready.append(batch.day)
+
+
+def _done_with(day: str, window: DayWindow, claims: DayClaims) -> None:
+    """A day committed or given up: its lock and staging go, and its place in the window goes to the next day."""
+    with stopping.deferred_signals():  # a lock taken off the run's list is a lock released
+        claims.release(day)
+    window.close(day)
 
 
 def _report(summary: RunSummary) -> None:
+    """The run's summary in its logs, in its markdown artifact `ingest-report` (for people) and in its table
+    artifact `ingest-summary` (for the backfill's summary, which reads each day's counts from it)."""
     logger = get_run_logger()
     for line in summary.lines():
         logger.info(line)
+    create_markdown_artifact(key="ingest-report", markdown=summary.markdown(),
+                             description=f"Pagefold run {summary.run_id}: {summary.counts_name()}")
     create_table_artifact(
         key="ingest-summary",
         table=summary.table_rows() + [summary.total_row()],

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import gzip
+import io
 import json
 import os
 import re
@@ -45,7 +48,7 @@ def prefect_home(tmp_path_factory) -> Iterator[Path]:
 
 def pagefold(*args: str, home: Path, **env_vars: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_"))}
-    env.update(PAGEFOLD_PREFECT_HOME=str(home), COLUMNS="200", **env_vars)
+    env.update({"PAGEFOLD_PREFECT_HOME": str(home), "COLUMNS": "200", **env_vars})
     return subprocess.run([PAGEFOLD, *args], env=env, capture_output=True, text=True, timeout=600,
                           stdin=subprocess.DEVNULL)
 
@@ -93,11 +96,83 @@ def test_query_without_sql_lists_views_and_described_columns(ingested, prefect_h
     assert "Hex SHA-256 of `text`" in result.stdout  # descriptions come from the declared schema
 
 
+QUERY_SQL = "SELECT url, title, authors, published_at, word_count FROM documents ORDER BY url"
+
+
+def lake_documents(lake: Path) -> list[tuple]:
+    return duckdb.sql(f"SELECT url, title, authors, published_at, word_count FROM read_parquet('{lake}/documents/*/*"
+                      ".parquet') ORDER BY url").fetchall()
+
+
+def test_query_output_for_scripts_is_csv_or_json_with_every_row_and_value_whole(ingested, prefect_home):
+    """Issue 24's trial: no CSV or JSON output, and `pagefold query ... > file` cut values with an ellipsis."""
+    lake, _ = ingested
+    expected = lake_documents(lake)
+
+    as_csv = pagefold("query", "--lake", str(lake), "--format", "csv", "--max-rows", "2", QUERY_SQL, home=prefect_home)
+    everything = pagefold("query", "--lake", str(lake), "--format", "csv", QUERY_SQL, home=prefect_home)
+    as_json = pagefold("query", "--lake", str(lake), "--format", "json", QUERY_SQL, home=prefect_home)
+
+    assert as_csv.returncode == everything.returncode == as_json.returncode == 0, as_csv.stderr + as_json.stderr
+    rows = list(csv.DictReader(io.StringIO(everything.stdout)))
+    assert [(r["url"], r["title"], json.loads(r["authors"]), dt.datetime.fromisoformat(r["published_at"]),
+             int(r["word_count"])) for r in rows] == expected
+    assert len(list(csv.DictReader(io.StringIO(as_csv.stdout)))) == 2 and "--max-rows" in as_csv.stderr
+    objects = json.loads(as_json.stdout)
+    assert [(o["url"], o["title"], o["authors"], dt.datetime.fromisoformat(o["published_at"]), o["word_count"])
+            for o in objects] == expected
+
+
+def test_a_query_table_sent_to_a_file_holds_each_row_whole_on_one_line(ingested, prefect_home):
+    """Not a terminal: the table is as wide as its values, not wrapped at an assumed 80 columns (issue 24's trial:
+    titles one word a line)."""
+    lake, _ = ingested
+    result = pagefold("query", "--lake", str(lake), QUERY_SQL, home=prefect_home, COLUMNS="80")
+
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("│")]
+    expected = lake_documents(lake)
+    assert len(lines) == len(expected) and "…" not in result.stdout
+    assert all(url in line and title in line for line, (url, title, *_) in zip(lines, expected))
+
+
 def test_help_names_every_command(prefect_home):
     result = pagefold("--help", home=prefect_home)
     assert result.returncode == 0
-    for command in ("ingest", "query", "demo"):
+    for command in ("ingest", "backfill", "query", "demo", "settings", "worker"):
         assert command in result.stdout
+    ingest_help = pagefold("ingest", "--help", home=prefect_home)
+    assert "PAGEFOLD_DASK_ADDRESS" in ingest_help.stdout and "PAGEFOLD_DASK_WORKERS" in ingest_help.stdout
+
+
+def test_prefect_records_nothing_of_its_telemetry_on_a_terminal(tmp_path):
+    """Issue 24's trial: the Prefect home got `.sdk_telemetry/` although telemetry is said off (Prefect 3.9 records
+    milestones and a device id on a terminal even with DO_NOT_TRACK=1). A run of a flow on a terminal, in a
+    pseudo-terminal here, leaves none."""
+    import pty
+
+    source, home = tmp_path / "raw", tmp_path / "home"
+    write_day(source, "2026-11-20", {"notes/readme.txt": b"not a page"})
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_", "DO_NOT_TRACK"))}
+    env.update(PAGEFOLD_PREFECT_HOME=str(home))
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the command on the terminal
+        os.execve(PAGEFOLD, [PAGEFOLD, "backfill", "--source", str(source), "--dest", str(tmp_path / "lake"),
+                             "--start", "2026-11-20", "--end", "2026-11-20", "--dry-run"], env)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the terminal closed: the command ended
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+
+    assert os.waitstatus_to_exitcode(status) == 0, output.decode(errors="replace")
+    assert b"1 of 1 day(s) to run" in output and (home / "prefect.db").exists()
+    assert not (home / ".sdk_telemetry").exists()
 
 
 @needs_news_dev()

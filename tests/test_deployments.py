@@ -3,36 +3,25 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.actions import WorkPoolCreate
-from prefect.settings import PREFECT_API_URL
 
-ROOT = Path(__file__).resolve().parents[1]
-PREFECT = str(Path(sys.executable).with_name("prefect"))
+from tests.prefect_runs import register_deployments
 
 
 @pytest.fixture(scope="module")
 def deployments(prefect_harness):
     """Register deployments/prefect.yaml as `make deploy` does, with a non-default schedule; read them back."""
+    register_deployments("pagefold-test", PAGEFOLD_SCHEDULE_CRON="30 3 * * *",
+                         PAGEFOLD_SCHEDULE_TIMEZONE="Europe/Paris")
     with get_client(sync_client=True) as client:
-        client.create_work_pool(WorkPoolCreate(name="pagefold-test", type="process"), overwrite=True)
-        env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "PAGEFOLD_WORK_POOL": "pagefold-test",
-               "PAGEFOLD_SCHEDULE_CRON": "30 3 * * *", "PAGEFOLD_SCHEDULE_TIMEZONE": "Europe/Paris"}
-        result = subprocess.run([PREFECT, "--no-prompt", "deploy", "--all", "--prefect-file",
-                                 "deployments/prefect.yaml"], cwd=ROOT, env=env, capture_output=True, text=True,
-                                timeout=300, stdin=subprocess.DEVNULL)
-        assert result.returncode == 0, result.stdout + result.stderr
         return {name: client.read_deployment_by_name(name) for name in ("ingest-day/daily", "backfill/backfill")}
 
 
 def test_the_daily_deployment_runs_the_day_flow_on_the_configured_cron(deployments):
     daily = deployments["ingest-day/daily"]
-    assert daily.entrypoint == "flows/daily.py:ingest_day"
+    assert daily.entrypoint == "flows.daily.ingest_day"  # a module path: any process imports it by name
     assert daily.work_pool_name == "pagefold-test"
     [schedule] = daily.schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone, schedule.active) == ("30 3 * * *", "Europe/Paris", True)
@@ -43,7 +32,7 @@ def test_the_daily_deployment_runs_the_day_flow_on_the_configured_cron(deploymen
 
 def test_the_backfill_form_has_two_required_date_fields_and_a_parallelism_cap(deployments):
     backfill = deployments["backfill/backfill"]
-    assert backfill.entrypoint == "flows/backfill.py:backfill"
+    assert backfill.entrypoint == "flows.backfill.backfill"
     assert backfill.schedules == []
     schema = backfill.parameter_openapi_schema
     for field in ("start_date", "end_date"):
@@ -67,3 +56,31 @@ def test_source_and_dest_are_plain_optional_text_fields_in_the_run_forms(deploym
         prop = schema["properties"][field]
         assert (prop.get("type"), prop.get("default"), "anyOf" in prop) == ("string", "", False), prop
         assert field not in schema.get("required", [])
+
+
+def test_pagefold_settings_says_what_deployed_runs_read_and_how_to_set_what_is_missing(prefect_harness, tmp_path):
+    """`make deploy` ends with it (issue 24's trial: nothing said that source and dest must be set first)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from prefect.variables import Variable
+
+    from tests.prefect_runs import api_url
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_", "AWS_ENDPOINT"))}
+    env.update(PREFECT_API_URL=api_url(), PAGEFOLD_SOURCE=str(tmp_path / "raw"), COLUMNS="80")
+    Variable.set("pagefold_s3_endpoint", "http://minio.internal:9000", overwrite=True)
+    try:
+        result = subprocess.run([str(Path(sys.executable).with_name("pagefold")), "settings"], env=env,
+                                capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    finally:
+        Variable.unset("pagefold_s3_endpoint")
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert f"  source       {tmp_path / 'raw'} (PAGEFOLD_SOURCE)" in lines
+    assert ("  lake         NOT SET, runs fail: set PAGEFOLD_DEST where the worker runs, or run `prefect variable set "
+            "pagefold_dest s3://bucket/lake`, or pass dest as a parameter of the run") in lines
+    assert "  S3 endpoint  http://minio.internal:9000 (variable pagefold_s3_endpoint)" in lines
+    assert lines[-1] == "Before the first run, set dest as said above."

@@ -68,6 +68,18 @@ def test_the_day_flow_reads_source_and_dest_from_the_environment(tmp_path, monke
     assert summary["documents"] > 0 and {row[0] for row in lake_rows(lake)} == {"2026-11-27"}
 
 
+def test_a_day_run_with_no_source_set_fails_in_one_sentence_saying_how_to_set_it(monkeypatch):
+    """Issue 24's trial: `Flow run encountered an exception: MissingSetting: ...` and a traceback."""
+    for name in ("PAGEFOLD_SOURCE", "PAGEFOLD_DEST"):
+        monkeypatch.delenv(name, raising=False)
+
+    state = ingest_day(date=dt.date(2026, 11, 27), return_state=True)
+
+    assert state.is_failed()
+    assert state.message == ("no source given: set PAGEFOLD_SOURCE where the worker runs, or run `prefect variable set "
+                             "pagefold_source s3://bucket/raw-pages`, or pass source as a parameter of the run")
+
+
 def test_a_backfill_over_three_days_writes_three_days(tmp_path):
     source, lake = tmp_path / "raw", tmp_path / "lake"
     for day in DAYS:
@@ -136,9 +148,12 @@ def test_the_backfill_summary_shows_each_days_pages_reject_reasons_and_run():
 
     lines = markdown.splitlines()
     assert lines[0] == "## Backfill 2026-11-25..2026-11-26: 1 day(s) completed, 1 failed"
-    assert lines[2].startswith("| day | state | pages | documents | rejects | rejects by reason | entities | seconds")
-    assert lines[4] == ("| 2026-11-25 | Completed | 5 | 3 | 2 | invalid_json: 1, missing_url: 1 | 50 | 7.1 | 3 | 2 | "
-                        "[day-2026-11-25](http://127.0.0.1:4200/runs/flow-run/id-1) |")
-    assert lines[5].startswith("| 2026-11-26 | Failed | - | - | - | - | - | 0.4 | 0 | 0 | [day-2026-11-26]")
-    assert lines[6] == "| **all days** | | 5 | 3 | 2 | invalid_json: 1, missing_url: 1 | 50 | 7.5 | 3 | 2 | |"
+    # Eight short columns, each day linked to its run: readable at 1280 px (issue 24: eleven were cut at 1400 px).
+    assert lines[2] == "| day | state | pages | documents | rejects | entities | seconds | in the lake |"
+    run = "http://127.0.0.1:4200/runs/flow-run"
+    assert lines[4] == f"| [2026-11-25]({run}/id-1) | Completed | 5 | 3 | 2 | 50 | 7.1 | 3 + 2 |"
+    assert lines[5] == f"| [2026-11-26]({run}/id-2) | Failed | - | - | - | - | 0.4 | 0 + 0 |"
+    assert lines[6] == "| **all days** | | 5 | 3 | 2 | 50 | 7.5 | 3 + 2 |"
+    assert "- all days: invalid_json: 1, missing_url: 1" in lines
+    assert "- 2026-11-25: invalid_json: 1, missing_url: 1" in lines
     assert lines[-1] == "- **2026-11-26** Failed: day 2026-11-26 failed and was left unchanged: DayLocked: ..."

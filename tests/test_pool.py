@@ -29,6 +29,13 @@ def square_or_hang(items: list[int]) -> list[tuple[int, int]]:
     return [(i * i, os.getpid()) for i in items]
 
 
+def model_classes(languages: list[str]) -> list[str]:
+    """Runs in a worker: the class of each language's NER model."""
+    from tasks import entities
+
+    return [type(entities.model_for(language)).__name__ for language in languages]
+
+
 def lost(reason: str):
     return lambda item: f"{reason} {item}"
 
@@ -68,6 +75,23 @@ def test_an_item_stuck_past_its_deadline_is_killed_and_costs_only_itself():
     assert out[0][1] != out[3][1]  # the worker that hung was killed (SIGKILL: it blocked SIGTERM) and replaced
     assert elapsed < 300  # not the hour it would hang: 4 s for the chunk, 1 s alone, 3 s of grace before SIGKILL each,
     # and the replaced workers' start-up (models load in each)
+
+
+def test_loading_a_model_counts_against_no_deadline(monkeypatch):
+    """French's NER model takes seconds to load (8 s of CPU on this machine), the item that needs it gets 1 s. A
+    new worker loads English's before it takes items; the French item comes back unrun (ModelNotLoaded) and runs
+    again, its worker loading French's first in a time of its own. It used to load in the item's time, and time
+    out."""
+    monkeypatch.setattr(pool, "_languages", {"en"})
+    try:
+        chunk = pool.submit(1, model_classes, ["fr"], deadline_s=1.0)
+        out = pool.results(chunk, 1, on_crash=lost("crashed"), on_timeout=lost("late"))
+        again = pool.submit(1, model_classes, ["en", "fr"], deadline_s=1.0)
+        assert pool.results(again, 1, on_crash=lost("crashed"), on_timeout=lost("late")) == ["NerModel"] * 2
+    finally:
+        pool.shutdown_pools()
+
+    assert out == ["NerModel"]
 
 
 def test_run_here_computes_in_this_process_and_hands_back_the_same_results():

@@ -6,13 +6,13 @@ import time
 
 import pytest
 
-from tasks.running.progress import Snapshot
+from tasks.running.progress import ProgressBoard, Snapshot
 
 
 def snapshot(objects_done=0, bytes_done=0, pages_of_objects_done=0, pages_read=0, pages_done=0, elapsed_s=10.0,
-             objects_total=4, bytes_total=4_000):
+             objects_total=4, bytes_total=4_000, flowing_s=10.0, pages_done_when_flowing=0):
     return Snapshot(objects_total, bytes_total, objects_done, bytes_done, pages_of_objects_done, pages_read,
-                    pages_done, elapsed_s)
+                    pages_done, elapsed_s, flowing_s, pages_done_when_flowing)
 
 
 @pytest.mark.parametrize("pages_read", [0, 36])
@@ -42,6 +42,42 @@ def test_at_zero_pages_done_no_time_left_is_shown():
     """Issue 12: "~3 s left" at 0 pages."""
     s = snapshot(objects_done=1, bytes_done=1_000, pages_of_objects_done=30, pages_read=30, pages_done=0)
     assert s.seconds_left is None and "left" not in s.describe()
+
+
+def test_while_the_models_load_the_phase_is_named_and_no_time_left_is_promised():
+    """Issue 24's trial: 3-15 pages (rejected before extraction) for ~20 s while the extraction processes loaded
+    their models, shown as "~430 s left" of a run that ended 26 s later."""
+    s = snapshot(objects_done=4, bytes_done=4_000, pages_of_objects_done=300, pages_read=300, pages_done=15,
+                 elapsed_s=20.0, flowing_s=None)
+    assert s.pages_per_s is None and s.seconds_left is None
+    assert s.describe() == "15/300 pages (5%), 4/4 objects read, starting extraction (loading models)"
+
+
+def test_the_rate_is_measured_from_the_moment_pages_flow_out_of_extraction():
+    # 15 pages were done before the first extracted ones came back, 20 s into the run; 10 s later, 45 more.
+    s = snapshot(objects_done=4, bytes_done=4_000, pages_of_objects_done=300, pages_read=300, pages_done=60,
+                 elapsed_s=30.0, flowing_s=10.0, pages_done_when_flowing=15)
+    assert s.pages_per_s == pytest.approx(4.5) and s.seconds_left == pytest.approx(240 / 4.5)
+    assert s.describe() == "60/300 pages (20%), 4/4 objects read, 4.5 pages/s, ~53 s left"
+    just_started = snapshot(objects_done=4, bytes_done=4_000, pages_of_objects_done=300, pages_read=300,
+                            pages_done=19, flowing_s=0.5, pages_done_when_flowing=15)
+    assert just_started.seconds_left is None and just_started.describe().endswith("measuring the rate")
+
+
+def test_the_board_keeps_each_runs_counts_apart_and_adds_the_dask_workers_counts():
+    """A Dask worker serves the batches of several runs; the flow adds up its run's counts from every worker."""
+    board = ProgressBoard()
+    board.start("run-a", objects=2, raw_bytes=200)
+    board.object_done("run-a", 100, pages=3)
+    board.pages_done("run-a", 1)  # a reject before extraction: pages do not flow yet
+    board.pages_done("run-b", 5, extracted=True)
+    assert board.snapshot().flowing_s is None and board.snapshot().pages_done == 1
+
+    board.set_remote("run-a", (1, 100, 4, 7, 6, 6))  # the workers: an object of 4 pages read, 6 pages extracted
+    s = board.snapshot("run-a")
+    assert (s.objects_done, s.pages_of_objects_done, s.pages_done) == (2, 7, 7)
+    assert s.flowing_s is not None and s.pages_done_when_flowing == 7
+    assert board.counts("run-b") == (0, 0, 0, 0, 5, 5) and board.counts("run-c") == (0, 0, 0, 0, 0, 0)
 
 
 @pytest.mark.usefixtures("prefect_harness")

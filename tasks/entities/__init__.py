@@ -14,6 +14,7 @@ from tasks.entities.models import (
     MODELS_ENV,
     REGISTRY,
     SEGMENT_CHARS,
+    ModelNotLoaded,
     NerModel,
     configured_models,
     model_for,
@@ -24,8 +25,8 @@ from tasks.entities.names import clean_name
 from tasks.entities.resolve import NON_ENTITY_LABELS, Entity, Mention, resolve, summarize
 
 __all__ = ["ENTITIES_DONE", "FAILED", "MODELS_ENV", "NON_ENTITY_LABELS", "REGISTRY", "SEGMENT_CHARS", "TOO_LONG",
-           "UNSUPPORTED_LANGUAGE", "Entity", "Mention", "add_entities", "clean_name", "configured_models",
-           "model_for", "no_entities", "preload", "resolve", "segments", "summarize"]
+           "UNSUPPORTED_LANGUAGE", "Entity", "Mention", "ModelNotLoaded", "add_entities", "clean_name",
+           "configured_models", "model_for", "no_entities", "preload", "resolve", "segments", "summarize"]
 
 ENTITIES_DONE = "done"
 UNSUPPORTED_LANGUAGE = "unsupported_language"
@@ -48,7 +49,8 @@ def add_entities(documents: list[dict], max_chars: int) -> None:
     """Give each extracted document its entity columns, in place, with one `nlp.pipe` per language.
 
     `documents` need `language`, `title` and `text`. A language's model is
-    loaded the first time one of its documents comes. A page the model (or
+    loaded the first time one of its documents comes (in an extraction
+    worker, ModelNotLoaded instead: `models.preload`). A page the model (or
     the rules after it) fails on gets `failed` and costs nothing else: the
     call is re-run page by page to find it. Raises RuntimeError when a
     language's configured models are none of them installed.

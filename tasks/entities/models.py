@@ -294,13 +294,35 @@ def segments(text: str, size: int = SEGMENT_CHARS) -> list[tuple[int, str]]:
     return pieces
 
 
+class ModelNotLoaded(Exception):
+    """A document of `language` needs that language's model, which this process may not load now: it is an
+    extraction worker whose pages have a deadline, and a model takes seconds to load (French's ~8 s of CPU).
+    Whoever runs the worker loads it first (`preload`), outside any page's deadline, and runs the pages again."""
+
+    def __init__(self, language: str):
+        super().__init__(language)
+        self.language = language
+
+    def __str__(self) -> str:
+        return f"the NER model of {self.language!r} is not loaded in this worker"
+
+
+# The languages whose models this process may use, set by `preload(..., only=True)`; None: any, loaded with its
+# first document.
+_allowed: frozenset[str] | None = None
+
+
 @functools.cache
 def model_for(language: str | None) -> NerModel | None:
     """The language's model, loaded on first use in this process; None when none is configured.
 
-    Raises RuntimeError when models are configured for the language but none of them is installed.
+    Raises RuntimeError when models are configured for the language but none of them is installed, and
+    ModelNotLoaded when the model is not loaded yet and this process was told to load no other model
+    (`preload(..., only=True)`).
     """
     candidates = configured_models().get(language or "", ())
+    if candidates and _allowed is not None and (language or "") not in _allowed:
+        raise ModelNotLoaded(language or "")
     for name in candidates:
         try:
             return load_model(name)
@@ -311,10 +333,16 @@ def model_for(language: str | None) -> NerModel | None:
     return None
 
 
-def preload(languages: tuple[str, ...] = ()) -> None:
-    """Import spaCy now, and load the models of `languages`; any other language's model loads with its first
-    page, so a worker never holds a model its day does not need. A model that fails to load fails again,
-    loudly, where it is used."""
+def preload(languages: tuple[str, ...] = (), only: bool = False) -> None:
+    """Import spaCy now, and load the models of `languages`; without `only`, any other language's model loads
+    with its first page, so a worker never holds a model its day does not need. A model that fails to load fails
+    again, loudly, where it is used.
+
+    With `only`, this process loads no other model afterwards (but those of a later `preload`): `model_for`
+    raises ModelNotLoaded for another language that has models configured (an extraction worker, whose pages'
+    deadlines must not pay for it).
+    """
+    global _allowed
     import spacy  # noqa: F401  (the import is most of a small model's start-up)
 
     for language in languages:
@@ -322,6 +350,8 @@ def preload(languages: tuple[str, ...] = ()) -> None:
             model_for(language)
         except Exception:  # not cached: the batch that needs it raises the same error with its own context
             continue
+    if only:
+        _allowed = frozenset(languages).union(_allowed or ())
 
 
 def load_model(name: str):

@@ -46,7 +46,7 @@ from tasks.extraction.metadata import (
 from tasks.extraction.paywall import prune_paywall_prompts
 from tasks.extraction.wire import find_agency, find_dateline, without_agency_credit
 from tasks.lake.validate import ISO_639_1
-from tasks.records import Extracted, Limits, RawPage, Reject, hostname_of
+from tasks.records import Extracted, Limits, RawPage, Reject, SourcePointer, hostname_of
 from tasks.sources.decoding import DecodeError, decode_page, undo_latin1
 from tasks.stories.signatures import WORD, signature
 
@@ -61,6 +61,22 @@ def extract_pages(pages: list[RawPage], limits: Limits) -> list[Extracted | Reje
     results = [extract_page(page, limits) for page in pages]
     add_entities([r for r in results if isinstance(r, dict)], limits.ner_max_chars)
     return [Extracted(r, r.pop("entities"), signature(r["text"])) if isinstance(r, dict) else r for r in results]
+
+
+def warm_up() -> None:
+    """Load what extraction otherwise loads with its first page (py3langid's model, dateparser's data,
+    trafilatura's tables, the page-kinds model) by extracting a page made up for it: an extraction worker does
+    this before it takes pages, so that no page's deadline pays for it. NER models: `tasks.entities.preload`."""
+    extract_page(RawPage(SourcePointer("warm-up"), "https://news.example/2026/11/27/warm-up", _WARM_UP_PAGE), Limits())
+
+
+_WARM_UP_PAGE = """<html lang="en"><head><title>Harbour works start on Monday</title></head><body><article>
+<h1>Harbour works start on Monday</h1><p class="byline">By Jane Doe, 27 November 2026</p>
+<p>The council said on Friday that the works on the old harbour wall would start next week and last until spring.</p>
+<p>The ferry will keep its timetable while the works go on, although the car park by the pier will be closed.</p>
+<p>Fishermen who moor their boats along the wall have been offered places in the marina for the whole winter.</p>
+<p>A public meeting about the plans will be held in the town hall on Thursday evening, the council added today.</p>
+</article></body></html>"""
 
 
 def main_text(tree, url: str | None):

@@ -249,6 +249,13 @@ class DayClaims:
         staging.clear_staging(self.dest, day, keep=self.run_id)
         return lock
 
+    def release(self, day: str) -> None:
+        """Done with `day` (committed, failed or empty): remove this run's staging of it and release its lock."""
+        with self._guard:
+            lock = self.locks.pop(day, None)
+        if lock is not None:
+            self._let_go(lock)
+
     def release_all(self) -> None:
         with self._guard:
             if self._released:
@@ -259,12 +266,14 @@ class DayClaims:
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join()
         for lock in locks:
-            try:
-                staging.discard_staging(self.dest, self.run_id, lock.day)
-            except Exception as exc:  # the next run of the day removes it
-                log.warning("day %s: this run's staging could not be removed (%s: %s)", lock.day,
-                            type(exc).__name__, exc)
-            lock.release()
+            self._let_go(lock)
+
+    def _let_go(self, lock: DayLock) -> None:
+        try:
+            staging.discard_staging(self.dest, self.run_id, lock.day)
+        except Exception as exc:  # the next run of the day removes it
+            log.warning("day %s: this run's staging could not be removed (%s: %s)", lock.day, type(exc).__name__, exc)
+        lock.release()
 
     def _beat(self) -> None:
         while not self._stop.wait(self._every_s):

@@ -99,7 +99,7 @@ def run_batch(batch: Batch, source: Store, dest: Store, run: RunInfo, limits: Li
             submitted = in_flight.pop(future)
             for result in pool.results(submitted, workers, on_crash=crashed, on_timeout=timed_out):
                 _store(result, writer, counts, run, log_reject)
-            BOARD.pages_done(len(submitted.items))
+            BOARD.pages_done(run.run_id, len(submitted.items), extracted=True)
 
     def log_reject(reject: Reject) -> None:
         at = reject.source.line or reject.source.offset
@@ -114,12 +114,12 @@ def run_batch(batch: Batch, source: Store, dest: Store, run: RunInfo, limits: Li
         while len(in_flight) >= max(1, IN_FLIGHT_PER_WORKER * workers):
             settle()
 
-    for item in stream_pages(batch.objects, source, limits):
+    for item in stream_pages(batch.objects, source, limits, run.run_id):
         stopping.check()
         counts.pages += 1
         if isinstance(item, Reject):
             _store(item, writer, counts, run, log_reject)
-            BOARD.pages_done(1)
+            BOARD.pages_done(run.run_id, 1)
             continue
         chunk.append(item)
         if len(chunk) >= PAGES_PER_CHUNK:
@@ -167,8 +167,10 @@ class _Stopped(Exception):
 _DONE = object()
 
 
-def stream_pages(objects: tuple[ObjectInfo, ...], source: Store, limits: Limits) -> Iterator[RawPage | Reject]:
-    """Pages of all objects, read by several threads at once, through a bounded queue.
+def stream_pages(objects: tuple[ObjectInfo, ...], source: Store, limits: Limits,
+                 run_id: str) -> Iterator[RawPage | Reject]:
+    """Pages of all objects, read by several threads at once, through a bounded queue (counted on the progress
+    board under `run_id`).
 
     What is wrong with an object itself becomes its reject (see
     `readers.pages_of`); a fault of the store that outlasts the object's
@@ -191,11 +193,11 @@ def stream_pages(objects: tuple[ObjectInfo, ...], source: Store, limits: Limits)
         pages = 0
         try:
             for item in pages_of(obj, source, limits):
-                BOARD.page_read()
+                BOARD.page_read(run_id)
                 pages += 1
                 put(item)
         finally:
-            BOARD.object_done(obj.size, pages)
+            BOARD.object_done(run_id, obj.size, pages)
             put(_DONE)
 
     with ThreadPoolExecutor(READ_THREADS, thread_name_prefix="pagefold-read") as readers:

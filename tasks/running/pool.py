@@ -14,6 +14,16 @@ its pages are run again one at a time, each with one deadline, so only the
 page that times out again (`on_timeout`) or kills its worker again
 (`on_crash`) is lost, and the others of its chunk are kept.
 
+No page's deadline pays for loading a model. A worker loads trafilatura,
+the language identifier and the NER models of English and of every language
+its process had met when the pool started, before it takes pages (the pool's
+initializer); a page in
+another language raises `ModelNotLoaded` at once instead of loading it in its
+time, and its chunk runs again with `MODEL_LOAD_S` more to load it first.
+Without this, a fresh worker's first pages took 4-8 s more (French's model
+alone is 8 s of CPU), and a worker killed for a time-out came back cold, so
+the pages run again alone timed out in turn.
+
 When the run is stopped (`stop_now`), the workers are killed at once, not
 waited for, and whoever waits on a chunk gets `stopping.Stopped`.
 """
@@ -33,8 +43,15 @@ from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
+from tasks.entities import ModelNotLoaded
 from tasks.running import stopping
 
+# Seconds a chunk gets on top of its pages' deadlines when its worker must first load a language's NER model
+# (French's: 8 s of CPU, 23 s from a cold disk on a machine at a load of 6).
+MODEL_LOAD_S = 120.0
+# The languages whose NER models a new pool's workers load before they take pages: English, the language of most
+# pages, and every language this process has met since.
+_languages: set[str] = {"en"}
 _pools: dict[int, ProcessPool] = {}
 _lock = threading.Lock()
 # A worker's start (Python, trafilatura, spaCy, a model: 2-3 s of CPU here) costs as much as extracting a dozen
@@ -52,6 +69,7 @@ class Submitted:
     fn: Callable[[list], list]
     items: list
     deadline_s: float | None  # per item
+    languages: tuple[str, ...] = ()  # whose NER models the worker may load first, in MODEL_LOAD_S more
 
 
 def extraction_pool(workers: int) -> ProcessPool:
@@ -60,6 +78,7 @@ def extraction_pool(workers: int) -> ProcessPool:
         stopping.check()  # no new pool once the run is stopping (stop_now empties the registry)
         if workers not in _pools:
             _pools[workers] = ProcessPool(max_workers=workers, initializer=_warm_up,
+                                          initargs=(tuple(sorted(_languages)),),
                                           context=multiprocessing.get_context("spawn"))
         return _pools[workers]
 
@@ -98,16 +117,20 @@ def warm_up(workers: int) -> None:
             signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
 
 
-def submit(workers: int, fn: Callable[[list], list], items: list, deadline_s: float) -> Submitted:
-    """Run `fn(items)` in the shared pool, within `deadline_s` per item; replaces a pool that broke."""
+def submit(workers: int, fn: Callable[[list], list], items: list, deadline_s: float,
+           languages: tuple[str, ...] = ()) -> Submitted:
+    """Run `fn(items)` in the shared pool, within `deadline_s` per item, after loading the NER models of
+    `languages` within `MODEL_LOAD_S` more; replaces a pool that broke."""
+    call, args = (_loading, (fn, languages, items)) if languages else (fn, (items,))
+    timeout = deadline_s * len(items) + (MODEL_LOAD_S if languages else 0)
     pool = extraction_pool(workers)
     try:
-        future = pool.schedule(fn, args=(items,), timeout=deadline_s * len(items))
+        future = pool.schedule(call, args=args, timeout=timeout)
     except RuntimeError:  # "the Pool is not active": it broke (all workers died) or was stopped; a new one, once
         _discard(pool)
         pool = extraction_pool(workers)
-        future = pool.schedule(fn, args=(items,), timeout=deadline_s * len(items))
-    return Submitted(future, pool, fn, items, deadline_s)
+        future = pool.schedule(call, args=args, timeout=timeout)
+    return Submitted(future, pool, fn, items, deadline_s, languages)
 
 
 def run_here(fn: Callable[[list], list], items: list) -> Submitted:
@@ -125,6 +148,8 @@ def results(chunk: Submitted, workers: int, on_crash: Callable[[Any], Any], on_t
     """
     try:
         return outcome(chunk.future)
+    except ModelNotLoaded as missing:
+        return results(_with_language(missing.language, chunk, workers), workers, on_crash, on_timeout)
     except TimeoutError:
         if len(chunk.items) == 1:
             return [on_timeout(chunk.items[0])]
@@ -134,9 +159,9 @@ def results(chunk: Submitted, workers: int, on_crash: Callable[[Any], Any], on_t
         _discard(chunk.pool)
     out = []
     for item in chunk.items:
-        alone = submit(workers, chunk.fn, [item], chunk.deadline_s)
+        alone = submit(workers, chunk.fn, [item], chunk.deadline_s, chunk.languages)
         try:
-            out += outcome(alone.future)
+            out += _outcome_with_models(alone, workers)
         except TimeoutError:
             out.append(on_timeout(item))
         except ProcessExpired:
@@ -153,6 +178,23 @@ def outcome(future: Future, poll_s: float = 0.2):
         stopping.check()
         wait([future], timeout=poll_s)
     return future.result()
+
+
+def _with_language(language: str, chunk: Submitted, workers: int) -> Submitted:
+    """`chunk` again, its worker loading `language`'s model first, in a time of its own; a pool started later in
+    this process loads it with its workers."""
+    with _lock:
+        _languages.add(language)
+    return submit(workers, chunk.fn, chunk.items, chunk.deadline_s, chunk.languages + (language,))
+
+
+def _outcome_with_models(chunk: Submitted, workers: int):
+    """`outcome(chunk.future)`, the chunk run again for as long as it meets a model its worker has not loaded."""
+    while True:
+        try:
+            return outcome(chunk.future)
+        except ModelNotLoaded as missing:
+            chunk = _with_language(missing.language, chunk, workers)
 
 
 def wait_any(futures, poll_s: float = 0.2) -> set[Future]:
@@ -173,7 +215,7 @@ def stop_now() -> None:
         _pools.clear()
     for pool in pools:
         pool.stop()  # accepts nothing more, and replaces no worker once its manager sees it
-    for process in multiprocessing.active_children():  # the pools' workers (and a local Dask cluster's)
+    for process in multiprocessing.active_children():  # the pools' workers (a local Dask cluster is closed first)
         process.kill()
     for pool in pools:  # pebble's own clean-up: its channels closed, a worker it started meanwhile stopped
         with contextlib.suppress(Exception):  # the workers are dead already: nothing left here is worth a failure
@@ -203,14 +245,22 @@ def _nothing() -> None:
     pass
 
 
-def _warm_up() -> None:
-    """Import trafilatura, lxml, spaCy and datasketch once per worker, and load the English NER model, while the
-    run is starting: the worker would otherwise wait for its first chunk, then load it (0.5 s of CPU here). Most
-    crawls hold English pages; a day without any pays 0.5 s and 70 MB per worker for it. The other languages'
-    models load with their first page."""
+def _warm_up(languages: tuple[str, ...]) -> None:
+    """Import trafilatura, lxml, spaCy and datasketch, load what extraction loads with its first page and the NER
+    models of `languages` (English's: 0.5 s of CPU and 70 MB, which a day without English pages pays for
+    nothing), once per worker, before it takes pages; it will load no other model unasked (`_loading`)."""
     from tasks import entities
-    from tasks.extraction import page as extract  # noqa: F401
+    from tasks.extraction import page
     from tasks.stories.signatures import signature
 
-    entities.preload(("en",))
+    entities.preload(languages, only=True)
+    page.warm_up()
     signature("")  # datasketch imported, its permutations drawn
+
+
+def _loading(fn: Callable[[list], list], languages: tuple[str, ...], items: list) -> list:
+    """Runs in a worker: load the NER models of `languages` (the chunk's MODEL_LOAD_S), then `fn(items)`."""
+    from tasks import entities
+
+    entities.preload(languages, only=True)
+    return fn(items)

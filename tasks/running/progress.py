@@ -1,15 +1,26 @@
-"""Live counters of the running ingest, in pages: the command line's progress bar, the flow's progress lines.
+"""Live counters of running ingests, in pages: the command line's progress bar, the flow's progress lines.
 
-Batch tasks run on threads of the flow's process, so a lock-guarded board
-in that process sees every batch; the CLI polls it. It carries no data the
-run depends on: losing it loses only the display.
+Each process keeps a board of counters per run. Batch tasks running on
+threads of the flow's process count on the flow's own board; batches on
+Dask count on their worker's board, which the flow polls (`run_counts`) and
+adds up (`ProgressBoard.set_remote`). It carries no data the run depends on:
+losing it loses only the display.
+
+No time left is promised until pages flow out of extraction: the first
+chunk's wait is the extraction processes' start (trafilatura and the NER
+models load in seconds), not a rate; the rate is measured from the moment
+the first extracted pages came back.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
+
+MIN_RATE_S = 2.0  # the rate is measured over at least this long after pages start to flow
+KEPT_RUNS = 32  # runs whose counters a process keeps (a Dask worker serves run after run)
 
 
 @dataclass(frozen=True)
@@ -22,10 +33,15 @@ class Snapshot:
     pages_read: int  # every page read so far (an object may hold many pages)
     pages_done: int  # stored as a document or a reject
     elapsed_s: float
+    flowing_s: float | None = None  # since the first extracted pages came back; None: not yet (models loading)
+    pages_done_when_flowing: int = 0  # pages done at that moment (rejected before extraction, mostly)
 
     @property
-    def pages_per_s(self) -> float:
-        return self.pages_done / self.elapsed_s if self.elapsed_s > 0 else 0.0
+    def pages_per_s(self) -> float | None:
+        """Pages done per second since pages started to flow out of extraction; None until MIN_RATE_S later."""
+        if self.flowing_s is None or self.flowing_s < MIN_RATE_S:
+            return None
+        return (self.pages_done - self.pages_done_when_flowing) / self.flowing_s
 
     @property
     def exact(self) -> bool:
@@ -51,61 +67,140 @@ class Snapshot:
 
     @property
     def seconds_left(self) -> float | None:
-        """At the rate pages were done so far; None before the first page is done."""
-        total = self.pages_total
-        if not self.pages_done or total is None:
+        """At the rate pages flow; None before it is measured or while nothing is left to estimate."""
+        total, rate = self.pages_total, self.pages_per_s
+        if total is None or not rate:
             return None
-        return max(0.0, total - self.pages_done) / self.pages_per_s
+        return max(0.0, total - self.pages_done) / rate
 
     def describe(self) -> str:
-        """One line, e.g. `37/~120 pages (31%), 12/40 objects read, 3.1 pages/s, ~27 s left`."""
+        """One line, e.g. `37/~120 pages (31%), 12/40 objects read, 3.1 pages/s, ~27 s left`, or while the
+        extraction processes start `3/~120 pages (2%), 12/40 objects read, starting extraction (loading models)`."""
         if not self.objects_total:
             return "listing objects"
         total = self.pages_total
         pages = f"{self.pages_done}/{'' if self.exact else '~'}{total} pages ({self.fraction:.0%})" if total else \
             f"{self.pages_done} pages (total known once an object is read)"
+        objects = f"{self.objects_done}/{self.objects_total} objects read"
+        if self.flowing_s is None:
+            return f"{pages}, {objects}, starting extraction (loading models)"
+        rate = self.pages_per_s
+        if rate is None:
+            return f"{pages}, {objects}, measuring the rate"
         left = f", ~{self.seconds_left:.0f} s left" if self.seconds_left else ""
-        return (f"{pages}, {self.objects_done}/{self.objects_total} objects read, {self.pages_per_s:.1f} pages/s"
-                f"{left}")
+        return f"{pages}, {objects}, {rate:.1f} pages/s{left}"
+
+
+@dataclass
+class Counts:
+    """One run's counts in one process."""
+
+    objects_done: int = 0
+    bytes_done: int = 0
+    pages_of_objects_done: int = 0
+    pages_read: int = 0
+    pages_done: int = 0
+    pages_extracted: int = 0  # of pages_done, those that came back from extraction
+
+    def as_tuple(self) -> tuple[int, ...]:
+        return (self.objects_done, self.bytes_done, self.pages_of_objects_done, self.pages_read, self.pages_done,
+                self.pages_extracted)
+
+
+class _Run:
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.totals = (0, 0)
+        self.here = Counts()
+        self.remote = Counts()
+        self.flowing_since: float | None = None
+        self.pages_done_when_flowing = 0
+
+    def counts(self) -> Counts:
+        return Counts(*(a + b for a, b in zip(self.here.as_tuple(), self.remote.as_tuple())))
+
+    def note_flow(self) -> None:
+        """Pages came back from extraction: the first time, the rate starts here."""
+        counts = self.counts()
+        if self.flowing_since is None and counts.pages_extracted:
+            self.flowing_since, self.pages_done_when_flowing = time.monotonic(), counts.pages_done
 
 
 class ProgressBoard:
+    """This process's counters, per run id; `current` is the run whose flow last started here (the CLI shows it)."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.reset()
+        self._runs: OrderedDict[str, _Run] = OrderedDict()
+        self.current: str | None = None
 
-    def reset(self) -> None:
+    def _run(self, run_id: str) -> _Run:
+        run = self._runs.get(run_id)
+        if run is None:
+            run = self._runs[run_id] = _Run()
+            while len(self._runs) > KEPT_RUNS:
+                self._runs.popitem(last=False)
+        return run
+
+    def start(self, run_id: str, objects: int, raw_bytes: int) -> None:
+        """A run's flow knows its totals: from now on its snapshots are the ones to show."""
         with self._lock:
-            self._started = time.monotonic()
-            self._totals = [0, 0]
-            self._done = [0, 0, 0, 0, 0]  # objects, their bytes, their pages; pages read, pages done
+            run = self._run(run_id)
+            run.started, run.totals = time.monotonic(), (objects, raw_bytes)
+            self.current = run_id
 
-    def set_totals(self, objects: int, raw_bytes: int) -> None:
+    def page_read(self, run_id: str) -> None:
         with self._lock:
-            self._totals = [objects, raw_bytes]
+            self._run(run_id).here.pages_read += 1
 
-    def page_read(self) -> None:
-        with self._lock:
-            self._done[3] += 1
-
-    def object_done(self, raw_bytes: int, pages: int) -> None:
+    def object_done(self, run_id: str, raw_bytes: int, pages: int) -> None:
         """An object read to its end: its raw size and the pages it held."""
         with self._lock:
-            self._done[0] += 1
-            self._done[1] += raw_bytes
-            self._done[2] += pages
+            counts = self._run(run_id).here
+            counts.objects_done += 1
+            counts.bytes_done += raw_bytes
+            counts.pages_of_objects_done += pages
 
-    def pages_done(self, pages: int) -> None:
+    def pages_done(self, run_id: str, pages: int, extracted: bool = False) -> None:
+        """`pages` stored; `extracted`: they came back from extraction (not rejected before it)."""
         with self._lock:
-            self._done[4] += pages
+            run = self._run(run_id)
+            run.here.pages_done += pages
+            if extracted:
+                run.here.pages_extracted += pages
+                run.note_flow()
+
+    def counts(self, run_id: str) -> tuple[int, ...]:
+        """This process's own counts of a run (`Counts.as_tuple`)."""
+        with self._lock:
+            return self._runs[run_id].here.as_tuple() if run_id in self._runs else Counts().as_tuple()
+
+    def set_remote(self, run_id: str, counts: tuple[int, ...]) -> None:
+        """The run's counts on other processes (Dask workers), added up: they replace the previous ones."""
+        with self._lock:
+            run = self._run(run_id)
+            run.remote = Counts(*counts)
+            run.note_flow()
 
     def __reduce__(self) -> str:
         """Pickled by name: each process has its own board (the flow's code travels to Dask workers)."""
         return "BOARD"
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, run_id: str | None = None) -> Snapshot:
+        """A run's progress (default: the current run's); all zeros for a run not started here."""
         with self._lock:
-            return Snapshot(*self._totals, *self._done, time.monotonic() - self._started)
+            run = self._runs.get(run_id or self.current or "")
+            if run is None:
+                return Snapshot(0, 0, 0, 0, 0, 0, 0, 0.0)
+            now, c = time.monotonic(), run.counts()
+            flowing = None if run.flowing_since is None else now - run.flowing_since
+            return Snapshot(*run.totals, c.objects_done, c.bytes_done, c.pages_of_objects_done, c.pages_read,
+                            c.pages_done, now - run.started, flowing, run.pages_done_when_flowing)
 
 
 BOARD = ProgressBoard()
+
+
+def run_counts(run_id: str) -> tuple[int, ...]:
+    """On a Dask worker: its counts of a run, for the flow's poll (`Client.run`)."""
+    return BOARD.counts(run_id)

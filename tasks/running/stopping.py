@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 _requested = threading.Event()
+_by: list[int] = []  # the signal that stopped the run, when one did
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -37,9 +38,18 @@ def signal_name(signum: int) -> str:
     return "SIGINT (Ctrl-C)" if signum == signal.SIGINT else signal.Signals(signum).name
 
 
-def request() -> None:
-    """Ask every part of this process's run to stop."""
+def request(signum: int | None = None) -> None:
+    """Ask every part of this process's run to stop; `signum`: the signal that asked, if one did."""
+    if signum is not None and not _by:
+        _by.append(signum)
     _requested.set()
+
+
+def exit_status(signum: int | None = None) -> int:
+    """The exit status of a command stopped by `signum` (default: the signal that stopped the run, else SIGINT):
+    128 + the signal's number, as a shell reports it (130 for Ctrl-C, 143 for SIGTERM, which service managers
+    expect)."""
+    return 128 + (signum or (_by[0] if _by else signal.SIGINT))
 
 
 def requested() -> bool:
@@ -55,6 +65,7 @@ def check() -> None:
 def reset() -> None:
     """A new run starts in this process: forget the previous run's stop."""
     _requested.clear()
+    _by.clear()
 
 
 class Interrupted(KeyboardInterrupt):

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass, field
 
 from tasks.records import Counts
+
+
+NO_RAW_OBJECTS = "No raw objects"  # the name of the Completed state of a run whose days had nothing to read
+
+
+def state_label(state_type: str, name: str) -> str:
+    """How a run's end reads in tables and plans: `Completed` for a completed run whose state is named by its counts
+    (`counts_name`), else the state's name (`No raw objects`, `Failed`, `Crashed`, ...). `state_type`: Prefect's
+    state type, e.g. COMPLETED."""
+    return "Completed" if state_type == "COMPLETED" and name != NO_RAW_OBJECTS else name
 
 
 class ReconciliationError(Exception):
@@ -129,13 +140,52 @@ class RunSummary:
         return (f"{t.objects} objects, {t.pages} pages = {t.documents} documents + {t.rejected} rejects{reasons} "
                 f"({verdict}), {t.entities} entities, in {self.seconds:.1f} s, {self.pages_per_second:.1f} pages/s")
 
-    def stopped(self, signal_name: str, batches_done: int, batches: int) -> str:
-        """What a stopped run did and left: the message of its Cancelled state, one line."""
-        committed = [day for day, result in self.days.items() if result.written is not None]
-        days = (f"day(s) {', '.join(committed)} committed before the stop, the others left as they were"
-                if committed else "no day changed")
-        return (f"stopped by {signal_name} after {self.seconds:.1f} s, {batches_done} of {batches} batch(es) done: "
-                f"{days}; this run's staging removed, its day locks released")
+    @property
+    def committed_days(self) -> list[str]:
+        return [day for day, result in self.days.items() if result.written is not None]
+
+    def stopped(self, signal_name: str) -> str:
+        """What a stopped run did and left: the message of its Cancelled state, one line, naming the days it
+        committed before the stop (each day is committed as soon as its batches are done)."""
+        committed, total = self.committed_days, len(self.days)
+        if not committed:
+            days = f"no day committed, all {total} left as they were"
+        else:
+            left = total - len(committed)
+            days = f"{len(committed)} of {total} day(s) committed ({_day_ranges(committed)})"
+            days += f", the other {left} left as they were (mode missing reruns only those)" if left else ""
+        return (f"stopped by {signal_name} after {self.seconds:.1f} s: {days}; this run's staging removed, its day "
+                "locks released")
+
+    def counts_name(self) -> str:
+        """The name of a completed run's state, the first thing its page in the Prefect UI shows (and every list of
+        runs): `120 pages: 110 documents, 10 rejects`."""
+        t = self.totals
+        return f"{t.pages} pages: {t.documents} documents, {t.rejected} rejects"
+
+    def markdown(self) -> str:
+        """The run's report for its markdown artifact: the headline, a table of its days, the reject reasons and
+        drift alarms of each day, the failures; narrow enough for the Prefect UI at 1280 px."""
+        t = self.totals
+        lines = [f"## {t.pages} pages = {t.documents} documents + {t.rejected} rejects", "",
+                 f"{self.headline()}.", "", "| day | state | objects | pages | documents | rejects | entities |",
+                 "|---|---|---|---|---|---|---|"]
+        for day, result in self.days.items():
+            c = result.counts
+            state = "failed" if result.failures else "no raw objects" if result.empty else \
+                "committed" if result.written is not None else "not committed"
+            lines.append(f"| {day} | {state} | {c.objects} | {c.pages} | {c.documents} | {c.rejected} | {c.entities} |")
+        lines.append(f"| **all days** | {'reconciled' if self.reconciled else 'NOT reconciled'} | {t.objects} | "
+                     f"{t.pages} | {t.documents} | {t.rejected} | {t.entities} |")
+        lines += ["", "**Rejects by reason**", ""]
+        lines += [f"- {day}: {_by_reason(result.counts.rejects) or 'none'}" for day, result in self.days.items()]
+        lines += ["", "**Drift alarms**", ""]
+        lines += [f"- {day}: {'not checked' if result.drift is None else _drift(result.drift)}"
+                  for day, result in self.days.items()]
+        problems = [f"- {day}: {state}" for day, result in self.days.items()
+                    if (state := result.state) != "committed" and not result.empty]
+        problems += [f"- {problem}" for problem in self.mismatches]
+        return "\n".join(lines + (["", "**Not committed**", "", *problems] if problems else [])) + "\n"
 
     def lines(self) -> list[str]:
         out = [f"run {self.run_id}: {self.headline()}"]
@@ -199,3 +249,14 @@ def _drift(alarms: list[dict] | None) -> str:
 
 def _by_reason(rejects: dict[str, int]) -> str:
     return ", ".join(f"{reason}: {n}" for reason, n in sorted(rejects.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _day_ranges(days: list[str]) -> str:
+    """Days (YYYY-MM-DD, in order) with runs of consecutive days as ranges: '2026-11-01..2026-11-09, 2026-11-12'."""
+    runs: list[list[dt.date]] = []
+    for day in map(dt.date.fromisoformat, days):
+        if runs and day == runs[-1][-1] + dt.timedelta(days=1):
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return ", ".join(f"{run[0]}..{run[-1]}" if len(run) > 1 else f"{run[0]}" for run in runs)
