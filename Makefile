@@ -94,7 +94,10 @@ server: $(STAMP)
 # Ends with `pagefold settings`: what the runs will read (this shell's environment, the server's variables), and
 # for what is missing the command that sets it.
 deploy: $(STAMP)
-	$(BIN)/prefect --no-prompt work-pool create $(PAGEFOLD_WORK_POOL) --type process --overwrite
+	@# A process pool is created when the pool does not exist; an existing one (a Kubernetes or Docker pool made
+	@# by hand for scale-out) keeps its type and job template.
+	$(BIN)/prefect --no-prompt work-pool inspect $(PAGEFOLD_WORK_POOL) >/dev/null 2>&1 || \
+	  $(BIN)/prefect --no-prompt work-pool create $(PAGEFOLD_WORK_POOL) --type process
 	$(BIN)/prefect --no-prompt deploy --all --prefect-file deployments/prefect.yaml
 	$(USE_SERVER)
 	$(BIN)/pagefold settings

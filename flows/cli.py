@@ -45,7 +45,9 @@ SourceOpt = Annotated[str, typer.Option(help="Raw pages: a folder or s3://bucket
 DestOpt = Annotated[str, typer.Option(help="The lake: a folder or s3://bucket/prefix.")]
 EndpointOpt = Annotated[
     Optional[str],
-    typer.Option(help="S3-compatible endpoint URL (MinIO, R2, ...); default: AWS_ENDPOINT_URL, else AWS."),
+    typer.Option(help="S3-compatible endpoint URL (MinIO, R2, ...); default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, "
+                      "else PAGEFOLD_S3_ENDPOINT, else (with --prefect-api) the Prefect variable pagefold_s3_endpoint, "
+                      "else AWS."),
 ]
 LakeOpt = Annotated[str, typer.Option(help="The lake to query: a folder or s3://bucket/prefix.")]
 PrefectApiOpt = Annotated[
@@ -180,7 +182,7 @@ def ingest(
         print_summary(summary)
 
 
-@app.command()
+@app.command(short_help="Ingest the days from --start to --end that --mode picks: one child run per day, then a summary.")
 def backfill(
     source: SourceOpt,
     dest: DestOpt,
@@ -232,7 +234,7 @@ def backfill(
         console.print(state.message or "", soft_wrap=True, highlight=False)
 
 
-@app.command()
+@app.command(short_help="Print the settings deployed runs of this machine will read, and where each comes from.")
 def settings() -> None:
     """Print the settings the deployed runs of this machine will read, each with where it comes from: the
     environment here, or the Prefect variables of the server in PREFECT_API_URL. A missing one is named with
@@ -250,7 +252,7 @@ def settings() -> None:
                       highlight=False)
 
 
-@app.command()
+@app.command(short_help="Start a Prefect worker for Pagefold's deployments (`make worker`); Ctrl-C stops it.")
 def worker(
     pool: Annotated[str, typer.Option(envvar="PAGEFOLD_WORK_POOL", help="The work pool to serve.")] = "pagefold",
 ) -> None:

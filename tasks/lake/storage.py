@@ -194,10 +194,11 @@ def check_location(store: Store, role: str, writing: bool = False, create: bool 
         return
     if store.endpoint:
         where = f"S3 at {store.endpoint}"
-        fix = "check --s3-endpoint, AWS_ENDPOINT_URL or the Prefect variable pagefold_s3_endpoint"
+        fix = ("check --s3-endpoint, AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, PAGEFOLD_S3_ENDPOINT or the Prefect "
+               "variable pagefold_s3_endpoint (docs/operating.md, \"The S3 endpoint\")")
     else:
         where = "AWS S3 (no S3 endpoint set)"
-        fix = "for MinIO, R2 or another S3-compatible store, pass --s3-endpoint URL or set AWS_ENDPOINT_URL"
+        fix = "for MinIO, R2 or another S3-compatible store, pass --s3-endpoint URL or set AWS_ENDPOINT_URL_S3"
     client = boto3.session.Session().client("s3", endpoint_url=store.endpoint, config=PROBE_CONFIG)
     try:
         client.list_objects_v2(Bucket=store.bucket, Prefix=store.prefix, MaxKeys=1)
