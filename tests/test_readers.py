@@ -129,7 +129,18 @@ def test_oversized_jsonl_line_is_page_too_large_and_reading_continues(tmp_path, 
     assert kinds(items) == ["RawPage", "page_too_large", "RawPage"]
     assert items[1].source.line == 2
     assert items[1].raw_bytes == len(big)
+    assert items[1].url == record(2)["url"]  # the reject names the page its line begins with
     assert items[2].source.line == 3 and items[2].url == record(3)["url"]
+
+
+def test_oversized_jsonl_line_whose_url_comes_after_its_html_names_no_url(tmp_path):
+    line = json.dumps({"html": '<a href="x" data-url="y">"url": "https://wrong.example/"</a>' + "x" * 70_000,
+                       "url": "https://late.example/"}).encode() + b"\n"
+
+    items = read_bytes(tmp_path, "late.jsonl", line, Limits(max_page_bytes=1000))
+
+    assert kinds(items) == ["page_too_large"]
+    assert items[0].url is None  # its url lies past the head; a quoted "url" inside the html is no key
 
 
 def _line_of_length(n: int) -> bytes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
@@ -36,6 +37,10 @@ FORMATS = {
 # What broken data raises, depending on where it breaks. Network errors are not among them: the store resumes a
 # read that breaks, and one that stays broken fails the batch (an outage is not the data's fault).
 STREAM_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, ArchiveLoadFailed, ValueError)
+# The first `"url": "..."` member in the head of a line too long to parse: the page a page_too_large reject names.
+# A quote inside a JSON string is escaped, so an unescaped `"url"` is a key (of the record, when it comes first).
+URL_MEMBER = re.compile(rb'"url"\s*:\s*("(?:[^"\\]|\\.){1,4096}")')
+URL_HEAD_BYTES = 64 * 1024
 
 Item = RawPage | Reject
 
@@ -113,7 +118,7 @@ def _read_jsonl(uri: str, stream: BinaryIO, limits: Limits, gzipped: bool) -> It
         try:
             line = stream.readline(limits.max_page_bytes + 1)
             oversized = len(line) > limits.max_page_bytes and not line.endswith(b"\n")
-            size = len(line)
+            size, head = len(line), line[:URL_HEAD_BYTES]
             while oversized and line and not line.endswith(b"\n"):  # skip the rest of a huge line
                 line = stream.readline(1 << 20)
                 size += len(line)
@@ -126,9 +131,21 @@ def _read_jsonl(uri: str, stream: BinaryIO, limits: Limits, gzipped: bool) -> It
         where = SourcePointer(uri, line=line_no)
         if oversized:
             yield Reject("page_too_large", "read", f"line longer than {limits.max_page_bytes} bytes", where,
-                         raw_bytes=size)
+                         url=_url_in_head(head), raw_bytes=size)
         elif line.strip():  # blank lines are not pages
             yield _page_from_json(line, where, limits)
+
+
+def _url_in_head(head: bytes) -> str | None:
+    """The record's `url` when the first bytes of its line hold it (`URL_MEMBER`), else None."""
+    match = URL_MEMBER.search(head)
+    if not match:
+        return None
+    try:
+        url = json.loads(match.group(1))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return url if isinstance(url, str) and url.strip() else None
 
 
 def _page_from_json(line: bytes, where: SourcePointer, limits: Limits) -> Item:
