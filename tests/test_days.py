@@ -56,7 +56,7 @@ def test_a_stopped_run_names_the_days_it_committed_as_ranges():
     summary = RunSummary("run-1", DAYS)
     for day in DAYS[:3]:
         summary.add_batch(day, Counts(objects=1, pages=1, documents=1))
-        summary.add_commit(day, {"documents": 1, "entities": 0, "rejects": 0})
+        summary.add_commit(day, {"documents": 1, "entities": 0, "rejects": 0, "documents_by_kind": {"article": 1}})
     summary.finish()
 
     said = summary.stopped("SIGTERM")
