@@ -454,7 +454,8 @@ def demo(
             f"\nThe lake is in [bold]{lake}[/bold] (documents/, entities/, rejects/, health/ and stories/, partitioned by date=).\n"
             f"Query it:  .venv/bin/pagefold query --lake {lake} \"SELECT hostname, title FROM documents\"\n"
             f"DuckDB:    SELECT * FROM read_parquet('{lake}/documents/*/*.parquet', hive_partitioning = true)\n"
-            f"pandas:    from tasks.query import read_pandas; read_pandas('{lake}', 'documents')"
+            f"pandas:    from tasks.query import read_pandas; read_pandas('{lake}', 'documents')",
+            soft_wrap=True,  # commands to copy stay one line each, whatever the width
         )
 
 

@@ -44,15 +44,15 @@ def code_blocks(language: str) -> list[str]:
 def user_env(home: Path, **extra: str) -> dict[str, str]:
     """A user's shell: no Prefect or Pagefold settings of ours, a Prefect home of the test's, a 100-column width."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_"))}
-    env.update(PAGEFOLD_PREFECT_HOME=str(home), COLUMNS="100", **extra)
+    env.update({"PAGEFOLD_PREFECT_HOME": str(home), "COLUMNS": "100", **extra})
     return env
 
 
-def run_demo(checkout: Path, home: Path) -> str:
+def run_demo(checkout: Path, home: Path, **env: str) -> str:
     """`.venv/bin/pagefold demo` in a folder standing for the user's checkout; its standard output."""
     if not (checkout / ".venv").exists():
         (checkout / ".venv").symlink_to(ROOT / ".venv")
-    result = subprocess.run([".venv/bin/pagefold", "demo"], cwd=checkout, env=user_env(home), capture_output=True,
+    result = subprocess.run([".venv/bin/pagefold", "demo"], cwd=checkout, env=user_env(home, **env), capture_output=True,
                             text=True, timeout=600, stdin=subprocess.DEVNULL)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
@@ -106,6 +106,15 @@ def test_the_readme_and_the_guides_show_what_the_demo_prints(checkout):
             assert without_timings(sample) == without_timings(printed[name]), f"{page.name}'s {name} differs"
             shown_anywhere.add(name)
     assert shown_anywhere == set(printed)
+
+
+def test_the_demo_ends_with_commands_to_copy_one_line_each(tmp_path, command_home):
+    stdout = run_demo(tmp_path, command_home, COLUMNS="80")  # to a pipe, in an 80-column terminal's width
+    lines = stdout.splitlines()
+    query = next(line for line in lines if line.startswith("Query it:"))
+    pandas = next(line for line in lines if line.startswith("pandas:"))
+    assert query.endswith('"SELECT hostname, title FROM documents"')
+    assert pandas.endswith("'documents')") and "read_pandas(" in pandas
 
 
 def test_the_demo_corpus_is_the_same_with_or_without_the_shared_folder(tmp_path):
