@@ -41,7 +41,7 @@ from tasks.lake import staging as lake
 from tasks.lake.storage import SetupError, Store, open_store
 from tasks.running import stopping
 from tasks.running.backfill_plan import DayPlan, Mode
-from tasks.running.summary import state_label
+from tasks.running.summary import day_ranges, state_label
 
 DAY_DEPLOYMENT = "ingest-day/daily"
 
@@ -147,8 +147,15 @@ def backfill(
     create_markdown_artifact(key="backfill-summary", markdown=summary_markdown(headline, rows, _ui_url(), not_run),
                              description=headline)
     if stopping.requested():
-        message = (f"backfill {start_date}..{end_date} stopped: {len(outcomes)} of {len(days)} day(s) ran (the day "
-                   "under way stopped and left as it was); run it again to do the others")
+        # The day under way may have committed before the stop reached it: its own run's message says so.
+        completed = [o.day for o in outcomes if o.completed]
+        stopped = [o.day for o in outcomes if not o.completed]
+        waiting = [p.day for p in not_run if p.run]
+        message = (f"backfill {start_date}..{end_date} stopped: {len(completed)} of {len(days)} day(s) completed"
+                   + (f" ({day_ranges(completed)})" if completed else "")
+                   + (f"; stopped: {day_ranges(stopped)} (its run says whether it was committed)" if stopped else "")
+                   + (f"; not run: {day_ranges(waiting)}" if waiting else "")
+                   + "; run it again with mode missing to do the rest")
         return Cancelled(data=BackfillIncomplete(message, rows), message=message)
     if failed:
         # The rows travel in the state's exception: the command line prints them as for a completed backfill.

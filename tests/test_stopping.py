@@ -164,7 +164,9 @@ def test_a_stopped_backfill_stops_the_day_under_way_and_starts_no_other(signum, 
     assert run.returncode == 128 + signum and stopped_s < 10, output
     assert "Traceback" not in output
     said = [line for line in output.splitlines() if line.startswith(f"backfill {days[0]}..{days[-1]} stopped")]
-    assert said and said[-1].startswith(f"backfill {days[0]}..{days[-1]} stopped: 1 of 3 day(s) ran"), output
+    assert said and said[-1].startswith(f"backfill {days[0]}..{days[-1]} stopped: 0 of 3 day(s) completed; "
+                                        f"stopped: {days[0]} "), output
+    assert f"not run: {days[1]}..{days[2]}" in said[-1], output  # the days it never started are named
     assert not list(lake.rglob("*.parquet")) and not list((lake / "_locks").glob("*.json"))
     runs = {r.name: r.state.type.value for r in flow_runs_writing(lake)}
     assert runs[f"backfill {days[0]}..{days[-1]} all"] == "CANCELLED"

@@ -152,7 +152,7 @@ class RunSummary:
             days = f"no day committed, all {total} left as they were"
         else:
             left = total - len(committed)
-            days = f"{len(committed)} of {total} day(s) committed ({_day_ranges(committed)})"
+            days = f"{len(committed)} of {total} day(s) committed ({day_ranges(committed)})"
             days += f", the other {left} left as they were (mode missing reruns only those)" if left else ""
         return (f"stopped by {signal_name} after {self.seconds:.1f} s: {days}; this run's staging removed, its day "
                 "locks released")
@@ -251,7 +251,7 @@ def _by_reason(rejects: dict[str, int]) -> str:
     return ", ".join(f"{reason}: {n}" for reason, n in sorted(rejects.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _day_ranges(days: list[str]) -> str:
+def day_ranges(days: list[str]) -> str:
     """Days (YYYY-MM-DD, in order) with runs of consecutive days as ranges: '2026-11-01..2026-11-09, 2026-11-12'."""
     runs: list[list[dt.date]] = []
     for day in map(dt.date.fromisoformat, days):
