@@ -118,7 +118,7 @@ def _read_jsonl(uri: str, stream: BinaryIO, limits: Limits, gzipped: bool) -> It
         try:
             line = stream.readline(limits.max_page_bytes + 1)
             oversized = len(line) > limits.max_page_bytes and not line.endswith(b"\n")
-            size, head = len(line), line[:URL_HEAD_BYTES]
+            size, head = len(line), line[:URL_HEAD_BYTES] if oversized else b""  # a copy only where it names a reject
             while oversized and line and not line.endswith(b"\n"):  # skip the rest of a huge line
                 line = stream.readline(1 << 20)
                 size += len(line)
