@@ -69,12 +69,13 @@ def pytest_configure(config):
 
 
 # The test files that take longest, longest first (their tests' summed durations in `make test` on 2 cores,
-# `--durations=60`: 155 s for test_cli.py down to 33 s). `make test` has pytest-xdist hand out whole files in
-# collection order (`--no-loadscope-reorder`; by default it starts with the files of most tests, cheap ones), and
-# these are collected first, so that no worker ends the run alone on one of them while the others idle.
-LONGEST_FILES = ("test_cli.py", "test_dask.py", "test_operating.py", "test_readme.py", "test_quality.py",
-                 "test_stopping.py", "test_backfill_modes.py", "test_fault_injection.py", "test_ingest_flow.py",
-                 "test_pool.py", "stories/test_stories_flow.py")
+# `--durations=80`: 139 s for test_cli.py down to 48 s; test_quality.py's wcxb-dev case alone is 87 s). `make test`
+# has pytest-xdist hand out whole files in collection order (`--no-loadscope-reorder`; by default it starts with
+# the files of most tests, cheap ones), and these are collected first, so that no worker ends the run alone on one
+# of them while the others idle.
+LONGEST_FILES = ("test_quality.py", "test_cli.py", "test_dask.py", "test_stopping.py", "test_isolation.py",
+                 "test_ingest_flow.py", "test_operating.py", "test_fault_injection.py", "test_pool.py",
+                 "test_backfill_modes.py", "stories/test_stories_flow.py", "test_ingest_s3.py", "test_readme.py")
 
 
 def pytest_collection_modifyitems(items):
