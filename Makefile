@@ -48,10 +48,11 @@ $(STAMP): requirements.lock requirements-bootstrap.lock pyproject.toml
 demo: $(STAMP)
 	$(BIN)/pagefold demo
 
-# The suite on every core: pytest-xdist runs whole test files side by side (a file's module fixtures run once);
-# one local Prefect server and one S3 server serve them all (tests/conftest.py).
+# The suite on every core: pytest-xdist runs whole test files side by side (a file's module fixtures run once),
+# the longest files first (tests/conftest.py, LONGEST_FILES); one local Prefect server and one S3 server serve
+# them all.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 # The edit-test loop: the tests of pure functions (no Prefect, no S3 server, no worker processes), in a minute
 # or two. Tests that use them are marked slow (tests/conftest.py).

@@ -15,8 +15,6 @@ import os
 import socket
 from dataclasses import dataclass
 
-import boto3
-
 from flows import telemetry
 from schemas import PAGE_KINDS
 from tasks.health.drift import DriftRules
@@ -161,6 +159,8 @@ def keep_kinds(explicit: list[str] | None = None) -> tuple[str, ...] | None:
 
 def load_secret_credentials() -> None:
     """Put the Secret blocks' credentials in this process's environment, where boto3 and pyarrow read them."""
+    import boto3  # here, not at the top: a run on local folders never needs it (0.3 s of CPU)
+
     if boto3.session.Session().get_credentials() is not None:
         return
     from prefect.blocks.system import Secret

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from itertools import groupby
 
-import pyarrow.dataset as ds
 from prefect import get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
@@ -29,6 +28,8 @@ def check_drift(dest: Store, day: str, rules: health.DriftRules) -> list[dict]:
 
     Returns the alarms as dicts of `health.ALARM_COLUMNS` (dates as 'YYYY-MM-DD'); none for a host without history.
     """
+    import pyarrow.dataset as ds  # here, not at the top: it imports pandas (1 s of CPU)
+
     end = dt.date.fromisoformat(day)
     start = end - dt.timedelta(days=rules.history_days)
     rows = query.dataset(dest, "health").to_table(filter=(ds.field("date") >= start) & (ds.field("date") <= end))

@@ -162,6 +162,7 @@ def ingest(
                             dest, runner.where, config.who_runs())
                 if runner.local:
                     pool.warm_up(runner.extract_workers)
+                commit.import_ahead()
                 with stopping.deferred_signals():  # a lock taken is a lock recorded, for the stop to release
                     locked = _claim_days(claims, days, summary)
                 batches = [b for day in locked for b in list_batches(src, day, int(batch_mb * 1024 * 1024))]

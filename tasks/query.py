@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 
-from schemas import DATASETS, PARTITIONING
+import schemas
+from schemas import DATASETS, PARTITION_SCHEMA
 from tasks.health.drift import ALARM_COLUMNS, DriftRules, drift_sql
 from tasks.lake.storage import Store, check_location, endpoint_from_env, open_store
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow.dataset as ds
 
 
 def dataset(lake: str | Store, name: str, s3_endpoint: str | None = None) -> ds.Dataset:
@@ -33,13 +34,15 @@ def dataset(lake: str | Store, name: str, s3_endpoint: str | None = None) -> ds.
     AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL. Raises KeyError for an unknown name and
     FileNotFoundError when the lake has no such dataset yet.
     """
+    import pyarrow.dataset as ds  # here, not at the top: it imports pandas (1 s of CPU)
+
     store = open_store(lake, endpoint_from_env(s3_endpoint)) if isinstance(lake, str) else lake
     fs, base = store.arrow()
     path = f"{base}/{name}"
     schema = with_partition_column(DATASETS[name])
     if fs.get_file_info(path).type != pafs.FileType.Directory:
         raise FileNotFoundError(f"no {name} dataset under {store.url}")
-    return ds.dataset(path, schema=schema, format="parquet", filesystem=fs, partitioning=PARTITIONING)
+    return ds.dataset(path, schema=schema, format="parquet", filesystem=fs, partitioning=schemas.PARTITIONING)
 
 
 def read_pandas(lake: str | Store, name: str, columns: list[str] | None = None, filters: list | None = None,
@@ -121,7 +124,7 @@ def open_lake(lake: Store, rules: DriftRules | None = None) -> tuple[duckdb.Duck
 
 
 def with_partition_column(schema: pa.Schema) -> pa.Schema:
-    return schema.append(PARTITIONING.schema.field("date"))
+    return schema.append(PARTITION_SCHEMA.field("date"))
 
 
 def run_sql(con: duckdb.DuckDBPyConnection, sql: str, max_rows: int) -> tuple[list[str], list[tuple], bool]:

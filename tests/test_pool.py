@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from functools import partial
 
 import pytest
 
@@ -34,6 +35,18 @@ def model_classes(languages: list[str]) -> list[str]:
     from tasks import entities
 
     return [type(entities.model_for(language)).__name__ for language in languages]
+
+
+def entity_statuses(log: str, languages: list[str]) -> list[str]:
+    """Runs in a worker: notes the call in the file `log`, then the entity status of a document in each language."""
+    from tasks import entities
+
+    with open(log, "a") as calls:
+        calls.write("call\n")
+    docs = [{"language": language, "title": "", "text": "Angela Merkel traf Emmanuel Macron in Paris."}
+            for language in languages]
+    entities.add_entities(docs, max_chars=100_000)
+    return [doc["entities_status"] for doc in docs]
 
 
 def lost(reason: str):
@@ -92,6 +105,20 @@ def test_loading_a_model_counts_against_no_deadline(monkeypatch):
         pool.shutdown_pools()
 
     assert out == ["NerModel"]
+
+
+def test_a_chunk_that_meets_two_new_languages_runs_again_once_for_both(monkeypatch, tmp_path):
+    """A worker that lacked German's and French's models ran the chunk a third time: once per language it met."""
+    monkeypatch.setattr(pool, "_languages", {"en"})
+    log = tmp_path / "calls"
+    try:
+        chunk = pool.submit(1, partial(entity_statuses, str(log)), ["de", "en", "fr"], deadline_s=30)
+        out = pool.results(chunk, 1, on_crash=lost("crashed"), on_timeout=lost("late"))
+    finally:
+        pool.shutdown_pools()
+
+    assert out == ["done"] * 3
+    assert log.read_text().count("call") == 2  # unrun (both models missing), then run with both loaded
 
 
 def test_run_here_computes_in_this_process_and_hands_back_the_same_results():

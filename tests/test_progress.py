@@ -20,7 +20,7 @@ def test_before_an_object_is_read_nothing_is_estimated_and_no_time_left_is_promi
     """Issue 12's trial: `0/~36 pages` on an 800-page day, the 36 being the pages read so far of an open object."""
     s = snapshot(pages_read=pages_read)
     assert s.pages_total is None and s.seconds_left is None and s.fraction == 0.0
-    assert s.describe() == "0 pages (total known once an object is read), 0/4 objects read, 0.0 pages/s"
+    assert s.describe() == "0 pages (total known once an object is read), 0/4 objects read, measuring the rate"
 
 
 def test_the_total_is_the_pages_of_the_objects_read_scaled_to_all_raw_bytes():
@@ -62,6 +62,15 @@ def test_the_rate_is_measured_from_the_moment_pages_flow_out_of_extraction():
     just_started = snapshot(objects_done=4, bytes_done=4_000, pages_of_objects_done=300, pages_read=300,
                             pages_done=19, flowing_s=0.5, pages_done_when_flowing=15)
     assert just_started.seconds_left is None and just_started.describe().endswith("measuring the rate")
+
+
+def test_no_rate_is_shown_until_pages_come_back_after_the_first_ones():
+    """Issue 24's trial: "0.0 pages/s" with pages done, for as long as no chunk came back after the first one (the
+    first ones start the clock and do not count)."""
+    s = snapshot(objects_done=4, bytes_done=4_000, pages_of_objects_done=300, pages_read=300, pages_done=19,
+                 flowing_s=6.0, pages_done_when_flowing=19)
+    assert s.pages_per_s is None and "0.0 pages/s" not in s.describe()
+    assert s.describe().endswith("measuring the rate")
 
 
 def test_the_board_keeps_each_runs_counts_apart_and_adds_the_dask_workers_counts():

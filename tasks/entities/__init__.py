@@ -18,6 +18,7 @@ from tasks.entities.models import (
     NerModel,
     configured_models,
     model_for,
+    not_loaded,
     preload,
     segments,
 )
@@ -26,7 +27,7 @@ from tasks.entities.resolve import NON_ENTITY_LABELS, Entity, Mention, resolve, 
 
 __all__ = ["ENTITIES_DONE", "FAILED", "MODELS_ENV", "NON_ENTITY_LABELS", "REGISTRY", "SEGMENT_CHARS", "TOO_LONG",
            "UNSUPPORTED_LANGUAGE", "Entity", "Mention", "ModelNotLoaded", "add_entities", "clean_name",
-           "configured_models", "model_for", "no_entities", "preload", "resolve", "segments", "summarize"]
+           "configured_models", "model_for", "no_entities", "not_loaded", "preload", "resolve", "segments", "summarize"]
 
 ENTITIES_DONE = "done"
 UNSUPPORTED_LANGUAGE = "unsupported_language"
@@ -55,6 +56,9 @@ def add_entities(documents: list[dict], max_chars: int) -> None:
     call is re-run page by page to find it. Raises RuntimeError when a
     language's configured models are none of them installed.
     """
+    missing = not_loaded({doc["language"] for doc in documents if len(doc["text"]) <= max_chars})
+    if missing:
+        raise ModelNotLoaded(missing)
     groups: dict[int, tuple[NerModel, list[dict]]] = {}
     for doc in documents:
         model = model_for(doc["language"])

@@ -295,16 +295,16 @@ def segments(text: str, size: int = SEGMENT_CHARS) -> list[tuple[int, str]]:
 
 
 class ModelNotLoaded(Exception):
-    """A document of `language` needs that language's model, which this process may not load now: it is an
-    extraction worker whose pages have a deadline, and a model takes seconds to load (French's ~8 s of CPU).
-    Whoever runs the worker loads it first (`preload`), outside any page's deadline, and runs the pages again."""
+    """Documents of `languages` need those languages' models, which this process may not load now: it is an
+    extraction worker whose pages have a deadline, and a model takes seconds to load (French's 5 s of CPU).
+    Whoever runs the worker loads them first (`preload`), outside any page's deadline, and runs the pages again."""
 
-    def __init__(self, language: str):
-        super().__init__(language)
-        self.language = language
+    def __init__(self, languages: tuple[str, ...]):
+        super().__init__(languages)
+        self.languages = languages
 
     def __str__(self) -> str:
-        return f"the NER model of {self.language!r} is not loaded in this worker"
+        return f"the NER model(s) of {', '.join(map(repr, self.languages))} are not loaded in this worker"
 
 
 # The languages whose models this process may use, set by `preload(..., only=True)`; None: any, loaded with its
@@ -322,7 +322,7 @@ def model_for(language: str | None) -> NerModel | None:
     """
     candidates = configured_models().get(language or "", ())
     if candidates and _allowed is not None and (language or "") not in _allowed:
-        raise ModelNotLoaded(language or "")
+        raise ModelNotLoaded((language or "",))
     for name in candidates:
         try:
             return load_model(name)
@@ -331,6 +331,15 @@ def model_for(language: str | None) -> NerModel | None:
     if candidates:
         raise RuntimeError(f"none of the NER models configured for {language!r} is installed: {', '.join(candidates)}")
     return None
+
+
+def not_loaded(languages: set[str | None]) -> tuple[str, ...]:
+    """Those of `languages` (sorted) with models configured that this process may not load now (see
+    `preload(..., only=True)`), so that a chunk of pages is run again once, for all of them, not once per language."""
+    if _allowed is None:
+        return ()
+    configured = configured_models()
+    return tuple(sorted(lang or "" for lang in languages if configured.get(lang or "") and (lang or "") not in _allowed))
 
 
 def preload(languages: tuple[str, ...] = (), only: bool = False) -> None:

@@ -37,6 +37,7 @@ import os
 import re
 import shutil
 import stat
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -44,14 +45,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
-import boto3
-import botocore.exceptions as boto_errors
 import pyarrow.fs as pafs
 import tenacity
 import urllib3.exceptions
-from botocore.config import Config
+
+if TYPE_CHECKING:
+    import botocore.exceptions
 
 DAY_DIR = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
 # A read that breaks is resumed up to this many times in a row, backing off 0.5 s, 1 s, 2 s, 4 s (with jitter);
@@ -168,7 +169,7 @@ class SetupError(Exception):
 
 # A probe of an S3 location may take this long when its endpoint does not answer: two attempts of at most 3 s to
 # connect (botocore's own retries of a refused connection take ~20 s, pyarrow's as long).
-PROBE_CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 2})
+PROBE_TIMEOUTS = dict(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 2})
 
 
 def check_location(store: Store, role: str, writing: bool = False, create: bool = True) -> None:
@@ -177,7 +178,7 @@ def check_location(store: Store, role: str, writing: bool = False, create: bool 
     A source must be an existing, readable folder or S3 prefix above the
     `dt=` folders, not one of them (the sentence gives the path to use). A
     lake to write may not exist yet, but its folder must be creatable: it is created now unless not
-    `create` (a dry run). A lake to read must exist. On S3, the bucket is listed once, quickly (PROBE_CONFIG): no
+    `create` (a dry run). A lake to read must exist. On S3, the bucket is listed once, quickly (PROBE_TIMEOUTS): no
     credentials, no such bucket, access denied or an endpoint that does not
     answer are named, with the setting to change. Raises SetupError.
     """
@@ -199,15 +200,18 @@ def check_location(store: Store, role: str, writing: bool = False, create: bool 
     else:
         where = "AWS S3 (no S3 endpoint set)"
         fix = "for MinIO, R2 or another S3-compatible store, pass --s3-endpoint URL or set AWS_ENDPOINT_URL_S3"
-    client = boto3.session.Session().client("s3", endpoint_url=store.endpoint, config=PROBE_CONFIG)
+    import boto3
+    from botocore.config import Config
+
+    client = boto3.session.Session().client("s3", endpoint_url=store.endpoint, config=Config(**PROBE_TIMEOUTS))
     try:
         client.list_objects_v2(Bucket=store.bucket, Prefix=store.prefix, MaxKeys=1)
-    except boto_errors.NoCredentialsError:
+    except _errors().NoCredentialsError:
         raise SetupError(f"no S3 credentials to read the {role} {url}: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
                          "AWS_SECRET_ACCESS_KEY (or the Prefect Secret blocks of docs/operating.md, \"Configuration\")") from None
-    except boto_errors.EndpointConnectionError:
+    except _errors().EndpointConnectionError:
         raise SetupError(f"cannot reach {where} to read the {role} {url}: {fix}") from None
-    except boto_errors.ClientError as exc:
+    except _errors().ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         if code == "NoSuchBucket":
             raise SetupError(f"no bucket {store.bucket!r} at {where} (the {role} {url}): check the bucket's name; "
@@ -216,7 +220,7 @@ def check_location(store: Store, role: str, writing: bool = False, create: bool 
             raise SetupError(f"{where} refused to list the {role} {url} ({code or 403}): check the credentials "
                              "(AWS_PROFILE, AWS_ACCESS_KEY_ID) and that they may list and read the bucket") from None
         raise SetupError(f"{where} refused to list the {role} {url}: {code or exc}") from None
-    except boto_errors.BotoCoreError as exc:  # time-outs and other transport errors
+    except _errors().BotoCoreError as exc:  # time-outs and other transport errors
         raise SetupError(f"cannot read the {role} {url} from {where}: {exc}; {fix}") from None
 
 
@@ -316,16 +320,18 @@ def is_transient(exc: BaseException) -> bool:
     throttling answers are; a missing or forbidden object, a full disk or a
     bug is not.
     """
+    boto_errors = sys.modules.get("botocore.exceptions")  # not imported: no botocore error can have been raised
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
         if isinstance(exc, UnreadableObject):
             return False
-        if isinstance(exc, (ConnectionError, TimeoutError, http.client.IncompleteRead, urllib3.exceptions.HTTPError,
-                            boto_errors.ConnectionError, boto_errors.HTTPClientError,
-                            boto_errors.ResponseStreamingError, boto_errors.IncompleteReadError)):
+        if isinstance(exc, (ConnectionError, TimeoutError, http.client.IncompleteRead, urllib3.exceptions.HTTPError)):
             return True
-        if isinstance(exc, boto_errors.ClientError):
+        if boto_errors and isinstance(exc, (boto_errors.ConnectionError, boto_errors.HTTPClientError,
+                                            boto_errors.ResponseStreamingError, boto_errors.IncompleteReadError)):
+            return True
+        if boto_errors and isinstance(exc, boto_errors.ClientError):
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
             return status >= 500 or exc.response.get("Error", {}).get("Code") in _TRANSIENT_CODES
         if isinstance(exc, OSError) and "AWS Error" in str(exc):
@@ -685,7 +691,7 @@ class S3Store:
             with attempt:
                 try:
                     response = self._client.get_object(Bucket=self.bucket, Key=self._key(key))
-                except boto_errors.ClientError as exc:
+                except _errors().ClientError as exc:
                     if _status(exc) == 404:
                         return None
                     raise
@@ -704,7 +710,7 @@ class S3Store:
     def delete(self, key: str, tag: str | None = None) -> bool:
         try:
             self._client.delete_object(Bucket=self.bucket, Key=self._key(key), **({"IfMatch": tag} if tag else {}))
-        except boto_errors.ClientError as exc:
+        except _errors().ClientError as exc:
             if _status(exc) == 404:  # already gone (maybe by this very call, retried after its answer was lost)
                 return True
             if _precondition_failed(exc):
@@ -761,7 +767,7 @@ class S3Store:
         """GetObject; UnreadableObject when the object is gone, refused or changed (transient errors are raised)."""
         try:
             return self._client.get_object(Bucket=self.bucket, Key=self._key(key), **options)
-        except boto_errors.ClientError as exc:
+        except _errors().ClientError as exc:
             if is_transient(exc):
                 raise
             code = exc.response.get("Error", {}).get("Code", "")
@@ -775,25 +781,36 @@ class S3Store:
     def _conditional_put(self, key: str, data: bytes, **condition) -> str | None:
         try:
             return self._client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, **condition)["ETag"]
-        except boto_errors.ClientError as exc:
+        except _errors().ClientError as exc:
             if _precondition_failed(exc) or (_status(exc) == 404 and "IfMatch" in condition):
                 return None
             raise
 
 
-def _status(exc: boto_errors.ClientError) -> int:
+def _status(exc: botocore.exceptions.ClientError) -> int:
     return exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
 
 
-def _precondition_failed(exc: boto_errors.ClientError) -> bool:
+def _precondition_failed(exc: botocore.exceptions.ClientError) -> bool:
     """412, or 409 ConditionalRequestConflict: another conditional write on the same key is winning."""
     return exc.response.get("Error", {}).get("Code") in ("PreconditionFailed", "ConditionalRequestConflict") or \
         _status(exc) in (409, 412)
 
 
+def _errors():
+    """botocore's exceptions, imported where S3 is used: boto3 and botocore take 0.3-0.4 s of CPU to import, which a
+    run on local folders does not need."""
+    import botocore.exceptions
+
+    return botocore.exceptions
+
+
 @functools.lru_cache(maxsize=8)
 def s3_client(endpoint: str | None):
     """A thread-safe boto3 client; cached so batches share its connection pool."""
+    import boto3
+    from botocore.config import Config
+
     config = Config(
         retries={"mode": "standard", "max_attempts": 6},
         max_pool_connections=32,
@@ -806,6 +823,8 @@ def s3_client(endpoint: str | None):
 @functools.lru_cache(maxsize=8)
 def _s3_filesystem(endpoint: str | None) -> pafs.S3FileSystem:
     """pyarrow's S3 filesystem with boto3's resolved credentials and region."""
+    import boto3
+
     session = boto3.session.Session()
     credentials = session.get_credentials()
     frozen = credentials.get_frozen_credentials() if credentials else None

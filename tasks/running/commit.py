@@ -12,10 +12,11 @@ swapped in with them. A day whose rows do not reconcile is never published.
 
 from __future__ import annotations
 
+import importlib
 import tempfile
+import threading
 
 import duckdb
-import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
@@ -33,6 +34,16 @@ from tasks.lake.staging import (
 from tasks.lake.storage import Store
 from tasks.running.summary import ReconciliationError
 from tasks.stories import matching
+
+
+def import_ahead() -> threading.Thread:
+    """Import pyarrow.dataset on a thread now: a commit needs it, and its import (pandas with it: 1.1 s of CPU here)
+    then overlaps the day's batches, during which the run's own thread mostly waits, instead of delaying the
+    command's start or the day's commit. Returns the (daemon) thread."""
+    thread = threading.Thread(target=importlib.import_module, args=("pyarrow.dataset",), name="pagefold-import",
+                              daemon=True)
+    thread.start()
+    return thread
 
 
 def commit_day(dest: Store, run_id: str, day: str, pages: int, story_days: int | None = None) -> dict:
@@ -94,6 +105,8 @@ def _kept_rows(name: str, parts: str) -> str:
 
 def _parts(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, name: str) -> str | None:
     """Register the day's staged parts of a dataset as a DuckDB view; None when there are none."""
+    import pyarrow.dataset as ds  # here, not at the top: it imports pandas (1 s of CPU)
+
     fs, base = dest.arrow()
     parts_dir = f"{base}/{stage}/parts/{name}"
     if fs.get_file_info(parts_dir).type == pafs.FileType.NotFound:
@@ -136,6 +149,8 @@ def _entity_rows_of_kept_documents(con: duckdb.DuckDBPyConnection) -> int:
 
 def _compact(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, name: str, run_id: str) -> int:
     """Sort the day's parts into few large files under `final/`; rows written."""
+    import pyarrow.dataset as ds
+
     schema = DATASETS[name]
     fs, base = dest.arrow()
     dest.make_dir(f"{stage}/final/{name}")
@@ -172,6 +187,8 @@ def _write_health(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, run_i
                   ) -> tuple[int, int, dict[str, int]]:
     """Count the day's compacted documents and rejects into its `health` rows under `final/`; rows, pages and
     documents per page kind."""
+    import pyarrow.dataset as ds
+
     fs, base = dest.arrow()
     for name in ("documents", "rejects"):
         con.register(f"final_{name}", ds.dataset(f"{base}/{stage}/final/{name}", schema=DATASETS[name],

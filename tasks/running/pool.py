@@ -19,7 +19,8 @@ the language identifier and the NER models of English and of every language
 its process had met when the pool started, before it takes pages (the pool's
 initializer); a page in
 another language raises `ModelNotLoaded` at once instead of loading it in its
-time, and its chunk runs again with `MODEL_LOAD_S` more to load it first.
+time, and its chunk runs again with `MODEL_LOAD_S` more to load first the
+models of every language of the chunk that its worker lacked.
 Without this, a fresh worker's first pages took 4-8 s more (French's model
 alone is 8 s of CPU), and a worker killed for a time-out came back cold, so
 the pages run again alone timed out in turn.
@@ -149,7 +150,7 @@ def results(chunk: Submitted, workers: int, on_crash: Callable[[Any], Any], on_t
     try:
         return outcome(chunk.future)
     except ModelNotLoaded as missing:
-        return results(_with_language(missing.language, chunk, workers), workers, on_crash, on_timeout)
+        return results(_with_languages(missing.languages, chunk, workers), workers, on_crash, on_timeout)
     except TimeoutError:
         if len(chunk.items) == 1:
             return [on_timeout(chunk.items[0])]
@@ -180,12 +181,12 @@ def outcome(future: Future, poll_s: float = 0.2):
     return future.result()
 
 
-def _with_language(language: str, chunk: Submitted, workers: int) -> Submitted:
-    """`chunk` again, its worker loading `language`'s model first, in a time of its own; a pool started later in
-    this process loads it with its workers."""
+def _with_languages(languages: tuple[str, ...], chunk: Submitted, workers: int) -> Submitted:
+    """`chunk` again, its worker loading the models of `languages` first, in a time of its own; a pool started
+    later in this process loads them with its workers."""
     with _lock:
-        _languages.add(language)
-    return submit(workers, chunk.fn, chunk.items, chunk.deadline_s, chunk.languages + (language,))
+        _languages.update(languages)
+    return submit(workers, chunk.fn, chunk.items, chunk.deadline_s, chunk.languages + languages)
 
 
 def _outcome_with_models(chunk: Submitted, workers: int):
@@ -194,7 +195,7 @@ def _outcome_with_models(chunk: Submitted, workers: int):
         try:
             return outcome(chunk.future)
         except ModelNotLoaded as missing:
-            chunk = _with_language(missing.language, chunk, workers)
+            chunk = _with_languages(missing.languages, chunk, workers)
 
 
 def wait_any(futures, poll_s: float = 0.2) -> set[Future]:

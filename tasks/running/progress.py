@@ -38,10 +38,12 @@ class Snapshot:
 
     @property
     def pages_per_s(self) -> float | None:
-        """Pages done per second since pages started to flow out of extraction; None until MIN_RATE_S later."""
-        if self.flowing_s is None or self.flowing_s < MIN_RATE_S:
+        """Pages done per second since pages started to flow out of extraction; None until MIN_RATE_S later, and
+        until more pages came back (the first ones start the clock: counting from them alone gave 0.0 pages/s)."""
+        done = self.pages_done - self.pages_done_when_flowing
+        if self.flowing_s is None or self.flowing_s < MIN_RATE_S or done <= 0:
             return None
-        return (self.pages_done - self.pages_done_when_flowing) / self.flowing_s
+        return done / self.flowing_s
 
     @property
     def exact(self) -> bool:

@@ -29,12 +29,12 @@ from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import version
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
@@ -43,6 +43,9 @@ from tasks.lake import daylock
 from tasks.lake.storage import Store
 from tasks.stories import copies as stories
 from tasks.stories.signatures import SIGNATURE_BYTES, as_matrix
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as ds
 
 WINDOW_DAYS = 7  # a copy joins a story with a copy landed at most this many days before or after it
 LOCK = "stories"
@@ -191,6 +194,8 @@ def match_day(con: duckdb.DuckDBPyConnection, dest: Store, stage: str, day: str,
 
 def apply(dest: Store, stage: str, plan: StoryPlan, run_id: str) -> None:
     """Write the other days' relabelled documents and their `stories` partitions, each swapped in whole."""
+    import pyarrow.dataset as ds  # here, not at the top: it imports pandas (1 s of CPU)
+
     fs, base = dest.arrow()
     for other, changes in sorted(plan.documents.items()):
         folder = f"{stage}/stories/documents/{other}"
@@ -228,6 +233,8 @@ def _days(dest: Store, dataset: str) -> list[str]:
 def _read_day(dest: Store, dataset: str, day: str, schema: pa.Schema, columns: list[str] | None = None,
               where: ds.Expression | None = None) -> pa.Table:
     """Columns of one day's live partition, read with the declared schema (absent columns read as null)."""
+    import pyarrow.dataset as ds
+
     fs, base = dest.arrow()
     path = f"{base}/{dataset}/date={day}"
     if fs.get_file_info(path).type == pafs.FileType.NotFound:
