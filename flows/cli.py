@@ -433,7 +433,7 @@ def demo(
         raw, lake = workdir / "raw", workdir / "lake"
         objects = build_demo_source(raw)
         console.print(f"Demo corpus: {len(objects)} raw objects written under [bold]{raw}/dt={DEMO_DAY}/[/bold]")
-        # One extraction process: the demo's twelve pages in five languages take it about 8 s, most of it loading
+        # One extraction process: the demo's twelve pages in five languages take it 6-7 s, most of it loading
         # the German, French and Russian models in turn; two processes measured no faster on two cores (warm:
         # 10.7-11.8 s against 11.1-11.4 s, 14 s of CPU against 12.5), their second start costing what it saved.
         summary = run_with_progress(server, source=str(raw), dest=str(lake), workers=1)
