@@ -48,6 +48,21 @@ def test_run_reconciles_when_pages_match_rows_and_the_commit_wrote_them():
     assert summary.complete_days() == [DAY1, DAY2] and summary.failed_days == []
 
 
+def test_each_days_line_names_its_reject_reasons_in_brackets_and_none_when_there_are_none():
+    """A fresh user's trial: `0 rejects , 0 entities - committed` (a space and a comma for no reasons)."""
+    summary = RunSummary("run-1", [DAY1, DAY2])
+    for day, c in ((DAY1, counts(1, {})), (DAY2, counts(3, {"invalid_json": 1, "missing_url": 1}))):
+        summary.add_batch(day, c)
+        summary.add_commit(day, {"documents": c.documents, "entities": 0, "rejects": c.rejected,
+                                 "documents_by_kind": {"article": c.documents}})
+    summary.finish()
+
+    day1, day2 = summary.lines()[1:]
+    assert day1 == f"  {DAY1}: 1 objects, 1 pages, 1 documents (article: 1), 0 rejects, 0 entities - committed"
+    assert day2 == (f"  {DAY2}: 1 objects, 5 pages, 3 documents (article: 3), 2 rejects (invalid_json: 1, "
+                    "missing_url: 1), 0 entities - committed")
+
+
 ARTICLES_15 = {"article": 15}
 
 

@@ -192,8 +192,9 @@ class RunSummary:
         for day, result in self.days.items():
             c = result.counts
             kinds = f" ({_by_reason(c.kinds)})" if c.kinds else ""
+            reasons = f" ({_by_reason(c.rejects)})" if c.rejects else ""
             out.append(f"  {day}: {c.objects} objects, {c.pages} pages, {c.documents} documents{kinds}, "
-                       f"{c.rejected} rejects {_by_reason(c.rejects)}, {c.entities} entities - {result.state}")
+                       f"{c.rejected} rejects{reasons}, {c.entities} entities - {result.state}")
             if result.drift:
                 out.append(f"  {day}: drift alarms: {_drift(result.drift)}")
         return out
