@@ -1,0 +1,229 @@
+"""Warm extraction workers shared by the runs of one machine and home: a command's first page waits for no import.
+
+A fresh extraction process pays 2.5-3 s of CPU before its first page (Python, trafilatura, spaCy and the English
+model, the language identifier, dateparser's tables, datasketch), and 2-5 s more for each other language's model:
+more than a small run's pages cost. So runs started by the `pagefold` command line (and the tests' own flow runs)
+hand their chunks to a service that keeps `tasks.running.pool`'s pool alive between runs, with every model it has
+loaded: the first run starts it (`SharedWorkers`, a `service.SharedService`: its files in the home, its lock, its
+idle stop), the next ones find it warm. It stops after no run has used it for PAGEFOLD_WORKERS_IDLE_S seconds
+(default 600); 0 gives each run a pool of its own, in its own process, as a deployed or Dask run has.
+
+Each chunk keeps its deadlines: the service schedules it on its pool with the time-out the run gave (pebble counts
+it from the chunk's start in a worker, so a chunk queued behind another run's waits for free), and sends back its
+result or what ended it (a time-out, a dead worker, a model not loaded, an error of its own), which the run's
+`pool.results` handles as it does for a pool of its own. A run that stops, or dies, cancels its chunks: the
+service kills the workers running them (pebble replaces them), so a stop still stops the work at once.
+
+A service serves only runs of its key: the Python environment, its installed packages (the folder's time of
+change), Pagefold's code (every file's size and time of change) and the settings that change what a worker does
+(PAGEFOLD_NER_MODELS). Runs of another key start a service of their own; an unused one stops when idle.
+
+The protocol, over `multiprocessing.connection` (its authentication key in the state file, which only the
+home's owner can read; the service gets it in its environment): the run sends ("warm", workers) and ("run", id,
+workers, languages, call and arguments pickled, time-out); the service answers ("result", id, the result
+pickled) or ("error", id, exception).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import pickle
+import secrets
+import signal
+import socket
+import sys
+import sysconfig
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from importlib.metadata import version
+from multiprocessing.connection import Client, Connection
+from pathlib import Path
+
+from tasks.entities import MODELS_ENV
+from tasks.running.service import SharedService, digest, stop_when_idle
+
+IDLE_ENV = "PAGEFOLD_WORKERS_IDLE_S"
+AUTHKEY_ENV = "PAGEFOLD_WORKERS_AUTHKEY"
+CODE = Path(__file__).resolve().parents[2]  # the folder of the packages a worker imports (tasks, schemas)
+
+
+def enabled() -> bool:
+    """Whether runs of this process should use the shared workers (PAGEFOLD_WORKERS_IDLE_S is not 0)."""
+    return float(os.environ.get(IDLE_ENV) or SharedWorkers.idle_s) > 0
+
+
+class SharedWorkers(SharedService):
+    """The home's extraction service for this environment (see `SharedService`)."""
+
+    name = "workers"
+    module = "tasks.running.shared_workers"
+    idle_env = IDLE_ENV
+    idle_s = 600.0  # an operator's commands minutes apart find their models loaded; idle workers cost memory only
+
+    @classmethod
+    def environment_key(cls) -> str:
+        code = [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for package in ("tasks", "schemas")
+                for p in sorted((CODE / package).rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+        return digest(sys.prefix, Path(sysconfig.get_paths()["purelib"]).stat().st_mtime_ns, version("pagefold"),
+                      os.environ.get(MODELS_ENV, ""), code)
+
+    def _secrets(self) -> dict[str, str]:
+        return {AUTHKEY_ENV: secrets.token_hex(32)}
+
+
+class WorkersClient:
+    """This process's connection to the service: chunks scheduled there, their futures resolved as answers come.
+
+    Raises OSError (or multiprocessing's AuthenticationError) when the service cannot be reached.
+    """
+
+    def __init__(self, home: Path):
+        self.service = SharedWorkers(home)
+        try:
+            self.connection = Client(("127.0.0.1", self.service.port),
+                                     authkey=bytes.fromhex(self.service.state[AUTHKEY_ENV]))
+        except BaseException:
+            self.service.release()
+            raise
+        self._send_lock = threading.Lock()
+        self._futures: dict[int, Future] = {}
+        self._ids = itertools.count()
+        self._reader = threading.Thread(target=self._read, name="pagefold-workers-client", daemon=True)
+        self._reader.start()
+
+    def warm_up(self, workers: int) -> None:
+        self._send(("warm", workers))
+
+    def schedule(self, workers: int, languages: tuple[str, ...], call: Callable, args: tuple,
+                 timeout: float) -> Future:
+        """`call(*args)` on the service's pool of at least `workers` processes, within `timeout` seconds of its
+        start; its worker loads the NER models of `languages` when a pool starts. BrokenProcessPool when the
+        service is gone."""
+        future: Future = Future()
+        task_id = next(self._ids)
+        self._futures[task_id] = future
+        try:
+            self._send(("run", task_id, workers, languages, pickle.dumps((call, args), protocol=5), timeout))
+        except OSError as exc:
+            self._futures.pop(task_id, None)
+            raise BrokenProcessPool(f"the shared extraction workers are gone ({exc})") from None
+        return future
+
+    def close(self) -> None:
+        """Disconnect: the service cancels what this process had scheduled there, and this process no longer
+        counts as its user."""
+        with contextlib.suppress(OSError), socket.socket(fileno=os.dup(self.connection.fileno())) as end:
+            end.shutdown(socket.SHUT_RDWR)  # the reader's recv returns (a close alone would not wake it)
+        self._reader.join(timeout=5)
+        with contextlib.suppress(OSError):
+            self.connection.close()
+        self.service.release()
+
+    def _send(self, message: tuple) -> None:
+        with self._send_lock:
+            self.connection.send(message)
+
+    def _read(self) -> None:
+        while True:
+            try:
+                kind, task_id, value = self.connection.recv()
+            except (EOFError, OSError, TypeError):  # closed here (TypeError: by another thread, mid-read), or there
+                break
+            future = self._futures.pop(task_id, None)
+            if future is None:
+                continue
+            if kind == "result":
+                future.set_result(pickle.loads(value))
+            else:
+                future.set_exception(value)
+        for future in list(self._futures.values()):
+            if not future.done():
+                future.set_exception(BrokenProcessPool("the shared extraction workers are gone"))
+        self._futures.clear()
+
+
+def run_pickled(blob: bytes) -> bytes:
+    """In a worker: the pickled call, its result pickled (the service relays bytes; it never imports extraction)."""
+    call, args = pickle.loads(blob)
+    return pickle.dumps(call(*args), protocol=5)
+
+
+def _serve_connection(connection: Connection, authkey: bytes) -> None:
+    """One run's connection: its chunks on the pool, their outcomes back; its pending chunks cancelled when it goes."""
+    from multiprocessing.connection import answer_challenge, deliver_challenge
+
+    from tasks.running import pool
+
+    futures: dict[int, Future] = {}
+    send_lock = threading.Lock()
+
+    def answer(task_id: int, future: Future, target) -> None:
+        futures.pop(task_id, None)
+        if future.cancelled():
+            return
+        error = future.exception()
+        if isinstance(error, BrokenProcessPool):
+            pool.discard(target)
+        message = ("result", task_id, future.result()) if error is None else ("error", task_id, _picklable(error))
+        with send_lock, contextlib.suppress(OSError):
+            connection.send(message)
+
+    try:
+        deliver_challenge(connection, authkey)
+        answer_challenge(connection, authkey)
+        while True:
+            message = connection.recv()
+            if message[0] == "warm":
+                pool.warm_up(message[1])
+            else:
+                _, task_id, workers, languages, blob, timeout = message
+                future, target = pool.schedule(workers, languages, run_pickled, (blob,), timeout)
+                futures[task_id] = future
+                future.add_done_callback(lambda done, task_id=task_id, target=target: answer(task_id, done, target))
+    except Exception:  # the run closed its end (EOFError, OSError) or failed the handshake: nothing more to serve
+        pass
+    finally:
+        for future in list(futures.values()):
+            future.cancel()  # pebble kills the worker of a chunk under way
+        connection.close()
+
+
+def _picklable(error: BaseException) -> BaseException:
+    try:
+        pickle.dumps(error)
+        return error
+    except Exception:
+        return RuntimeError(f"{type(error).__name__}: {error}")
+
+
+def serve(home: Path, key: str, fd: int, idle_s: float) -> None:
+    """The service's process: runs' connections on the listening socket `fd`, until no run has used it for
+    `idle_s` seconds or it gets SIGTERM; its workers stop with it."""
+    from tasks.running import pool
+
+    authkey = bytes.fromhex(os.environ.pop(AUTHKEY_ENV))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    threading.Thread(target=stop_when_idle, args=(home, SharedWorkers.name, key, idle_s, stop.is_set, stop.set),
+                     daemon=True).start()
+    with socket.socket(fileno=fd) as listener:
+        listener.settimeout(0.5)
+        while not stop.is_set():
+            try:
+                accepted, _ = listener.accept()
+            except TimeoutError:
+                continue
+            accepted.settimeout(None)
+            threading.Thread(target=_serve_connection, args=(Connection(accepted.detach()), authkey),
+                             daemon=True).start()
+    pool.shutdown_pools()
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
+
