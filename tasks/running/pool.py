@@ -139,7 +139,8 @@ def can_start_processes() -> bool:
 
 
 def warm_up(workers: int) -> None:
-    """Start the pool's processes now (trafilatura and spaCy load in ~4 s), so that it overlaps other start-up work.
+    """Start the pool's processes now (trafilatura and spaCy load in ~4 s), so that it overlaps other start-up work;
+    with shared workers, have the service start them if it has not.
 
     Started from the main thread, they ignore SIGINT (inherited, and kept by Python at start-up): a Ctrl-C in a
     terminal reaches the whole process group, and a worker cut while importing would print a traceback; the
@@ -176,7 +177,13 @@ def schedule(workers: int, languages: tuple[str, ...], call: Callable, args: tup
     the future and the pool (or connection) it went to."""
     client = _shared_client()
     if client is not None:
-        return client.schedule(workers, languages, call, args, timeout), client
+        try:
+            return client.schedule(workers, languages, call, args, timeout), client
+        except BrokenProcessPool:  # the service is gone: a new one, once
+            discard(client)
+            client = _shared_client()
+            if client is not None:
+                return client.schedule(workers, languages, call, args, timeout), client
     with _lock:
         _languages.update(languages)
     pool = extraction_pool(workers)
@@ -262,8 +269,9 @@ def wait_any(futures, poll_s: float = 0.2) -> set[Future]:
 
 
 def stop_now() -> None:
-    """Stop extraction in this process at once (the run is interrupted): every worker process is killed, not
-    waited for; chunks in flight and new ones raise `stopping.Stopped`."""
+    """Stop extraction in this process at once (the run is interrupted): every worker process of its own is killed,
+    not waited for, and the shared workers kill those running its chunks; chunks in flight and new ones raise
+    `stopping.Stopped`."""
     global _client
     stopping.request()
     with _lock:

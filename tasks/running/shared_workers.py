@@ -20,8 +20,8 @@ change), Pagefold's code (every file's size and time of change) and the settings
 
 The protocol, over `multiprocessing.connection` (its authentication key in the state file, which only the
 home's owner can read; the service gets it in its environment): the run sends ("warm", workers) and ("run", id,
-workers, languages, call and arguments pickled, time-out); the service answers ("result", id, the result
-pickled) or ("error", id, exception).
+workers, languages, call and arguments pickled, time-out); the service (`tasks.running.workers_server`) answers
+("result", id, the result pickled) or ("error", id, exception).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ import itertools
 import os
 import pickle
 import secrets
-import signal
 import socket
 import sys
 import sysconfig
@@ -40,11 +39,11 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from importlib.metadata import version
-from multiprocessing.connection import Client, Connection
+from multiprocessing.connection import Client
 from pathlib import Path
 
 from tasks.entities import MODELS_ENV
-from tasks.running.service import SharedService, digest, stop_when_idle
+from tasks.running.service import SharedService, digest
 
 IDLE_ENV = "PAGEFOLD_WORKERS_IDLE_S"
 AUTHKEY_ENV = "PAGEFOLD_WORKERS_AUTHKEY"
@@ -60,7 +59,7 @@ class SharedWorkers(SharedService):
     """The home's extraction service for this environment (see `SharedService`)."""
 
     name = "workers"
-    module = "tasks.running.shared_workers"
+    module = "tasks.running.workers_server"
     idle_env = IDLE_ENV
     idle_s = 600.0  # an operator's commands minutes apart find their models loaded; idle workers cost memory only
 
@@ -90,26 +89,34 @@ class WorkersClient:
             self.service.release()
             raise
         self._send_lock = threading.Lock()
+        self._lock = threading.Lock()  # the futures pending, and whether answers can still come
         self._futures: dict[int, Future] = {}
+        self._gone = False
         self._ids = itertools.count()
         self._reader = threading.Thread(target=self._read, name="pagefold-workers-client", daemon=True)
         self._reader.start()
 
     def warm_up(self, workers: int) -> None:
-        self._send(("warm", workers))
+        """Have the service start its pool of `workers` now (a service that is gone fails the first chunk instead)."""
+        with contextlib.suppress(OSError):
+            self._send(("warm", workers))
 
     def schedule(self, workers: int, languages: tuple[str, ...], call: Callable, args: tuple,
                  timeout: float) -> Future:
-        """`call(*args)` on the service's pool of at least `workers` processes, within `timeout` seconds of its
-        start; its worker loads the NER models of `languages` when a pool starts. BrokenProcessPool when the
-        service is gone."""
+        """`call(*args)` on the service's pool of `workers` processes, within `timeout` seconds of its start; pools
+        it starts from now on load the NER models of `languages` too. Raises BrokenProcessPool, and the future
+        ends so, when the service is gone."""
         future: Future = Future()
         task_id = next(self._ids)
-        self._futures[task_id] = future
+        with self._lock:
+            if self._gone:
+                raise BrokenProcessPool("the shared extraction workers are gone")
+            self._futures[task_id] = future
         try:
             self._send(("run", task_id, workers, languages, pickle.dumps((call, args), protocol=5), timeout))
         except OSError as exc:
-            self._futures.pop(task_id, None)
+            with self._lock:
+                self._futures.pop(task_id, None)
             raise BrokenProcessPool(f"the shared extraction workers are gone ({exc})") from None
         return future
 
@@ -128,102 +135,22 @@ class WorkersClient:
             self.connection.send(message)
 
     def _read(self) -> None:
+        """Resolve each future as its answer comes; once none can come, fail those still pending."""
         while True:
             try:
                 kind, task_id, value = self.connection.recv()
             except (EOFError, OSError, TypeError):  # closed here (TypeError: by another thread, mid-read), or there
                 break
-            future = self._futures.pop(task_id, None)
+            with self._lock:
+                future = self._futures.pop(task_id, None)
             if future is None:
                 continue
             if kind == "result":
                 future.set_result(pickle.loads(value))
             else:
                 future.set_exception(value)
-        for future in list(self._futures.values()):
-            if not future.done():
-                future.set_exception(BrokenProcessPool("the shared extraction workers are gone"))
-        self._futures.clear()
-
-
-def run_pickled(blob: bytes) -> bytes:
-    """In a worker: the pickled call, its result pickled (the service relays bytes; it never imports extraction)."""
-    call, args = pickle.loads(blob)
-    return pickle.dumps(call(*args), protocol=5)
-
-
-def _serve_connection(connection: Connection, authkey: bytes) -> None:
-    """One run's connection: its chunks on the pool, their outcomes back; its pending chunks cancelled when it goes."""
-    from multiprocessing.connection import answer_challenge, deliver_challenge
-
-    from tasks.running import pool
-
-    futures: dict[int, Future] = {}
-    send_lock = threading.Lock()
-
-    def answer(task_id: int, future: Future, target) -> None:
-        futures.pop(task_id, None)
-        if future.cancelled():
-            return
-        error = future.exception()
-        if isinstance(error, BrokenProcessPool):
-            pool.discard(target)
-        message = ("result", task_id, future.result()) if error is None else ("error", task_id, _picklable(error))
-        with send_lock, contextlib.suppress(OSError):
-            connection.send(message)
-
-    try:
-        deliver_challenge(connection, authkey)
-        answer_challenge(connection, authkey)
-        while True:
-            message = connection.recv()
-            if message[0] == "warm":
-                pool.warm_up(message[1])
-            else:
-                _, task_id, workers, languages, blob, timeout = message
-                future, target = pool.schedule(workers, languages, run_pickled, (blob,), timeout)
-                futures[task_id] = future
-                future.add_done_callback(lambda done, task_id=task_id, target=target: answer(task_id, done, target))
-    except Exception:  # the run closed its end (EOFError, OSError) or failed the handshake: nothing more to serve
-        pass
-    finally:
-        for future in list(futures.values()):
-            future.cancel()  # pebble kills the worker of a chunk under way
-        connection.close()
-
-
-def _picklable(error: BaseException) -> BaseException:
-    try:
-        pickle.dumps(error)
-        return error
-    except Exception:
-        return RuntimeError(f"{type(error).__name__}: {error}")
-
-
-def serve(home: Path, key: str, fd: int, idle_s: float) -> None:
-    """The service's process: runs' connections on the listening socket `fd`, until no run has used it for
-    `idle_s` seconds or it gets SIGTERM; its workers stop with it."""
-    from tasks.running import pool
-
-    authkey = bytes.fromhex(os.environ.pop(AUTHKEY_ENV))
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    threading.Thread(target=stop_when_idle, args=(home, SharedWorkers.name, key, idle_s, stop.is_set, stop.set),
-                     daemon=True).start()
-    with socket.socket(fileno=fd) as listener:
-        listener.settimeout(0.5)
-        while not stop.is_set():
-            try:
-                accepted, _ = listener.accept()
-            except TimeoutError:
-                continue
-            accepted.settimeout(None)
-            threading.Thread(target=_serve_connection, args=(Connection(accepted.detach()), authkey),
-                             daemon=True).start()
-    pool.shutdown_pools()
-
-
-if __name__ == "__main__":
-    serve(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
-
+        with self._lock:
+            self._gone = True
+            pending, self._futures = list(self._futures.values()), {}
+        for future in pending:
+            future.set_exception(BrokenProcessPool("the shared extraction workers are gone"))
