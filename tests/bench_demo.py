@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from tasks.running.service import stop_services
-from tests.bench_start import timed
+from bench_start import timed  # beside this script (run as a script, its folder is first on the path)
 
 PAGEFOLD = str(Path(sys.executable).with_name("pagefold"))
 
