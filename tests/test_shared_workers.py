@@ -15,16 +15,17 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import psutil
 import pytest
-from pebble import ProcessExpired
+from pebble import ProcessExpired, ProcessPool
 
 from tasks import entities
-from tasks.running import pool
+from tasks.running import pool, shared_workers
 from tasks.running.service import stop_services
-from tasks.running.shared_workers import IDLE_ENV, SharedWorkers, WorkersClient
+from tasks.running.shared_workers import AUTHKEY_ENV, IDLE_ENV, SharedWorkers, WorkersClient
 from tests.test_fault_injection import DAY, busy_day
 
 pytestmark = pytest.mark.slow  # a service and its worker processes
@@ -164,6 +165,50 @@ def test_idle_time_zero_gives_each_process_a_pool_of_its_own(tmp_path, monkeypat
 
 
 def test_a_setting_that_changes_what_workers_do_gets_a_service_of_its_own(monkeypatch):
-    default = SharedWorkers.environment_key()
-    monkeypatch.setenv(entities.MODELS_ENV, "en=en_core_web_sm")
-    assert SharedWorkers.environment_key() != default
+    monkeypatch.delenv(entities.MODELS_ENV, raising=False)
+    keys = [SharedWorkers.environment_key()]
+    for spec in ("en=en_core_web_sm", ""):  # "" (no entity recognition) is not unset (the registry's models)
+        monkeypatch.setenv(entities.MODELS_ENV, spec)
+        keys.append(SharedWorkers.environment_key())
+    assert len(set(keys)) == 3
+
+
+def test_a_service_that_stops_answering_is_left_for_a_pool_of_the_processs_own(shared, monkeypatch):
+    """A service stopped (SIGSTOP) with a chunk under way: the chunk fails as a broken pool's does once a ping has
+    gone unanswered, and the next connection's handshake gives up, so the process runs its chunks itself: no
+    command waits forever on it."""
+    monkeypatch.setattr(shared_workers, "PING_EVERY_S", 0.5)
+    monkeypatch.setattr(shared_workers, "ANSWER_WITHIN_S", 2.0)
+    pool.warm_up(1)
+    service = service_of(shared)
+    busy, _ = pool.schedule(1, (), time.sleep, (60,), 120.0)
+    service.suspend()
+    try:
+        assert isinstance(outcome(busy), BrokenProcessPool)
+        pool.shutdown_pools()
+        again, target = pool.schedule(1, (), operator.mul, (6, 7), 30.0)
+        assert outcome(again) == 42 and isinstance(target, ProcessPool)
+    finally:
+        service.resume()
+
+
+def test_a_damaged_state_file_is_left_for_a_pool_of_the_processs_own(shared):
+    SharedWorkers(shared).release()  # a service started, its state file then damaged
+    [state_file] = shared.glob(f"{SharedWorkers.name}-*.json")
+    state_file.write_text(json.dumps({**json.loads(state_file.read_text()), AUTHKEY_ENV: "not hex"}))
+
+    future, target = pool.schedule(1, (), operator.mul, (6, 7), 30.0)
+    assert outcome(future) == 42 and isinstance(target, ProcessPool)
+
+
+def test_a_run_asking_for_more_workers_grows_the_pool_in_place(shared):
+    """A pool of two replaces the pool of one (its worker stops); a later run asking for one uses the two: the
+    service never holds more workers than the largest number asked."""
+    one, _ = pool.schedule(1, (), os.getpid, (), 30.0)
+    first = psutil.Process(outcome(one))
+    two = [pool.schedule(2, (), time.sleep, (1,), 30.0)[0] for _ in range(2)]
+    assert [outcome(f) for f in two] == [None, None]
+    first.wait(timeout=30)
+    again, _ = pool.schedule(1, (), os.getpid, (), 30.0)
+    assert outcome(again) in {w.pid for w in workers_of(service_of(shared))}
+    assert len(workers_of(service_of(shared))) == 2

@@ -83,14 +83,22 @@ class Submitted:
 
 
 def extraction_pool(workers: int) -> ProcessPool:
-    """The shared pool with `workers` processes (spawned: forking a threaded process is unsafe)."""
+    """The shared pool, of at least `workers` processes (spawned: forking a threaded process is unsafe): the largest
+    this process has started, or a new one of `workers`, the smaller ones then closed (their workers stop once
+    their chunks are done). Callers keep `workers` chunks per worker in flight, whatever the pool's size."""
     with _lock:
         stopping.check()  # no new pool once the run is stopping (stop_now empties the registry)
-        if workers not in _pools:
+        largest = max(_pools, default=0)
+        if largest < workers:
+            for smaller in _pools.values():
+                smaller.close()  # takes no more chunks; join stops its workers once their chunks are done
+                threading.Thread(target=smaller.join, name="pagefold-pool-retired", daemon=True).start()
+            _pools.clear()  # (a stop kills their workers with the others: multiprocessing's children)
             _pools[workers] = ProcessPool(max_workers=workers, initializer=_warm_up,
                                           initargs=(tuple(sorted(_languages)),),
                                           context=multiprocessing.get_context("spawn"))
-        return _pools[workers]
+            largest = workers
+        return _pools[largest]
 
 
 def share_workers(home: Path | None) -> Path | None:
@@ -115,7 +123,7 @@ def _shared_client():
 
             try:
                 _client = WorkersClient(_shared_home)
-            except (OSError, AuthenticationError) as exc:
+            except (OSError, EOFError, AuthenticationError) as exc:
                 logging.getLogger(__name__).warning("the shared extraction workers of %s cannot be reached (%s); "
                                                     "this process starts its own", _shared_home, exc)
                 _shared_home = None

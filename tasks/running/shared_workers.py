@@ -33,13 +33,15 @@ import pickle
 import secrets
 import socket
 import sys
+import struct
 import sysconfig
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from importlib.metadata import version
-from multiprocessing.connection import Client
+from multiprocessing.connection import Connection, answer_challenge, deliver_challenge
 from pathlib import Path
 
 from tasks.entities import MODELS_ENV
@@ -47,6 +49,10 @@ from tasks.running.service import SharedService, digest
 
 IDLE_ENV = "PAGEFOLD_WORKERS_IDLE_S"
 AUTHKEY_ENV = "PAGEFOLD_WORKERS_AUTHKEY"
+# A service that does not answer within these is taken for gone (stopped with SIGSTOP, swapped out, wedged): the
+# handshake, and a ping sent once no answer has come for PING_EVERY_S while chunks are pending.
+ANSWER_WITHIN_S = 30.0
+PING_EVERY_S = 10.0
 CODE = Path(__file__).resolve().parents[2]  # the folder of the packages a worker imports (tasks, schemas)
 
 
@@ -67,8 +73,10 @@ class SharedWorkers(SharedService):
     def environment_key(cls) -> str:
         code = [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for package in ("tasks", "schemas")
                 for p in sorted((CODE / package).rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+        # Set and empty (no entity recognition) is not unset (the registry's models).
+        models = os.environ.get(MODELS_ENV)
         return digest(sys.prefix, Path(sysconfig.get_paths()["purelib"]).stat().st_mtime_ns, version("pagefold"),
-                      os.environ.get(MODELS_ENV, ""), code)
+                      "unset" if models is None else f"set:{models}", code)
 
     def _secrets(self) -> dict[str, str]:
         return {AUTHKEY_ENV: secrets.token_hex(32)}
@@ -77,14 +85,14 @@ class SharedWorkers(SharedService):
 class WorkersClient:
     """This process's connection to the service: chunks scheduled there, their futures resolved as answers come.
 
-    Raises OSError (or multiprocessing's AuthenticationError) when the service cannot be reached.
+    Raises OSError (or multiprocessing's AuthenticationError) when the service cannot be reached, does not answer
+    within ANSWER_WITHIN_S, or its state file is damaged.
     """
 
     def __init__(self, home: Path):
         self.service = SharedWorkers(home)
         try:
-            self.connection = Client(("127.0.0.1", self.service.port),
-                                     authkey=bytes.fromhex(self.service.state[AUTHKEY_ENV]))
+            self.connection = _connect(self.service.port, self.service.state.get(AUTHKEY_ENV))
         except BaseException:
             self.service.release()
             raise
@@ -135,12 +143,29 @@ class WorkersClient:
             self.connection.send(message)
 
     def _read(self) -> None:
-        """Resolve each future as its answer comes; once none can come, fail those still pending."""
+        """Resolve each future as its answer comes; once none can come (the connection closed, or the service has
+        not answered a ping within ANSWER_WITHIN_S), fail those still pending."""
+        pinged = None  # when the ping still unanswered was sent
         while True:
             try:
+                if not self.connection.poll(PING_EVERY_S):
+                    if pinged is not None and time.monotonic() - pinged > ANSWER_WITHIN_S:
+                        break
+                    if pinged is None and self._futures:
+                        pinged = time.monotonic()
+                        if not self._send_lock.acquire(timeout=ANSWER_WITHIN_S):
+                            break  # a send has been blocked that long: the service reads nothing
+                        try:
+                            self.connection.send(("ping",))
+                        finally:
+                            self._send_lock.release()
+                    continue
                 kind, task_id, value = self.connection.recv()
             except (EOFError, OSError, TypeError):  # closed here (TypeError: by another thread, mid-read), or there
                 break
+            pinged = None
+            if kind == "pong":
+                continue
             with self._lock:
                 future = self._futures.pop(task_id, None)
             if future is None:
@@ -152,5 +177,35 @@ class WorkersClient:
         with self._lock:
             self._gone = True
             pending, self._futures = list(self._futures.values()), {}
+        with contextlib.suppress(OSError), socket.socket(fileno=os.dup(self.connection.fileno())) as end:
+            end.shutdown(socket.SHUT_RDWR)  # a send blocked on a service that stopped reading returns
         for future in pending:
             future.set_exception(BrokenProcessPool("the shared extraction workers are gone"))
+
+
+def _connect(port: int, authkey: str | None) -> Connection:
+    """A connection to the service on `port`, both ends authenticated (as `multiprocessing.connection.Client`
+    does), the handshake within ANSWER_WITHIN_S. OSError when it cannot be made."""
+    try:
+        key = bytes.fromhex(authkey or "")
+    except ValueError:
+        raise OSError("its state file is damaged") from None
+    with socket.create_connection(("127.0.0.1", port), timeout=ANSWER_WITHIN_S) as sock:
+        sock.settimeout(None)  # a blocking descriptor, as Connection reads it; the kernel's time-outs instead:
+        _time_outs(sock, ANSWER_WITHIN_S)  # a read or write blocked that long fails (EAGAIN)
+        connection = Connection(sock.detach())
+    try:
+        answer_challenge(connection, key)
+        deliver_challenge(connection, key)
+        with socket.socket(fileno=os.dup(connection.fileno())) as sock:
+            _time_outs(sock, 0)  # none from now on: the reader's pings watch the service
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _time_outs(sock: socket.socket, seconds: float) -> None:
+    value = struct.pack("ll", int(seconds), 0)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)

@@ -54,7 +54,10 @@ def _serve_connection(connection: Connection, authkey: bytes) -> None:
         answer_challenge(connection, authkey)
         while True:
             message = connection.recv()
-            if message[0] == "warm":
+            if message[0] == "ping":  # the run checks that this process still answers
+                with send_lock:
+                    connection.send(("pong", 0, None))
+            elif message[0] == "warm":
                 pool.warm_up(message[1])
             else:
                 _, task_id, workers, languages, blob, timeout = message
