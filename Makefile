@@ -49,8 +49,8 @@ demo: $(STAMP)
 	$(BIN)/pagefold demo
 
 # The suite on every core: pytest-xdist runs whole test files side by side (a file's module fixtures run once),
-# the longest files first (tests/conftest.py, LONGEST_FILES); one local Prefect server and one S3 server serve
-# them all.
+# the longest files first (tests/conftest.py, LONGEST_FILES); one local Prefect server, one S3 server and one
+# service of warm extraction workers serve them all.
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 

@@ -87,7 +87,12 @@ VerboseOpt = Annotated[bool, typer.Option("--verbose", help="Show Prefect's log 
 
 
 def choose_prefect(api_url: str | None) -> LocalServer | None:
-    """Point this command's flow runs at `api_url`, or at the local Prefect server (started now if none runs)."""
+    """Point this command's flow runs at `api_url`, or at the local Prefect server (started now if none runs); their
+    pages go to the shared extraction workers of Pagefold's home (`tasks.running.shared_workers`), whichever
+    Prefect runs them."""
+    from tasks.running import pool
+
+    pool.share_workers(command_line_home())
     note = use_prefect(api_url)
     if note:
         console.print(f"[dim]{note}[/dim]", soft_wrap=True)

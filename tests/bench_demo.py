@@ -1,37 +1,30 @@
-"""Benchmark: how long a warm `make demo` takes (`pagefold demo`, its Prefect home migrated, its server running).
+"""Benchmark: how long a warm `make demo` takes (`pagefold demo`, its Prefect home migrated, its services running).
 
 Run with `.venv/bin/python tests/bench_demo.py [--runs N]`. One untimed run first creates the Prefect home
-(the first start migrates its database) and starts its local server; then N timed runs print wall seconds,
-CPU seconds of the command and the processes it waited for (the extraction processes; not the server, which
-outlives it), and the load average,
-since wall time on a shared machine says as much about the neighbours as about the demo. Asserts nothing.
+(the first start migrates its database) and starts the services commands share (the local Prefect server, the
+warm extraction workers); then N timed runs print wall seconds, CPU seconds of the command, of the processes it
+waited for and of those services meanwhile (`bench_start.timed`), and the load average, since wall time on a
+shared machine says as much about the neighbours as about the demo. Asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import resource
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from flows.local_server import stop_servers
+from tasks.running.service import stop_services
+from bench_start import timed  # beside this script (run as a script, its folder is first on the path)
 
 PAGEFOLD = str(Path(sys.executable).with_name("pagefold"))
 
 
-def timed_demo(workdir: Path, env: dict[str, str]) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the demo's process tree)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    subprocess.run([PAGEFOLD, "demo", "--workdir", str(workdir)], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   stdin=subprocess.DEVNULL)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+def timed_demo(workdir: Path, env: dict[str, str], home: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds)."""
+    _, _, wall, cpu = timed([PAGEFOLD, "demo", "--workdir", str(workdir)], env, home)
+    return wall, cpu
 
 
 def main() -> None:
@@ -43,14 +36,14 @@ def main() -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_"))}
         env.update(PAGEFOLD_PREFECT_HOME=str(home), COLUMNS="120")
         try:
-            wall, cpu = timed_demo(Path(tmp) / "demo", env)
+            wall, cpu = timed_demo(Path(tmp) / "demo", env, home)
             print(f"first run (creates the Prefect home): {wall:5.1f} s wall, {cpu:5.1f} s CPU", flush=True)
             for run in range(1, args.runs + 1):
-                wall, cpu = timed_demo(Path(tmp) / "demo", env)
+                wall, cpu = timed_demo(Path(tmp) / "demo", env, home)
                 print(f"warm run {run}: {wall:5.1f} s wall, {cpu:5.1f} s CPU, load average "
                       f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
         finally:
-            stop_servers(home)  # the local Prefect server the first run started
+            stop_services(home)  # the services the first run started
 
 
 if __name__ == "__main__":

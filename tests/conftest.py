@@ -26,6 +26,9 @@ import pytest
 
 import flows.prefect_defaults  # noqa: F401  (before Prefect is imported)
 from flows.local_server import IDLE_ENV, LocalServer
+from tasks.running.shared_workers import IDLE_ENV as WORKERS_IDLE_ENV
+from tasks.running.shared_workers import SharedWorkers
+from tasks.running import pool
 from tests.s3server import moto_server
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -89,7 +92,8 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def session_prefect(tmp_path_factory) -> Iterator[LocalServer]:
-    """The local Prefect server of the session's Prefect home, running for the session.
+    """The local Prefect server of the session's Prefect home, and its shared extraction workers, running for the
+    session.
 
     The home is shared by pytest-xdist's workers (each has a base folder of its own below the session's): the
     first worker to get here starts the server (its first start migrates a new database, 20-35 s here); the
@@ -101,11 +105,14 @@ def session_prefect(tmp_path_factory) -> Iterator[LocalServer]:
     state = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "state"
     home = state / "pagefold" / "prefect"
     home.mkdir(parents=True, exist_ok=True)
-    os.environ.update(XDG_STATE_HOME=str(state), PAGEFOLD_PREFECT_HOME=str(home), **{IDLE_ENV: "120"})
+    os.environ.update(XDG_STATE_HOME=str(state), PAGEFOLD_PREFECT_HOME=str(home),
+                      **{IDLE_ENV: "120", WORKERS_IDLE_ENV: "120"})
     server = LocalServer(home)
+    workers = SharedWorkers(home)  # the warm extraction workers of the session's runs, kept for the session too
     server.ready()
     yield server
     server.release(stop_if_unused=True)
+    workers.release(stop_if_unused=True)
 
 
 @pytest.fixture(scope="session")
@@ -116,7 +123,8 @@ def command_home(session_prefect) -> Path:
 
 @pytest.fixture(scope="session")
 def prefect_harness(session_prefect):
-    """This process's Prefect sent to the session's local server, for the flows the tests run in-process."""
+    """This process's Prefect sent to the session's local server, and its pages to the session's shared extraction
+    workers, for the flows the tests run in-process."""
     import prefect.context
     from prefect.events.worker import EventsWorker
     from prefect.logging.handlers import APILogWorker
@@ -124,6 +132,7 @@ def prefect_harness(session_prefect):
 
     with temporary_settings({PREFECT_API_URL: session_prefect.api_url}), \
             prefect.context._temporary_global_settings_context(prefect.context.get_settings_context()):
+        pool.share_workers(session_prefect.home)
         yield
         APILogWorker.drain_all()  # the last log lines and events reach the server before it may stop
         EventsWorker.drain_all()

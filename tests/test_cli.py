@@ -18,7 +18,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.local_server import LocalServer, stop_servers
+from flows.local_server import LocalServer
+from tasks.running.service import stop_services
 from tests.conftest import NEWS_DEV, needs_news_dev
 from tests.rawdata import MAX_PAGE_MB, hard_input_objects, write_day
 
@@ -43,7 +44,7 @@ def prefect_home(tmp_path_factory) -> Iterator[Path]:
     Its local server stops with the module."""
     home = tmp_path_factory.mktemp("prefect-home")
     yield home
-    stop_servers(home)
+    stop_services(home)
 
 
 def pagefold(*args: str, home: Path, **env_vars: str) -> subprocess.CompletedProcess:

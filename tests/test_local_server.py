@@ -15,7 +15,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from flows.local_server import IDLE_ENV, LocalServer, stop_servers
+from flows.local_server import IDLE_ENV, LocalServer
+from tasks.running.service import stop_services
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def home(tmp_path, command_home) -> Path:
     with sqlite3.connect(command_home / "prefect.db") as source, sqlite3.connect(home / "prefect.db") as copy:
         source.backup(copy)
     yield home
-    stop_servers(home)
+    stop_services(home)
 
 
 def answers(api_url: str) -> bool:
@@ -46,7 +47,7 @@ def test_processes_using_one_home_share_its_server(home):
     first = LocalServer(home)
     first.ready()
     second = LocalServer(home)
-    assert (second.pid, second.api_url) == (first.pid, first.api_url) == (state(home)["pid"], state(home)["api_url"])
+    assert (second.pid, second.port) == (first.pid, first.port) == (state(home)["pid"], state(home)["port"])
     assert answers(second.api_url)
     assert psutil.Process(first.pid).cwd() == str(home)  # not the folder of the command that started it
     first.release(stop_if_unused=True)  # the second still uses it

@@ -53,6 +53,13 @@ def lost(reason: str):
     return lambda item: f"{reason} {item}"
 
 
+@pytest.fixture(autouse=True)
+def own_pool(monkeypatch):
+    """This process's own pool, even after a test sent its runs to the shared workers (whose processes cannot
+    import this module's functions); tests/test_shared_workers.py checks the same outcomes there."""
+    monkeypatch.setattr(pool, "_shared_home", None)
+
+
 def test_a_dying_worker_costs_only_the_item_that_killed_it():
     chunks = [list(range(start, start + 5)) for start in range(0, 30, 5)]  # 13 sits in the third chunk
     try:

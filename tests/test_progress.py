@@ -99,7 +99,7 @@ def test_the_flow_reports_progress_in_pages_while_batches_run(tmp_path, monkeypa
     from flows import ingest as ingest_module
     from tests.test_fault_injection import busy_day
 
-    monkeypatch.setattr(ingest_module, "PROGRESS_EVERY_S", 0.5)
+    monkeypatch.setattr(ingest_module, "PROGRESS_EVERY_S", 0.2)
     busy_day(tmp_path / "raw", pages=8)
     state = ingest_module.ingest(source=str(tmp_path / "raw"), dest=str(tmp_path / "lake"), workers=1,
                                  return_state=True)
@@ -108,14 +108,13 @@ def test_the_flow_reports_progress_in_pages_while_batches_run(tmp_path, monkeypa
     run_id = state.state_details.flow_run_id
     with get_client(sync_client=True) as client:
         deadline = time.monotonic() + 30  # log lines reach the API in batches
-        while not (lines := [log.message for log in client.read_logs(log_filter=LogFilter(
-                flow_run_id=LogFilterFlowRunId(any_=[run_id]))) if log.message.startswith("progress: ")]):
-            assert time.monotonic() < deadline
+        while len(lines := [log.message for log in client.read_logs(log_filter=LogFilter(
+                flow_run_id=LogFilterFlowRunId(any_=[run_id]))) if log.message.startswith("progress: ")]) < 2:
+            assert time.monotonic() < deadline, lines  # a run of a second or more (warm workers), a line every 0.2 s
             time.sleep(1)
         [artifact] = [a for a in client.read_artifacts(artifact_filter=ArtifactFilter(
             flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))) if a.type == "progress"]
         name = client.read_flow_run(run_id).name
-    assert len(lines) >= 2, lines  # a run of several seconds, a line every 0.5 s
     assert all(" pages" in line and "objects read" in line for line in lines)
     assert artifact.data == 100.0 and "pages done: 8/8 pages (100%)" in artifact.description
     assert name == "ingest every day found"

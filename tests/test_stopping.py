@@ -1,6 +1,6 @@
 """Stopping `pagefold ingest` mid-run: Ctrl-C (SIGINT to the process group) and SIGTERM.
 
-The run stops in seconds: its extraction workers killed, not waited for, its flow run Cancelled in Prefect,
+The run stops in seconds: the extraction workers running its pages killed, not waited for, its flow run Cancelled in Prefect,
 its day locks released and its staging removed, the lake's days as they were before it started; one line
 says so, and the command exits 128 + the signal: 130 for Ctrl-C, 143 for SIGTERM (what service managers expect;
 issue 24's trial found 130 for both). (A run killed outright, kill -9, is tested in test_fault_injection: its
@@ -9,6 +9,7 @@ rerun removes what it left.)
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -19,7 +20,9 @@ import psutil
 import pytest
 
 from flows.ingest import ingest
+from flows.prefect_defaults import HOME_ENV
 from tasks.lake.storage import open_store
+from tasks.running.service import stop_services
 from tests.rawdata import hard_input_objects, write_day
 from tests.test_fault_injection import DAY, PAGEFOLD, busy_day, lake_rows
 
@@ -52,16 +55,21 @@ def test_an_interrupted_ingest_stops_in_seconds_and_leaves_the_lake_as_it_was(si
     before = lake_rows(open_store(str(lake)))
     busy_day(source, pages=40)  # the day's second version, which the interrupted run was writing
 
+    # A home of its own: shared extraction workers that only this run uses (its Prefect is the session's server).
+    home = tmp_path / "home"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAGEFOLD_"))}
     run = subprocess.Popen([PAGEFOLD, "ingest", "--source", str(source), "--dest", str(lake), "--workers", "2",
-                            "--batch-mb", "1", "--prefect-api", api_url()], env=env, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+                            "--batch-mb", "1", "--prefect-api", api_url()], env={**env, HOME_ENV: str(home)},
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+                           start_new_session=True)
     deadline = time.monotonic() + 600
     while not list((lake / "_staging").glob(f"{DAY}/*/parts/*/*.parquet")):  # a batch staged, others running
         assert run.poll() is None and time.monotonic() < deadline, run.communicate()
         time.sleep(0.1)
-    workers = [p for p in psutil.Process(run.pid).children() if "spawn_main" in " ".join(p.cmdline())]
-    assert len(workers) == 2, [p.cmdline() for p in psutil.Process(run.pid).children()]  # the extraction pool
+    [state] = home.glob("workers-*.json")
+    service = psutil.Process(json.loads(state.read_text())["pid"])
+    workers = [p for p in service.children() if "spawn_main" in " ".join(p.cmdline())]
+    assert len(workers) == 2, [p.cmdline() for p in service.children()]  # the pool of 2, each running a chunk
 
     started = time.monotonic()
     os.killpg(run.pid, signum) if to_group else os.kill(run.pid, signum)
@@ -74,7 +82,10 @@ def test_an_interrupted_ingest_stops_in_seconds_and_leaves_the_lake_as_it_was(si
     assert "Traceback" not in stdout + stderr
     last = stdout.strip().splitlines()[-1]
     assert "stopped" in last and signal.Signals(signum).name in last, stdout
+    psutil.wait_procs(workers, timeout=10)  # the service kills the workers of the stopped run's chunks
     assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
+    assert service.is_running()  # and stays, warm, for the next command
+    stop_services(home)
     [flow_run] = [r for r in flow_runs_writing(lake) if r.state.is_final() and not r.state.is_completed()]
     assert flow_run.state.type.value in ("CANCELLED", "CRASHED"), flow_run.state
     assert not (lake / "_locks" / f"{DAY}.json").exists()

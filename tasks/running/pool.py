@@ -27,11 +27,16 @@ the pages run again alone timed out in turn.
 
 When the run is stopped (`stop_now`), the workers are killed at once, not
 waited for, and whoever waits on a chunk gets `stopping.Stopped`.
+
+A process that `share_workers` hands its chunks instead to the shared workers of a home
+(`tasks.running.shared_workers`): the same pool, kept warm in a service between runs, the same deadlines
+and outcomes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import signal
@@ -40,6 +45,8 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing import AuthenticationError
+from pathlib import Path
 from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
@@ -55,6 +62,8 @@ MODEL_LOAD_S = 120.0
 _languages: set[str] = {"en"}
 _pools: dict[int, ProcessPool] = {}
 _lock = threading.Lock()
+_shared_home: Path | None = None  # see share_workers
+_client = None  # this process's shared_workers.WorkersClient, once connected
 # A worker's start (Python, trafilatura, spaCy, a model: 2-3 s of CPU here) costs as much as extracting a dozen
 # news pages, so a small source gets fewer workers than cores: one per MiB of raw objects begun (a MiB holds
 # about 16 news-dev pages as gzipped JSONL, 8-10 as plain HTML files).
@@ -66,7 +75,7 @@ class Submitted:
     """A chunk handed to the pool: what to call again, item by item, if it times out or its worker dies."""
 
     future: Future
-    pool: ProcessPool | None  # None: run in this process (see run_here)
+    pool: Any  # the ProcessPool or shared_workers.WorkersClient it went to; None: run in this process (run_here)
     fn: Callable[[list], list]
     items: list
     deadline_s: float | None  # per item
@@ -74,14 +83,51 @@ class Submitted:
 
 
 def extraction_pool(workers: int) -> ProcessPool:
-    """The shared pool with `workers` processes (spawned: forking a threaded process is unsafe)."""
+    """The shared pool, of at least `workers` processes (spawned: forking a threaded process is unsafe): the largest
+    this process has started, or a new one of `workers`, the smaller ones then closed (their workers stop once
+    their chunks are done). Callers keep `workers` chunks per worker in flight, whatever the pool's size."""
     with _lock:
         stopping.check()  # no new pool once the run is stopping (stop_now empties the registry)
-        if workers not in _pools:
+        largest = max(_pools, default=0)
+        if largest < workers:
+            for smaller in _pools.values():
+                smaller.close()  # takes no more chunks; join stops its workers once their chunks are done
+                threading.Thread(target=smaller.join, name="pagefold-pool-retired", daemon=True).start()
+            _pools.clear()  # (a stop kills their workers with the others: multiprocessing's children)
             _pools[workers] = ProcessPool(max_workers=workers, initializer=_warm_up,
                                           initargs=(tuple(sorted(_languages)),),
                                           context=multiprocessing.get_context("spawn"))
-        return _pools[workers]
+            largest = workers
+        return _pools[largest]
+
+
+def share_workers(home: Path | None) -> Path | None:
+    """Hand this process's chunks to the shared workers of `home` from its next chunk on (`shared_workers`), unless
+    PAGEFOLD_WORKERS_IDLE_S is 0; None: to pools of its own. Returns the home used so far (None: none)."""
+    from tasks.running.shared_workers import enabled
+
+    global _shared_home
+    with _lock:
+        previous, _shared_home = _shared_home, home if enabled() else None
+    return previous
+
+
+def _shared_client():
+    """The connection to the shared workers, made now if need be; None when this process uses its own pools, or
+    cannot reach them (then it says so, once, and does)."""
+    global _client, _shared_home
+    with _lock:
+        stopping.check()  # no new connection once the run is stopping
+        if _client is None and _shared_home is not None:
+            from tasks.running.shared_workers import WorkersClient
+
+            try:
+                _client = WorkersClient(_shared_home)
+            except (OSError, EOFError, AuthenticationError) as exc:
+                logging.getLogger(__name__).warning("the shared extraction workers of %s cannot be reached (%s); "
+                                                    "this process starts its own", _shared_home, exc)
+                _shared_home = None
+        return _client
 
 
 def default_workers() -> int:
@@ -101,12 +147,17 @@ def can_start_processes() -> bool:
 
 
 def warm_up(workers: int) -> None:
-    """Start the pool's processes now (trafilatura and spaCy load in ~4 s), so that it overlaps other start-up work.
+    """Start the pool's processes now (trafilatura and spaCy load in ~4 s), so that it overlaps other start-up work;
+    with shared workers, have the service start them if it has not.
 
     Started from the main thread, they ignore SIGINT (inherited, and kept by Python at start-up): a Ctrl-C in a
     terminal reaches the whole process group, and a worker cut while importing would print a traceback; the
     command stops them itself (`stop_now`, `shutdown_pools`).
     """
+    client = _shared_client()
+    if client is not None:
+        client.warm_up(workers)
+        return
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
     try:
@@ -124,14 +175,32 @@ def submit(workers: int, fn: Callable[[list], list], items: list, deadline_s: fl
     `languages` within `MODEL_LOAD_S` more; replaces a pool that broke."""
     call, args = (_loading, (fn, languages, items)) if languages else (fn, (items,))
     timeout = deadline_s * len(items) + (MODEL_LOAD_S if languages else 0)
+    future, target = schedule(workers, languages, call, args, timeout)
+    return Submitted(future, target, fn, items, deadline_s, languages)
+
+
+def schedule(workers: int, languages: tuple[str, ...], call: Callable, args: tuple, timeout: float) -> tuple[Future, Any]:
+    """`call(*args)` on the shared workers or this process's pool of `workers` (replaced if it broke), within
+    `timeout` seconds of its start; pools started from now on load the NER models of `languages` too. Returns
+    the future and the pool (or connection) it went to."""
+    client = _shared_client()
+    if client is not None:
+        try:
+            return client.schedule(workers, languages, call, args, timeout), client
+        except BrokenProcessPool:  # the service is gone: a new one, once
+            discard(client)
+            client = _shared_client()
+            if client is not None:
+                return client.schedule(workers, languages, call, args, timeout), client
+    with _lock:
+        _languages.update(languages)
     pool = extraction_pool(workers)
     try:
-        future = pool.schedule(call, args=args, timeout=timeout)
+        return pool.schedule(call, args=args, timeout=timeout), pool
     except RuntimeError:  # "the Pool is not active": it broke (all workers died) or was stopped; a new one, once
-        _discard(pool)
+        discard(pool)
         pool = extraction_pool(workers)
-        future = pool.schedule(call, args=args, timeout=timeout)
-    return Submitted(future, pool, fn, items, deadline_s, languages)
+        return pool.schedule(call, args=args, timeout=timeout), pool
 
 
 def run_here(fn: Callable[[list], list], items: list) -> Submitted:
@@ -157,7 +226,7 @@ def results(chunk: Submitted, workers: int, on_crash: Callable[[Any], Any], on_t
     except ProcessExpired:
         pass
     except BrokenProcessPool:
-        _discard(chunk.pool)
+        discard(chunk.pool)
     out = []
     for item in chunk.items:
         alone = submit(workers, chunk.fn, [item], chunk.deadline_s, chunk.languages)
@@ -168,7 +237,7 @@ def results(chunk: Submitted, workers: int, on_crash: Callable[[Any], Any], on_t
         except ProcessExpired:
             out.append(on_crash(item))
         except BrokenProcessPool:
-            _discard(alone.pool)
+            discard(alone.pool)
             out.append(on_crash(item))
     return out
 
@@ -208,12 +277,17 @@ def wait_any(futures, poll_s: float = 0.2) -> set[Future]:
 
 
 def stop_now() -> None:
-    """Stop extraction in this process at once (the run is interrupted): every worker process is killed, not
-    waited for; chunks in flight and new ones raise `stopping.Stopped`."""
+    """Stop extraction in this process at once (the run is interrupted): every worker process of its own is killed,
+    not waited for, and the shared workers kill those running its chunks; chunks in flight and new ones raise
+    `stopping.Stopped`."""
+    global _client
     stopping.request()
     with _lock:
         pools = list(_pools.values())
         _pools.clear()
+        client, _client = _client, None
+    if client is not None:
+        client.close()  # the shared workers kill the workers running this process's chunks
     for pool in pools:
         pool.stop()  # accepts nothing more, and replaces no worker once its manager sees it
     for process in multiprocessing.active_children():  # the pools' workers (a local Dask cluster is closed first)
@@ -224,22 +298,34 @@ def stop_now() -> None:
 
 
 def shutdown_pools() -> None:
+    """Stop this process's pools and their workers; leave the shared workers (they stay warm for the next run)."""
+    global _client
     with _lock:
         pools = list(_pools.values())
         _pools.clear()
+        client, _client = _client, None
+    if client is not None:
+        client.close()
     for pool in pools:
         pool.stop()
         pool.join()
 
 
-def _discard(pool: ProcessPool) -> None:
-    """Forget a broken pool, unless another thread already replaced it."""
+def discard(pool: Any) -> None:
+    """Forget a broken pool (or a connection to shared workers that are gone), unless another thread already
+    replaced it."""
+    global _client
     with _lock:
         for workers, current in list(_pools.items()):
             if current is pool:
                 del _pools[workers]
-    pool.stop()
-    pool.join()  # stops its workers
+        if pool is _client:
+            _client = None
+    if isinstance(pool, ProcessPool):
+        pool.stop()
+        pool.join()  # stops its workers
+    else:
+        pool.close()
 
 
 def _nothing() -> None:
