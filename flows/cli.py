@@ -28,7 +28,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from flows.local_server import LocalServer
-from flows.prefect_defaults import API_URL_ENV, command_line_home, use_prefect  # before Prefect is imported
+from flows.prefect_defaults import API_URL_ENV, HOME_ENV, command_line_home, use_prefect  # before Prefect is imported
 from tasks.running import stopping
 from tasks.running.backfill_plan import MODES
 from tasks.running.progress import BOARD
@@ -93,12 +93,16 @@ def choose_prefect(api_url: str | None) -> LocalServer | None:
     from tasks.running import pool
 
     pool.share_workers(command_line_home())
-    note = use_prefect(api_url)
+    try:
+        note = use_prefect(api_url)
+        server = None if api_url else LocalServer(command_line_home())
+    except OSError as exc:  # a home under a file, or not writable
+        fail(f"cannot use Pagefold's Prefect home {command_line_home()} ({exc.strerror or exc}): set "
+             f"{HOME_ENV} to a folder you can write, or run on a server with --prefect-api URL")
     if note:
         console.print(f"[dim]{note}[/dim]", soft_wrap=True)
-    if api_url:
+    if server is None:
         return None
-    server = LocalServer(command_line_home())
     os.environ["PREFECT_API_URL"] = server.api_url
     os.environ["PREFECT_UI_URL"] = ""  # it has no UI: no "View at <url>" line for a page that does not exist
     return server

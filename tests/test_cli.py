@@ -404,6 +404,18 @@ def test_a_lake_that_cannot_work_fails_at_once_in_one_line(lake, names, tmp_path
     assert not (tmp_path / "raw" / "dt=2026-11-20" / "lake").exists()
 
 
+def test_a_prefect_home_that_cannot_work_fails_at_once_in_one_line(tmp_path):
+    """The trial of issue 25: a PAGEFOLD_PREFECT_HOME under a file gave a 52-line traceback."""
+    write_day(tmp_path / "raw", "2026-11-20", {"crawl/legacy.warc.gz": hard_input_objects()["crawl/legacy.warc.gz"]})
+    (tmp_path / "notes.txt").write_text("not a folder")
+    home = tmp_path / "notes.txt" / "prefect"
+    result = pagefold("ingest", "--source", str(tmp_path / "raw"), "--dest", str(tmp_path / "lake"), home=home)
+    assert result.returncode == 1, result.stdout + result.stderr
+    [line] = result.stderr.splitlines()
+    assert f"cannot use Pagefold's Prefect home {home}" in line and "PAGEFOLD_PREFECT_HOME" in line, line
+    assert not list((tmp_path / "lake").rglob("*.parquet")) if (tmp_path / "lake").exists() else True
+
+
 @pytest.mark.parametrize("lake, said", [("typo", "does not exist"), ("notes.txt", "is a file, not a folder")])
 def test_querying_a_lake_that_is_not_there_says_so_and_creates_nothing(lake, said, tmp_path, prefect_home):
     (tmp_path / "notes.txt").write_text("not a folder")
