@@ -60,7 +60,8 @@ MODEL_LOAD_S = 120.0
 # The languages whose NER models a new pool's workers load before they take pages: English, the language of most
 # pages, and every language this process has met since.
 _languages: set[str] = {"en"}
-_pools: dict[int, ProcessPool] = {}
+_pool: ProcessPool | None = None  # this process's pool, once started
+_pool_workers = 0  # its processes
 _lock = threading.Lock()
 _shared_home: Path | None = None  # see share_workers
 _client = None  # this process's shared_workers.WorkersClient, once connected
@@ -86,19 +87,18 @@ def extraction_pool(workers: int) -> ProcessPool:
     """The shared pool, of at least `workers` processes (spawned: forking a threaded process is unsafe): the largest
     this process has started, or a new one of `workers`, the smaller ones then closed (their workers stop once
     their chunks are done). Callers keep `workers` chunks per worker in flight, whatever the pool's size."""
+    global _pool, _pool_workers
     with _lock:
-        stopping.check()  # no new pool once the run is stopping (stop_now empties the registry)
-        largest = max(_pools, default=0)
-        if largest < workers:
-            for smaller in _pools.values():
-                smaller.close()  # takes no more chunks; join stops its workers once their chunks are done
-                threading.Thread(target=smaller.join, name="pagefold-pool-retired", daemon=True).start()
-            _pools.clear()  # (a stop kills their workers with the others: multiprocessing's children)
-            _pools[workers] = ProcessPool(max_workers=workers, initializer=_warm_up,
-                                          initargs=(tuple(sorted(_languages)),),
-                                          context=multiprocessing.get_context("spawn"))
-            largest = workers
-        return _pools[largest]
+        stopping.check()  # no new pool once the run is stopping (stop_now forgets the pool)
+        if _pool is None or _pool_workers < workers:
+            if _pool is not None:
+                _pool.close()  # takes no more chunks; join stops its workers once their chunks are done
+                # (a stop kills them with the others: multiprocessing's children)
+                threading.Thread(target=_pool.join, name="pagefold-pool-retired", daemon=True).start()
+            _pool = ProcessPool(max_workers=workers, initializer=_warm_up, initargs=(tuple(sorted(_languages)),),
+                                context=multiprocessing.get_context("spawn"))
+            _pool_workers = workers
+        return _pool
 
 
 def share_workers(home: Path | None) -> Path | None:
@@ -280,45 +280,45 @@ def stop_now() -> None:
     """Stop extraction in this process at once (the run is interrupted): every worker process of its own is killed,
     not waited for, and the shared workers kill those running its chunks; chunks in flight and new ones raise
     `stopping.Stopped`."""
-    global _client
     stopping.request()
-    with _lock:
-        pools = list(_pools.values())
-        _pools.clear()
-        client, _client = _client, None
+    pool, client = _forget()
     if client is not None:
         client.close()  # the shared workers kill the workers running this process's chunks
-    for pool in pools:
+    if pool is not None:
         pool.stop()  # accepts nothing more, and replaces no worker once its manager sees it
     for process in multiprocessing.active_children():  # the pools' workers (a local Dask cluster is closed first)
         process.kill()
-    for pool in pools:  # pebble's own clean-up: its channels closed, a worker it started meanwhile stopped
+    if pool is not None:  # pebble's own clean-up: its channels closed, a worker it started meanwhile stopped
         with contextlib.suppress(Exception):  # the workers are dead already: nothing left here is worth a failure
             pool.join()
 
 
 def shutdown_pools() -> None:
     """Stop this process's pools and their workers; leave the shared workers (they stay warm for the next run)."""
-    global _client
-    with _lock:
-        pools = list(_pools.values())
-        _pools.clear()
-        client, _client = _client, None
+    pool, client = _forget()
     if client is not None:
         client.close()
-    for pool in pools:
+    if pool is not None:
         pool.stop()
         pool.join()
+
+
+def _forget() -> tuple[ProcessPool | None, Any]:
+    """This process's pool and connection to shared workers, both forgotten: the next chunk starts or makes anew."""
+    global _pool, _client
+    with _lock:
+        forgotten = _pool, _client
+        _pool = _client = None
+    return forgotten
 
 
 def discard(pool: Any) -> None:
     """Forget a broken pool (or a connection to shared workers that are gone), unless another thread already
     replaced it."""
-    global _client
+    global _pool, _client
     with _lock:
-        for workers, current in list(_pools.items()):
-            if current is pool:
-                del _pools[workers]
+        if pool is _pool:
+            _pool = None
         if pool is _client:
             _client = None
     if isinstance(pool, ProcessPool):
