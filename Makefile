@@ -48,7 +48,8 @@ $(STAMP): requirements.lock requirements-bootstrap.lock pyproject.toml
 demo: $(STAMP)
 	$(BIN)/pagefold demo
 
-# The suite on every core: pytest-xdist runs whole test files side by side (a file's module fixtures run once),
+# The suite on every core: pytest-xdist runs whole test files side by side, one process more than the CPUs
+# (tests/conftest.py: the tests also wait on processes they start), a file's module fixtures once per file,
 # the longest files first (tests/conftest.py, LONGEST_FILES); one local Prefect server, one S3 server and one
 # service of warm extraction workers serve them all.
 test: $(STAMP)

@@ -296,6 +296,8 @@ def _terminate(signum: int, frame) -> None:
 
 
 def _signal_of(interruption: BaseException) -> int:
+    if isinstance(interruption, stopping.Interrupted):
+        return interruption.signum
     return interruption.signal if isinstance(interruption, TerminationSignal) else signal.SIGINT
 
 
@@ -379,6 +381,7 @@ def _run_days(window: DayWindow, src, dst, run, limits, runner: BatchRunner, cla
             with stopping.deferred_signals():  # a commit started is a commit recorded, for a stop to finish it
                 committing[commit_day.submit(dst, run.run_id, day, summary.days[day].counts.pages, story_days)] = day
         future = next(as_completed([*pending, *committing]))
+        stopping.raise_if_requested()  # a signal whose exception Python dropped (signals_to_body) stops here
         if future in committing:
             day = committing[future]
             try:

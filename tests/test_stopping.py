@@ -228,7 +228,7 @@ def test_a_stopped_multi_day_ingest_keeps_the_days_it_committed_and_mode_missing
     assert int(said.group(1)) == len(committed) < len(days), last
     in_lake = sorted(p.name.removeprefix("date=") for p in (lake / "documents").iterdir())
     assert in_lake == committed
-    assert not list((lake / "_locks").glob("*.json"))
+    assert not list((lake / "_locks").glob("*.json")), output
     assert not [p for p in (lake / "_staging").rglob("*") if p.is_file()] if (lake / "_staging").exists() else True
 
     rerun = start_ingest(source, lake, "--batch-mb", "1", "--mode", "missing", "--prefect-api", api_url())

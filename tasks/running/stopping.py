@@ -15,6 +15,10 @@ with a traceback and can leave it "Running"). It is taken at the command's
 checkpoints (`raise_if_held`), during safe waits (`interruptible`), and by
 a flow's body (`signals_to_body`), where one held since before it started
 stops the run at once.
+
+Every handler records the stop before it raises: Python drops an exception
+raised in a finalizer or a weak reference's callback, and a run whose stop
+was only that exception went on to the end (seen once in `make test`).
 """
 
 from __future__ import annotations
@@ -112,6 +116,7 @@ def raise_if_held() -> None:
 
 
 def _interrupt(signum: int, frame) -> None:
+    _held.append(signum)  # kept held: should Python drop the exception (`_recorded`), the next checkpoint takes it
     raise Interrupted(signum)
 
 
@@ -131,19 +136,40 @@ def interruptible() -> Iterator[None]:
             signal.signal(s, handler)
 
 
+def raise_if_requested() -> None:
+    """Raise Interrupted for the signal that stopped the run (SIGINT if none did) once a stop was requested: the
+    flow's main loop calls it where it wakes, so that a stop whose exception was lost still stops the run."""
+    if _requested.is_set():
+        raise Interrupted(_by[0] if _by else signal.SIGINT)
+
+
+def _recorded(handler: Callable[[int, object], None]) -> Callable[[int, object], None]:
+    """`handler`, after recording the stop (`request`). Python runs a signal's handler in whatever the main thread
+    is running, a finalizer (`__del__`) or a weak reference's callback included, where the exception it raises is
+    printed ("Exception ignored in ...") and dropped: the run would go on to the end. Recorded first, the stop
+    survives: the batch threads stop at their next page and the flow's loop raises it again
+    (`raise_if_requested`)."""
+    def handle(signum: int, frame) -> None:
+        request(signum)
+        handler(signum, frame)
+
+    return handle
+
+
 @contextmanager
 def signals_to_body(on_sigterm: Callable[[int, object], None]) -> Iterator[None]:
     """In a flow's body run under `held_signals()`: SIGINT raises KeyboardInterrupt again and SIGTERM calls
-    `on_sigterm` (unless Prefect's engine already installed its own handler), and a signal held since before the
-    body started is delivered at once. Elsewhere (a worker, a test) nothing changes. Held again after the block.
+    `on_sigterm` (or Prefect's engine's own handler, when it installed one), each once the stop is recorded
+    (`request`), and a signal held since before the body started is delivered at once. Elsewhere (a worker, a
+    test) nothing changes. Held again after the block.
     """
     if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not _hold:
         yield
         return
     previous = {s: signal.getsignal(s) for s in SIGNALS}
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    if previous[signal.SIGTERM] is _hold:
-        signal.signal(signal.SIGTERM, on_sigterm)
+    signal.signal(signal.SIGINT, _recorded(signal.default_int_handler))
+    term = previous[signal.SIGTERM]
+    signal.signal(signal.SIGTERM, _recorded(on_sigterm if term is _hold or not callable(term) else term))
     try:
         if _held:
             signal.raise_signal(_held.pop(0))
