@@ -73,3 +73,14 @@ def test_a_stop_dropped_during_a_safe_wait_is_taken_at_the_next_checkpoint():
         with pytest.raises(stopping.Interrupted) as raised:
             stopping.raise_if_held()
     assert raised.value.signum == signal.SIGTERM
+
+
+def test_a_second_signal_while_the_stop_is_under_way_raises_nothing(body):
+    """Two signals milliseconds apart (Ctrl-C, then SIGTERM): the second one, raised inside the clean-up of what the
+    first interrupted, failed the run; it now leaves the stop to the first, which names it."""
+    with pytest.raises(KeyboardInterrupt):
+        signal.raise_signal(signal.SIGINT)
+    signal.raise_signal(signal.SIGTERM)
+    signal.raise_signal(signal.SIGINT)
+
+    assert stopping.exit_status() == 128 + signal.SIGINT

@@ -148,8 +148,12 @@ def _recorded(handler: Callable[[int, object], None]) -> Callable[[int, object],
     is running, a finalizer (`__del__`) or a weak reference's callback included, where the exception it raises is
     printed ("Exception ignored in ...") and dropped: the run would go on to the end. Recorded first, the stop
     survives: the batch threads stop at their next page and the flow's loop raises it again
-    (`raise_if_requested`)."""
+    (`raise_if_requested`). A signal once the stop is under way only waits for it: raised again a few milliseconds
+    after the first, inside the clean-up of a lock the first one interrupted, it turned into a RuntimeError
+    ("release unlocked lock") that skipped the stop's own clean-up (seen in a trial)."""
     def handle(signum: int, frame) -> None:
+        if requested():
+            return
         request(signum)
         handler(signum, frame)
 
