@@ -48,6 +48,9 @@ RETRY_DELAYS = [5, 30]
 STOP_WAIT_S = 3.0
 PROGRESS_EVERY_S = 10.0  # a progress line in the logs at least this often while pages are processed
 POLL_S = 1.0  # on Dask, how often the workers' counts are read for the progress display
+# How long a read of the workers' counts may take: once, a Dask worker never answered `Client.run` and the run's
+# thread, which reads them as each batch ends, waited for ever (make test, a local two-worker cluster).
+POLL_TIMEOUT_S = 10.0
 
 
 def transient_only(task, task_run, state) -> bool:
@@ -241,9 +244,10 @@ class Progress:
         self.report(log=False)
 
     def poll(self) -> None:
-        """Add up the run's counts on the Dask workers (each keeps its own, `progress.run_counts`)."""
+        """Add up the run's counts on the Dask workers (each keeps its own, `progress.run_counts`); TimeoutError
+        after POLL_TIMEOUT_S (the callers skip a missed count)."""
         if self.client is not None:
-            counts = self.client.run(run_counts, self.run_id).values()
+            counts = self.client.run(run_counts, self.run_id, callback_timeout=POLL_TIMEOUT_S).values()
             BOARD.set_remote(self.run_id, tuple(map(sum, zip(*counts))) if counts else ())
 
     def report(self, log: bool = True) -> None:
