@@ -74,7 +74,7 @@ def pytest_configure(config):
 def pytest_xdist_auto_num_workers(config) -> int:
     """`-n auto` (`make test`): one test process more than the CPUs this process may use. The tests wait on
     processes they start (Prefect servers, Dask clusters, commands being stopped, deadlines): with one test
-    process per CPU, `make test` left the CPUs idle 6-9% of its time on 2 cores (vmstat), 4% with three."""
+    process per CPU, `make test` left the CPUs idle 6-12% of its time on 2 cores (vmstat), 4% with three."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return cpus + 1
 
